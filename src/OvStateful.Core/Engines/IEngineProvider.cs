@@ -1,0 +1,43 @@
+using OvStateful.Core.Config;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Core.Engines;
+
+/// <summary>Whether an engine's runtime is present here, and if not, why and how to get it.</summary>
+public sealed record EngineAvailability(bool IsAvailable, string Reason)
+{
+    public static EngineAvailability Available(string detail) => new(true, detail);
+    public static EngineAvailability Unavailable(string reason) => new(false, reason);
+}
+
+/// <summary>A tensor as the model file declares it; -1 marks a dynamic or symbolic dimension.</summary>
+public sealed record ModelFileTensor(string Name, DataType DataType, long[] Shape);
+
+/// <summary>The real inputs and outputs of a model file, read by an engine.</summary>
+public sealed record ModelFileSignature(IReadOnlyList<ModelFileTensor> Inputs, IReadOnlyList<ModelFileTensor> Outputs);
+
+/// <summary>What an engine needs to load one instance of a model version.</summary>
+/// <param name="Config">The validated model configuration.</param>
+/// <param name="VersionDirectory">The version folder (holds the model file and Triton's initial_state/ data files).</param>
+/// <param name="ModelFile">Full path of the model file.</param>
+/// <param name="SlotCount">Slots (live sequences) this instance holds.</param>
+/// <param name="InstanceIndex">Which instance of the model's instance_group this is.</param>
+/// <param name="Device">Engine-specific device ("cpu", "cuda:0", "CPU", "GPU", "AUTO"); null = from the config.</param>
+public sealed record EngineLoadContext(
+    ModelConfig Config,
+    string VersionDirectory,
+    string ModelFile,
+    int SlotCount,
+    int InstanceIndex = 0,
+    string? Device = null);
+
+/// <summary>An engine kind: reports availability, reads model files, loads models.</summary>
+public interface IEngineProvider
+{
+    /// <summary>"onnxruntime" or "openvino": the value of the config's engine parameter.</summary>
+    string Name { get; }
+    EngineAvailability Availability { get; }
+    /// <summary>Reads a model file's inputs and outputs (for validation). Throws <see cref="EngineException"/> naming the file.</summary>
+    ModelFileSignature Inspect(string modelFile);
+    IStatefulEngine Load(EngineLoadContext context);
+}

@@ -1,0 +1,36 @@
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Core.Engines;
+
+/// <summary>
+/// A request input or output of a loaded model. Every step of every sequence carries a
+/// tensor of exactly <see cref="RequestShape"/> (for batching models that is the config's
+/// leading request-batch dimension of 1 followed by the dims, the -1 written as 1).
+/// </summary>
+public sealed record TensorSpec(string Name, DataType DataType, long[] RequestShape)
+{
+    /// <summary>Bytes of one request's tensor.</summary>
+    public int RequestBytes => checked((int)(Shapes.ElementCount(RequestShape) * DataType.ByteSize()));
+}
+
+/// <summary>
+/// A state pair <c>&lt;&lt;&lt;InputName, OutputName&gt;&gt;&gt;</c>: the model reads the previous state from
+/// <see cref="InputName"/> and writes the next one to <see cref="OutputName"/>.
+/// <see cref="ModelShape"/> has exactly one -1, at <see cref="BatchAxis"/>.
+/// </summary>
+public sealed record StateSpec(string InputName, string OutputName, DataType DataType, long[] ModelShape, int BatchAxis)
+{
+    /// <summary>Shape of one slot's state: the model shape with the batch axis set to 1.</summary>
+    public long[] SlotShape
+    {
+        get
+        {
+            var s = (long[])ModelShape.Clone();
+            s[BatchAxis] = 1;
+            return s;
+        }
+    }
+
+    /// <summary>Bytes of one slot's state.</summary>
+    public int SlotBytes => checked((int)(Shapes.ElementCount(SlotShape) * DataType.ByteSize()));
+}
