@@ -1,0 +1,37 @@
+using OvStateful.Core.Config;
+using OvStateful.Core.Engines;
+
+namespace OvStateful.Core.Serving;
+
+/// <summary>A loaded model version as the protocol front ends see it.</summary>
+public interface IServedModel
+{
+    string Name { get; }
+    string Version { get; }
+    ModelConfig Config { get; }
+    /// <summary>Engine name serving it, e.g. "onnxruntime".</summary>
+    string EngineName { get; }
+    IReadOnlyList<TensorSpec> Inputs { get; }
+    IReadOnlyList<TensorSpec> Outputs { get; }
+    bool IsReady { get; }
+
+    /// <summary>Runs one step. Fails with <see cref="InferenceException"/>; a failure touches no other request.</summary>
+    ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken);
+
+    ModelStatistics GetStatistics();
+}
+
+/// <summary>The models of a repository, as the server's repository and health endpoints see them.</summary>
+public interface IModelRegistry
+{
+    IReadOnlyList<ModelIndexEntry> Index();
+    /// <summary>version null/empty = the newest ready version.</summary>
+    bool TryGet(string name, string? version, out IServedModel? model);
+    Task LoadAsync(string name, CancellationToken cancellationToken);
+    Task UnloadAsync(string name, CancellationToken cancellationToken);
+    /// <summary>True when every model that should be loaded is ready.</summary>
+    bool IsReady { get; }
+}
+
+/// <summary>Triton repository index entry: state is READY, UNAVAILABLE, LOADING or UNLOADING.</summary>
+public sealed record ModelIndexEntry(string Name, string Version, string State, string Reason);

@@ -1,0 +1,38 @@
+namespace OvStateful.Core.Serving;
+
+/// <summary>Count and total time of one kind of event (Triton's StatisticDuration).</summary>
+public readonly record struct StatisticDuration(ulong Count, ulong Ns);
+
+/// <summary>Per batch size: how often it ran and how long each phase took (Triton's InferBatchStatistics).</summary>
+public sealed record BatchStatistics(int BatchSize, StatisticDuration ComputeInput, StatisticDuration ComputeInfer, StatisticDuration ComputeOutput);
+
+/// <summary>
+/// A model version's statistics with Triton's field meanings (statistics extension), plus
+/// the sequence counters OvStateful adds.
+/// </summary>
+public sealed record ModelStatistics
+{
+    public required string Name { get; init; }
+    public required string Version { get; init; }
+    /// <summary>Unix epoch milliseconds of the last inference; 0 if none.</summary>
+    public ulong LastInference { get; init; }
+    /// <summary>Requests inferred (batch entries, not batches).</summary>
+    public ulong InferenceCount { get; init; }
+    /// <summary>Engine executions (batches).</summary>
+    public ulong ExecutionCount { get; init; }
+    public StatisticDuration Success { get; init; }
+    public StatisticDuration Fail { get; init; }
+    public StatisticDuration Queue { get; init; }
+    public StatisticDuration ComputeInput { get; init; }
+    public StatisticDuration ComputeInfer { get; init; }
+    public StatisticDuration ComputeOutput { get; init; }
+    public IReadOnlyList<BatchStatistics> BatchStats { get; init; } = [];
+
+    // Sequences (ours).
+    public long ActiveSequences { get; init; }
+    public long BackloggedSequences { get; init; }
+    public long SpilledSequences { get; init; }
+    public long SpilledBytes { get; init; }
+    public int SlotCount { get; init; }
+    public int SlotsInUse { get; init; }
+}
