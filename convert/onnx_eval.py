@@ -1,6 +1,7 @@
 """A minimal ONNX graph evaluator in numpy, for checking golden data without ONNX Runtime.
 
-It knows only the operators the example models use (accumulate, gru_counter, Silero VAD v5)
+It knows only the operators the example models use (accumulate, gru_counter, Silero VAD v5, and the
+conformance accumulate_fp32)
 and only the attribute forms those models use; anything else raises NotImplementedError
 naming the operator. It is a test tool, not a runtime: it evaluates node by node in
 float32, as the graph says, so that its results are an independent check on
@@ -215,6 +216,7 @@ _OPS = {
     "Size": lambda a, _, __: np.array(a[0].size, dtype=np.int64),
     "Gather": lambda a, attrs, _: np.take(a[0], a[1].astype(np.int64), axis=_attr(attrs, "axis", 0)),
     "Concat": lambda a, attrs, _: np.concatenate(a, axis=_attr(attrs, "axis")),
+    "Expand": lambda a, _, __: (a[0] * np.ones([int(v) for v in a[1]], dtype=a[0].dtype)).astype(a[0].dtype),
     "Transpose": lambda a, attrs, _: np.transpose(a[0], _attr(attrs, "perm")),
     "Reshape": _reshape,
     "Squeeze": _squeeze,

@@ -294,35 +294,55 @@ def _compare(label, actual, expected, tol):
     return len(bad)
 
 
-def check(goldens):
-    """Evaluates the graphs with onnx_eval and compares with the goldens; returns mismatches."""
-    import numpy as np
+def graph_evaluator():
+    """run(model_path, feeds) -> {output: ndarray} with onnx_eval.py (numpy)."""
     import onnx
     import onnx_eval
+
+    cache = {}
+
+    def run(path, feeds):
+        if path not in cache:
+            cache[path] = onnx.load(path)
+        return onnx_eval.run(cache[path], feeds)
+    return run
+
+
+def check(goldens, run):
+    """Runs the model files with run(model_path, feeds) and compares with the goldens, each
+    step with all sequences batched in one call (and gru_counter also one sequence per call);
+    returns the number of mismatches."""
+    import numpy as np
 
     failures = 0
     models = os.path.join(HERE, "..", "models")
     g = goldens.get("accumulate")
     if g:
-        model = onnx.load(os.path.join(models, "accumulate", "1", "model.onnx"))
-        tol = g["tolerance"]
-        # One call per step with all sequences batched along axis 1 of Input (axis 0 of the state).
-        state = np.full((SEQUENCES, 5), 123.0, np.float32)  # stale values: the reset must discard them
-        for t in range(STEPS):
-            x = np.stack([np.array(sq["steps"][t]["inputs"]["Input"]["data"], np.float32).reshape(4, 5)
-                          for sq in g["sequences"]], axis=1)
-            reset = np.full((SEQUENCES, 1), t == 0)
-            res = onnx_eval.run(model, {"Input": x, "ResetSequence": reset, "Accumulate_In": state})
-            state = res["Accumulate_Out"]
-            for s, sq in enumerate(g["sequences"]):
-                step = sq["steps"][t]
-                failures += _compare("accumulate seq %d step %d Output" % (s, t),
-                                     res["Output"][:, s, :].reshape(-1).tolist(), step["outputs"]["Output"]["data"], tol)
-                failures += _compare("accumulate seq %d step %d Accumulate_Out" % (s, t),
-                                     state[s].tolist(), step["states"]["Accumulate_Out"], tol)
+        # The Triton stateful backend's own accumulate_fp32 (../shared/conformance, when
+        # present) must compute the same as ours.
+        conformance = os.path.join(HERE, "..", "..", "shared", "conformance", "triton-stateful",
+                                   "accumulate_fp32", "1", "accumulate_fp32.onnx")
+        for model in [os.path.join(models, "accumulate", "1", "model.onnx")] + (
+                [conformance] if os.path.exists(conformance) else []):
+            name = "accumulate" if "conformance" not in model else "accumulate_fp32 (conformance)"
+            tol = g["tolerance"]
+            # One call per step with all sequences batched along axis 1 of Input (axis 0 of the state).
+            state = np.full((SEQUENCES, 5), 123.0, np.float32)  # stale values: the reset must discard them
+            for t in range(STEPS):
+                x = np.stack([np.array(sq["steps"][t]["inputs"]["Input"]["data"], np.float32).reshape(4, 5)
+                              for sq in g["sequences"]], axis=1)
+                reset = np.full((SEQUENCES, 1), t == 0)
+                res = run(model, {"Input": x, "ResetSequence": reset, "Accumulate_In": state})
+                state = res["Accumulate_Out"]
+                for s, sq in enumerate(g["sequences"]):
+                    step = sq["steps"][t]
+                    failures += _compare(name + " seq %d step %d Output" % (s, t),
+                                         res["Output"][:, s, :].reshape(-1).tolist(), step["outputs"]["Output"]["data"], tol)
+                    failures += _compare(name + " seq %d step %d Accumulate_Out" % (s, t),
+                                         state[s].tolist(), step["states"]["Accumulate_Out"], tol)
     g = goldens.get("gru_counter")
     if g:
-        model = onnx.load(os.path.join(models, "gru_counter", "1", "model.onnx"))
+        model = os.path.join(models, "gru_counter", "1", "model.onnx")
         tol = g["tolerance"]
         for batched in (False, True):
             groups = [list(range(SEQUENCES))] if batched else [[s] for s in range(SEQUENCES)]
@@ -331,7 +351,7 @@ def check(goldens):
                 c = np.full((len(group), 1), P.COUNTER_START, np.int64)
                 for t in range(STEPS):
                     x = np.array([g["sequences"][s]["steps"][t]["inputs"]["x"]["data"] for s in group], np.float32)
-                    res = onnx_eval.run(model, {"x": x, "h_in": h, "steps_in": c})
+                    res = run(model, {"x": x, "h_in": h, "steps_in": c})
                     h, c = res["h_out"], res["steps_out"]
                     for row, s in enumerate(group):
                         step = g["sequences"][s]["steps"][t]
@@ -344,12 +364,11 @@ def check(goldens):
     if g:
         # The golden came from single-sequence evaluation; batched evaluation (state batch
         # axis 1) must give the same numbers.
-        model = onnx.load(SILERO_FILE)
         tol = g["tolerance"]
         state = np.zeros((2, SEQUENCES, 128), np.float32)
         for t in range(STEPS):
             x = np.array([sq["steps"][t]["inputs"]["input"]["data"] for sq in g["sequences"]], np.float32)
-            res = onnx_eval.run(model, {"input": x, "state": state, "sr": np.array(SILERO_RATE, np.int64)})
+            res = run(SILERO_FILE, {"input": x, "state": state, "sr": np.array(SILERO_RATE, np.int64)})
             state = res["stateN"]
             for s, sq in enumerate(g["sequences"]):
                 step = sq["steps"][t]
@@ -367,6 +386,9 @@ def main(argv=None):
     parser.add_argument("--out", default=os.path.join(HERE, "golden"), help="folder for <model>.json")
     parser.add_argument("--check", action="store_true",
                         help="evaluate the .onnx graphs with onnx_eval.py (numpy) and compare")
+    parser.add_argument("--check-ort", metavar="LIBONNXRUNTIME",
+                        help="also run the models with this ONNX Runtime library (C API, via gcc-built "
+                             "convert/ort/ortrun.c) and compare, e.g. .native/onnxruntime-1.30.0/libonnxruntime.so.1")
     parser.add_argument("--silero-model", default=SILERO_FILE,
                         help="Silero VAD v5 model file (default: models/silero_vad/1/model.onnx)")
     args = parser.parse_args(argv)
@@ -377,11 +399,17 @@ def main(argv=None):
         goldens["silero_vad"] = silero
     for g in goldens.values():
         _write(g, args.out)
+    failures = 0
     if args.check:
-        failures = check(goldens)
-        print("check      %s" % ("OK: graphs match the goldens" if failures == 0 else "%d mismatches" % failures))
-        return 1 if failures else 0
-    return 0
+        n = check(goldens, graph_evaluator())
+        print("check      onnx_eval: %s" % ("OK, graphs match the goldens" if n == 0 else "%d mismatches" % n))
+        failures += n
+    if args.check_ort:
+        import ort_runner
+        n = check(goldens, ort_runner.evaluator(args.check_ort))
+        print("check      ONNX Runtime: %s" % ("OK, models match the goldens" if n == 0 else "%d mismatches" % n))
+        failures += n
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
