@@ -20,6 +20,8 @@ public class EngineBenchmarks
     private OrtSession _rawSession = null!;
     private OrtIoBinding _rawBinding = null!;
     private readonly List<IDisposable> _keep = [];
+    // The raw run's tensors: referenced here so the GC never frees memory ORT writes into.
+    private readonly List<byte[]> _rawMemory = [];
 
     [Params(1, 16, 64, 256)]
     public int Batch { get; set; }
@@ -57,6 +59,7 @@ public class EngineBenchmarks
         OrtValueHandle Bind(long[] shape, DataType type, int bytes, long fill = 0)
         {
             var mem = GC.AllocateArray<byte>(bytes, pinned: true);
+            _rawMemory.Add(mem);
             if (fill != 0) BitConverter.TryWriteBytes(mem, fill);
             fixed (byte* p = mem)
             {
