@@ -33,7 +33,7 @@ public class ParserFuzzTests
         var rng = new Random(20261122);
         var bases = Bases().ToArray();
         int parsed = 0, rejected = 0;
-        for (var n = 0; n < 6000; n++)
+        for (var n = 0; n < 4000; n++)
         {
             var text = Mutate(bases[rng.Next(bases.Length)], rng, rng.Next(1, 4));
             try
@@ -59,10 +59,11 @@ public class ParserFuzzTests
     }
 
     [Fact]
-    public void Every_truncation_of_a_conformance_config_is_handled()
+    public void Truncations_of_a_conformance_config_are_handled()
     {
+        // Every third length (about 1,800 cases) keeps the test fast; the random mutations add more.
         var text = File.ReadAllText(TestPaths.ConformanceConfig("accumulate_fp32"));
-        for (var len = 0; len < text.Length; len++)
+        for (var len = 0; len < text.Length; len += 3)
         {
             try
             {
