@@ -20,7 +20,13 @@ public static class ConfigShapes
     {
         if (config.MaxBatchSize <= 0) return [.. dims];
         var minusOnes = dims.Count(d => d == -1);
-        var inPlace = fileRank is int r ? r == dims.Count && minusOnes >= 1 : minusOnes == 1;
+        var inPlace = fileRank switch
+        {
+            int r when r == dims.Count && minusOnes >= 1 => true,
+            int r when r == dims.Count + 1 => false,
+            // No file, or a rank that fits neither convention: a single -1 is the batch axis in place.
+            _ => minusOnes == 1,
+        };
         return inPlace ? [.. dims] : [-1, .. dims];
     }
 
