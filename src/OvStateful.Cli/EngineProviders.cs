@@ -1,4 +1,5 @@
 using OvStateful.Core.Engines;
+using OvStateful.OnnxRuntime;
 
 namespace OvStateful.Cli;
 
@@ -7,9 +8,8 @@ internal static class EngineProviders
 {
     public static IReadOnlyList<IEngineProvider> Create()
     {
-        // TODO(lead): add new OvStateful.OnnxRuntime.OnnxRuntimeEngineProvider() here once it exists,
-        // and the OpenVINO provider (OvStateful.OpenVino) after it. Until then `ovs validate` checks
-        // configs only and reports the engine as not built in.
-        return [];
+        // TODO(lead): add the OpenVINO provider (OvStateful.OpenVino) once it exists; until then
+        // engine=openvino models are checked by config only and reported as such.
+        return [new OnnxRuntimeEngineProvider()];
     }
 }

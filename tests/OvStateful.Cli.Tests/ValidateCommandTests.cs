@@ -53,10 +53,12 @@ public class ValidateCommandTests
             File.WriteAllText(Path.Combine(repo, "bad", "config.pbtxt"), "name: \"bad\"\nmax_batch_size: 4\nsequence_batching {\n  oldest { max_candidates: 8 }\n}\n");
             Directory.CreateDirectory(Path.Combine(repo, "worse", "1"));
             File.WriteAllText(Path.Combine(repo, "worse", "config.pbtxt"),
-                "max_batch_size: 4\nsequence_batching { control_input { name: \"S\" control { kind: CONTROL_SEQUENCE_START } } }\n");
+                "max_batch_size: 4\nsequence_batching { control_input { name: \"S\" control { kind: CONTROL_SEQUENCE_START } } }\n" +
+                "parameters { key: \"engine\" value { string_value: \"openvino\" } }\n");
             File.WriteAllText(Path.Combine(repo, "worse", "1", "model.onnx"), "");
             Directory.CreateDirectory(Path.Combine(repo, "fine", "1"));
-            File.WriteAllText(Path.Combine(repo, "fine", "config.pbtxt"), "max_batch_size: 1\n");
+            // engine=openvino has no provider in this build yet, so this model is checked by config only.
+            File.WriteAllText(Path.Combine(repo, "fine", "config.pbtxt"), "max_batch_size: 1\nparameters { key: \"engine\" value { string_value: \"openvino\" } }\n");
             File.WriteAllText(Path.Combine(repo, "fine", "1", "model.onnx"), "");
 
             var (exit, lines) = Run("validate", repo);
@@ -66,7 +68,7 @@ public class ValidateCommandTests
                 "ERROR bad",
                 $"  {Path.Combine(repo, "bad", "config.pbtxt")}:4:12: unknown field \"max_candidates\" in ModelSequenceBatching.StrategyOldest; expected one of: max_candidate_sequences, preferred_batch_size, max_queue_delay_microseconds, preserve_ordering",
             ], lines[..2]);
-            Assert.StartsWith("OK fine 1 onnxruntime", lines[2]);
+            Assert.StartsWith("OK fine 1 openvino (config only: ", lines[2]);
             Assert.Equal(
             [
                 "ERROR worse",
@@ -77,6 +79,35 @@ public class ValidateCommandTests
         {
             Directory.Delete(repo, recursive: true);
         }
+    }
+
+    [OrtAvailableFact]
+    public void Unreadable_model_file_is_reported_by_the_engine()
+    {
+        var repo = Path.Combine(Path.GetTempPath(), "ovs-cli-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(repo, "corrupt", "1"));
+            File.WriteAllText(Path.Combine(repo, "corrupt", "config.pbtxt"), "max_batch_size: 1\n");
+            var model = Path.Combine(repo, "corrupt", "1", "model.onnx");
+            File.WriteAllText(model, "not an onnx file");
+            var (exit, lines) = Run("validate", repo);
+            Assert.Equal(1, exit);
+            Assert.Equal("ERROR corrupt", lines[0]);
+            Assert.StartsWith($"  {model}: cannot be read by onnxruntime: ", lines[1]);
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [OrtAvailableFact]
+    public void Conformance_models_are_checked_against_their_files_by_onnx_runtime()
+    {
+        var (exit, lines) = Run("validate", TritonStateful);
+        Assert.Equal(0, exit);
+        Assert.Equal(["OK accumulate_fp32 1 onnxruntime", "OK accumulate_int32 1 onnxruntime"], lines);
     }
 
     [Fact]

@@ -158,13 +158,18 @@ public static partial class ConfigValidator
         return true;
     }
 
-    private static bool ShapesCompatible(long[] a, long[] b)
+    /// <summary>
+    /// Same rank and no axis where both shapes are fixed and differ. Model files often leave an
+    /// output's dims symbolic (Silero's stateN is [-1, -1, -1] to ONNX Runtime), so -1 on either
+    /// side matches; an output of unknown rank (empty shape) is not checked.
+    /// </summary>
+    private static bool ShapesCompatible(long[] input, long[] output)
     {
-        if (a.Length != b.Length) return false;
-        for (var k = 0; k < a.Length; k++)
+        if (output.Length == 0) return true;
+        if (input.Length != output.Length) return false;
+        for (var k = 0; k < input.Length; k++)
         {
-            if (a[k] >= 0 && b[k] >= 0 && a[k] != b[k]) return false;
-            if ((a[k] < 0) != (b[k] < 0)) return false;
+            if (input[k] >= 0 && output[k] >= 0 && input[k] != output[k]) return false;
         }
         return true;
     }

@@ -10,7 +10,7 @@ public enum EngineKind
 }
 
 /// <summary>ONNX Runtime execution provider: the stateful backend's <c>ort_ep</c>, or CPU for KIND_CPU instances.</summary>
-public enum OrtExecutionProvider
+public enum OrtEpKind
 {
     /// <summary>No ort_ep and a KIND_AUTO/KIND_MODEL group: CUDA when a GPU is usable, else CPU.</summary>
     Auto,
@@ -53,7 +53,7 @@ public sealed class StatefulParameters
     /// <summary>The engine parameter's value, "onnxruntime" or "openvino": the name of the <c>IEngineProvider</c> to use.</summary>
     public string EngineName => Engine == EngineKind.OpenVino ? "openvino" : "onnxruntime";
 
-    public OrtExecutionProvider OrtEp { get; private init; } = OrtExecutionProvider.Auto;
+    public OrtEpKind OrtEp { get; private init; } = OrtEpKind.Auto;
     public ComputePrecision ComputePrecision { get; private init; } = ComputePrecision.Fp32;
     public bool AlwaysPadToMaxBatch { get; private init; }
     public bool StoreStatesAsFp16 { get; private init; }
@@ -102,13 +102,13 @@ public sealed class StatefulParameters
         group ??= config.InstanceGroup.Count > 0 ? config.InstanceGroup[0] : null;
         var kind = group?.Kind ?? InstanceKind.Auto;
 
-        var ep = r.Choice("ort_ep", null, ("cuda", (OrtExecutionProvider?)OrtExecutionProvider.Cuda), ("trt", OrtExecutionProvider.TensorRt));
+        var ep = r.Choice("ort_ep", null, ("cuda", (OrtEpKind?)OrtEpKind.Cuda), ("trt", OrtEpKind.TensorRt));
         var ortEp = kind switch
         {
-            InstanceKind.Cpu => OrtExecutionProvider.Cpu,
+            InstanceKind.Cpu => OrtEpKind.Cpu,
             _ when ep is { } e => e,
-            InstanceKind.Gpu => OrtExecutionProvider.Cuda,
-            _ => OrtExecutionProvider.Auto,
+            InstanceKind.Gpu => OrtEpKind.Cuda,
+            _ => OrtEpKind.Auto,
         };
 
         StateBufferSizes? buffers = null;

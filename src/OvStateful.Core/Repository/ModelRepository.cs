@@ -68,6 +68,7 @@ public static class ModelRepository
         // Bad parameter values are already in the problems list from the validator.
         var parameters = StatefulParameters.Read(config, new List<ValidationProblem>());
         var versions = FindVersions(dir, config, parameters, problems);
+        CheckInitialStateFiles(dir, config, versions, problems);
         return new ModelDefinition
         {
             Name = folderName,
@@ -122,6 +123,38 @@ public static class ModelRepository
             result.Add(new ModelVersion(v, vdir, file));
         }
         return result;
+    }
+
+    /// <summary>
+    /// Triton reads an initial_state data_file from initial_state/ under the model folder; the
+    /// version folder's initial_state/ is accepted too (as the ORT engine's plan does).
+    /// </summary>
+    private static void CheckInitialStateFiles(string dir, ModelConfig config, List<ModelVersion> versions, List<ValidationProblem> problems)
+    {
+        if (config.SequenceBatching is not { } sb) return;
+        for (var i = 0; i < sb.State.Count; i++)
+        {
+            for (var k = 0; k < sb.State[i].InitialState.Count; k++)
+            {
+                var file = sb.State[i].InitialState[k].DataFile;
+                if (file.Length == 0) continue;
+                var loc = $"sequence_batching.state[{i}].initial_state[{k}].data_file";
+                if (Path.IsPathRooted(file) || file.Split('/', '\\').Contains(".."))
+                {
+                    problems.Add(new ValidationProblem(loc, $"\"{file}\" is not a file name inside {Path.Combine(dir, "initial_state")}"));
+                    continue;
+                }
+                var modelLevel = Path.Combine(dir, "initial_state", file);
+                foreach (var v in versions)
+                {
+                    if (!File.Exists(modelLevel) && !File.Exists(Path.Combine(v.Directory, "initial_state", file)))
+                    {
+                        problems.Add(new ValidationProblem(loc, $"\"{file}\" not found; expected {modelLevel}"));
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ public static class ModelValidator
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                availability = EngineAvailability.Unavailable($"{ex.GetType().Name}: {ex.Message}");
+                availability = EngineAvailability.Unavailable(OneLine($"{ex.GetType().Name}: {ex.Message}"));
             }
             if (!availability.IsAvailable)
             {
@@ -70,7 +70,7 @@ public static class ModelValidator
                     catch (Exception ex) when (ex is not OutOfMemoryException)
                     {
                         // An unreadable model file is this model's problem, not a reason to stop checking the others.
-                        var what = ex is EngineException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+                        var what = OneLine(ex is EngineException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
                         problems.Add(new ValidationProblem(v.ModelFile, $"cannot be read by {engine}: {what}"));
                     }
                 }
@@ -82,4 +82,8 @@ public static class ModelValidator
             : ModelValidationStatus.Ok;
         return new ModelValidationResult(model, status, problems, engine, note);
     }
+
+    /// <summary>Native error texts may span lines; a problem is reported on one.</summary>
+    private static string OneLine(string text) =>
+        string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

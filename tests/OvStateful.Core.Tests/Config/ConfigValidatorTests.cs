@@ -197,14 +197,14 @@ public class ConfigValidatorTests
             parameters { key: "state_pairs" value { string_value: "<<<Accumulate_In, Accumulate_Out>>> <<<Nope_In, Nope_Out>>>" } }
             parameters { key: "constant_inputs" value { string_value: "sr=16000,ghost=1" } }
             """;
-        var file = AccumulateFile(stateOut: DataType.Fp16, stateInShape: [-1, -1], extraInput: "sr");
+        var file = AccumulateFile(stateOut: DataType.Fp16, stateInShape: [-1, -1, 5], extraInput: "sr");
         var problems = Problems(text, file);
         Assert.Contains("input[0].data_type: TYPE_INT32 in the config, but the model file's input \"Input\" is TYPE_FP32", problems);
         Assert.Contains("input[1].name: \"Missing\" is not an input of the model file; its inputs are: \"Input\", \"Accumulate_In\", \"ResetSequence\", \"sr\"", problems);
         Assert.Equal(9, problems.Length); // the file's dynamic dims accept the config's [3, -1, 5] and [4, 5]
         Assert.Contains("parameters[\"state_pairs\"]: state input \"Accumulate_In\" is FP32 but state output \"Accumulate_Out\" is FP16; a state pair needs one element type", problems);
-        Assert.Contains("parameters[\"state_pairs\"]: state input \"Accumulate_In\" has shape [-1, -1] but state output \"Accumulate_Out\" has [-1, 5]; a state pair needs one shape", problems);
-        Assert.Contains("parameters[\"state_pairs\"]: state \"Accumulate_In\" has shape [-1, -1] with 2 dynamic dimensions in the model file; a state needs exactly one (its batch axis)", problems);
+        Assert.Contains("parameters[\"state_pairs\"]: state input \"Accumulate_In\" has shape [-1, -1, 5] but state output \"Accumulate_Out\" has [-1, 5]; a state pair needs one shape", problems);
+        Assert.Contains("parameters[\"state_pairs\"]: state \"Accumulate_In\" has shape [-1, -1, 5] with 2 dynamic dimensions in the model file; a state needs exactly one (its batch axis)", problems);
         Assert.Contains("parameters[\"state_pairs\"]: state input \"Nope_In\" is not an input of the model file; its inputs are: \"Input\", \"Accumulate_In\", \"ResetSequence\", \"sr\"", problems);
         Assert.Contains("parameters[\"state_pairs\"]: state output \"Nope_Out\" is not an output of the model file; its outputs are: \"Output\", \"Accumulate_Out\"", problems);
         Assert.Contains("sequence_batching.control_input[1].name: \"Ready\" (CONTROL_SEQUENCE_READY) is not an input of the model file; its inputs are: \"Input\", \"Accumulate_In\", \"ResetSequence\", \"sr\". Only END and CORRID controls may be absent (the server consumes them)", problems);
@@ -277,5 +277,22 @@ public class ConfigValidatorTests
             "sequence_batching.state[0].data_type: TYPE_FP16 in the config, but the model file's input \"h\" is TYPE_FP32",
             "sequence_batching.state[0].dims: dims [2, -1, 128] mean model shape [2, -1, 128], but the model file's input \"h\" has [2, -1, 64] (axis 2 is 64, expected 128)",
         ], ConfigValidator.Validate(c, file).Select(p => p.ToString()));
+    }
+}
+
+public class StateShapeAgreementTests
+{
+    private static ModelFileTensor T(string name, long[] shape) => new(name, DataType.Fp32, shape);
+
+    [Theory]
+    [InlineData(new long[] { 2, -1, 128 }, new long[] { -1, -1, -1 }, true)]  // Silero's stateN as ONNX Runtime reports it
+    [InlineData(new long[] { 2, -1, 128 }, new long[] { }, true)]             // output of unknown rank
+    [InlineData(new long[] { 2, -1, 128 }, new long[] { 2, -1, 64 }, false)]
+    [InlineData(new long[] { 2, -1, 128 }, new long[] { -1, 128 }, false)]
+    public void Symbolic_output_dims_match_any_size(long[] input, long[] output, bool ok)
+    {
+        var c = ModelConfigParser.Parse("max_batch_size: 4 sequence_batching { } parameters { key: \"state_pairs\" value { string_value: \"<<<s, sN>>>\" } }");
+        var problems = ConfigValidator.Validate(c, new ModelFileSignature([T("s", input)], [T("sN", output)]));
+        Assert.Equal(ok, problems.Count == 0);
     }
 }

@@ -110,7 +110,7 @@ public class ConformanceConfigTests
 
         Assert.Equal(EngineKind.OnnxRuntime, p.Engine);
         Assert.Equal("onnxruntime", p.EngineName);
-        Assert.Equal(OrtExecutionProvider.TensorRt, p.OrtEp);
+        Assert.Equal(OrtEpKind.TensorRt, p.OrtEp);
         Assert.Equal(ComputePrecision.Fp32, p.ComputePrecision);
         Assert.False(p.StoreStatesAsFp16);
         Assert.False(p.AlwaysPadToMaxBatch);

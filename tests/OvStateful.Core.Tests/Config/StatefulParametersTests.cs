@@ -17,7 +17,7 @@ public class StatefulParametersTests
     {
         var p = StatefulParameters.Read(With());
         Assert.Equal(EngineKind.OnnxRuntime, p.Engine);
-        Assert.Equal(OrtExecutionProvider.Auto, p.OrtEp);
+        Assert.Equal(OrtEpKind.Auto, p.OrtEp);
         Assert.Equal(ComputePrecision.Fp32, p.ComputePrecision);
         Assert.True(p.InferEndRequests);
         Assert.False(p.AlwaysPadToMaxBatch || p.StoreStatesAsFp16 || p.EnableCudaGraph || p.EnableTrtCaching);
@@ -49,16 +49,16 @@ public class StatefulParametersTests
         Assert.False(p.InferEndRequests);
         Assert.Equal(0.75, p.MaxCandidateSequenceUseRatio);
         Assert.True(p.EnableCudaGraph);
-        Assert.Equal(OrtExecutionProvider.Cuda, p.OrtEp);
+        Assert.Equal(OrtEpKind.Cuda, p.OrtEp);
     }
 
     [Theory]
-    [InlineData(InstanceKind.Cpu, "trt", OrtExecutionProvider.Cpu)]
-    [InlineData(InstanceKind.Gpu, "trt", OrtExecutionProvider.TensorRt)]
-    [InlineData(InstanceKind.Gpu, null, OrtExecutionProvider.Cuda)]
-    [InlineData(InstanceKind.Auto, "cuda", OrtExecutionProvider.Cuda)]
-    [InlineData(InstanceKind.Auto, null, OrtExecutionProvider.Auto)]
-    public void Ort_ep_follows_the_instance_kind(InstanceKind kind, string? ortEp, OrtExecutionProvider expected)
+    [InlineData(InstanceKind.Cpu, "trt", OrtEpKind.Cpu)]
+    [InlineData(InstanceKind.Gpu, "trt", OrtEpKind.TensorRt)]
+    [InlineData(InstanceKind.Gpu, null, OrtEpKind.Cuda)]
+    [InlineData(InstanceKind.Auto, "cuda", OrtEpKind.Cuda)]
+    [InlineData(InstanceKind.Auto, null, OrtEpKind.Auto)]
+    public void Ort_ep_follows_the_instance_kind(InstanceKind kind, string? ortEp, OrtEpKind expected)
     {
         var c = ortEp is null ? With() : With(("ort_ep", ortEp));
         c.InstanceGroup.Add(new InstanceGroup { Kind = kind });
@@ -71,7 +71,7 @@ public class StatefulParametersTests
         var c = With(("ort_ep", "cuda"));
         c.InstanceGroup.Add(new InstanceGroup { Kind = InstanceKind.Gpu });
         c.InstanceGroup.Add(new InstanceGroup { Kind = InstanceKind.Cpu });
-        Assert.Equal(OrtExecutionProvider.Cpu, StatefulParameters.Read(c, c.InstanceGroup[1]).OrtEp);
+        Assert.Equal(OrtEpKind.Cpu, StatefulParameters.Read(c, c.InstanceGroup[1]).OrtEp);
     }
 
     [Theory]

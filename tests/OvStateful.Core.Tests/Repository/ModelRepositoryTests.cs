@@ -186,3 +186,33 @@ public class ModelRepositoryTests
         Assert.Equal(version, v);
     }
 }
+
+public class InitialStateFileTests
+{
+    private const string Config = """
+        max_batch_size: 2
+        sequence_batching { state { input_name: "i" output_name: "o" data_type: TYPE_INT64 dims: [ 1 ] initial_state { data_type: TYPE_INT64 dims: [ 1 ] data_file: "start.bin" } } }
+        """;
+
+    [Fact]
+    public void Data_file_is_found_under_the_model_folder()
+    {
+        using var repo = new TempDir();
+        repo.Write("m/config.pbtxt", Config);
+        repo.Write("m/1/model.onnx", "");
+        repo.Write("m/initial_state/start.bin", "12345678");
+        var m = Assert.Single(ModelRepository.Open(repo.Path));
+        Assert.True(m.IsValid, string.Join("\n", m.Problems));
+    }
+
+    [Fact]
+    public void Missing_data_file_is_a_problem()
+    {
+        using var repo = new TempDir();
+        repo.Write("m/config.pbtxt", Config);
+        repo.Write("m/1/model.onnx", "");
+        var m = Assert.Single(ModelRepository.Open(repo.Path));
+        Assert.Equal($"sequence_batching.state[0].initial_state[0].data_file: \"start.bin\" not found; expected {Path.Combine(repo.Path, "m", "initial_state", "start.bin")}",
+            Assert.Single(m.Problems).ToString());
+    }
+}
