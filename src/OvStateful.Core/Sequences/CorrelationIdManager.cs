@@ -44,6 +44,13 @@ public sealed class CorrelationIdManager : ISequenceLifecycleObserver
         _next = _options.FirstId == 0 ? 1 : _options.FirstId;
     }
 
+    /// <summary>The next number Acquire tries (tests set it to simulate the counter coming round).</summary>
+    internal ulong NextCandidate
+    {
+        get { lock (_lock) return _next; }
+        set { lock (_lock) _next = value == 0 ? 1 : value; }
+    }
+
     /// <summary>Live leases now.</summary>
     public int Count
     {

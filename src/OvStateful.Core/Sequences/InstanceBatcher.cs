@@ -134,6 +134,8 @@ internal sealed class InstanceBatcher
             _owner.PublishGauges();
         }
         _batch.Clear();
+        // Observers first: when a client sees its END step's response, the lease is already over.
+        _owner.Flush(_deferred);
         for (var i = 0; i < n; i++)
         {
             var op = _ops[i];
@@ -143,7 +145,6 @@ internal sealed class InstanceBatcher
             if (op.Error is null) _owner.Metrics.RecordSuccess(ns); else _owner.Metrics.RecordFailure(ns);
             op.Complete();
         }
-        _owner.Flush(_deferred);
         _owner.FlushSignals();
         return true;
     }
@@ -223,6 +224,8 @@ internal sealed class InstanceBatcher
     private int RunBatch(int n, out long t1, out long t2)
     {
         _batch.Clear();
+        // Observers first: when a client sees its END step's response, the lease is already over.
+        _owner.Flush(_deferred);
         for (var i = 0; i < n; i++)
         {
             var op = _ops[i];

@@ -49,10 +49,22 @@ public class CorrelationIdManagerTests
         Assert.Equal(ulong.MaxValue, max.Number);
         var one = mgr.Acquire();
         Assert.Equal(1UL, one.Number); // 0 is never handed out
-        // Drive the counter all the way round is impossible; instead lease 2, release 1, and check 2 is skipped on reuse.
+        Assert.True(mgr.IsLeased(max) && mgr.IsLeased(one));
+    }
+
+    [Fact]
+    public void Ids_still_leased_are_skipped_when_the_counter_comes_round_again()
+    {
+        var mgr = new CorrelationIdManager();
+        var one = mgr.Acquire();
         var two = mgr.Acquire();
-        Assert.Equal(2UL, two.Number);
-        Assert.True(mgr.IsLeased(max) && mgr.IsLeased(one) && mgr.IsLeased(two));
+        var three = mgr.Acquire();
+        Assert.True(mgr.Release(two));
+        // Pretend the counter went all the way round: 1 and 3 are still leased, 2 is free.
+        mgr.NextCandidate = 1;
+        Assert.Equal(2UL, mgr.Acquire().Number);
+        Assert.Equal(4UL, mgr.Acquire().Number);
+        Assert.True(mgr.IsLeased(one) && mgr.IsLeased(three));
     }
 
     [Fact]
@@ -78,21 +90,29 @@ public class CorrelationIdManagerTests
     }
 
     [Fact]
-    public async Task A_lease_ends_on_its_sequences_END_and_on_the_batchers_idle_timeout()
+    public async Task A_lease_ends_on_its_sequences_END()
     {
         var clock = new ManualClock();
         var mgr = new CorrelationIdManager(new CorrelationIdManagerOptions { LeaseIdleTimeout = TimeSpan.FromSeconds(1), TimeProvider = clock });
-        await using var h = Create(slotsPerInstance: 2, idle: TimeSpan.FromMilliseconds(50), options: new BatcherOptions { Observer = mgr });
-        var ended = mgr.Acquire();
-        var expires = mgr.Acquire();
-        await Done(h.Step(ended.Number, 1, start: true));
-        await Done(h.Step(expires.Number, 1, start: true));
+        await using var h = Create(options: new BatcherOptions { Observer = mgr });
+        var id = mgr.Acquire();
+        await Done(h.Step(id.Number, 1, start: true));
         // In use by the batcher: the manager's own idle timeout no longer applies.
         clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.True(mgr.IsLeased(ended));
-        await Done(h.Step(ended.Number, 1, end: true));
-        Assert.False(mgr.IsLeased(ended));
-        await WaitUntil(() => !mgr.IsLeased(expires), "lease ended by the batcher's idle timeout");
+        Assert.True(mgr.IsLeased(id));
+        await Done(h.Step(id.Number, 1, end: true));
+        Assert.False(mgr.IsLeased(id));
+        Assert.Equal(0, mgr.Count);
+    }
+
+    [Fact]
+    public async Task A_lease_ends_when_the_batcher_releases_its_idle_sequence()
+    {
+        var mgr = new CorrelationIdManager();
+        await using var h = Create(idle: TimeSpan.FromMilliseconds(50), options: new BatcherOptions { Observer = mgr });
+        var id = mgr.Acquire(CorrelationIdKind.String);
+        await Done(h.Batcher.InferAsync(h.Request(id, 1, start: true), default).AsTask());
+        await WaitUntil(() => !mgr.IsLeased(id), "lease ended by the batcher's idle timeout");
         Assert.Equal(0, mgr.Count);
     }
 }
