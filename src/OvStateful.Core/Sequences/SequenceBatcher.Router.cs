@@ -204,7 +204,12 @@ public sealed partial class SequenceBatcher
             else seq.ResetPending = true;
         }
         if (seq.InFlight is not null) return; // its completion decides where the sequence goes
-        if (seq.Head is null)
+        if (seq.Head is null && !_settings.IsSequenceModel)
+        {
+            // A stateless request's one-step sequence has nothing left to keep.
+            RemoveSequence(seq, SequenceEndReason.Cancelled, ref deferred);
+        }
+        else if (seq.Head is null)
         {
             switch (seq.List)
             {
