@@ -162,6 +162,7 @@ internal sealed class InstanceBatcher
             seq.InFlight = op;
             var start = op.IsStart || seq.ResetPending;
             seq.ResetPending = false;
+            if (start) seq.Started = true;
             _hadStart[i] = start;
             _imports[i] = null;
             _importFailed[i] = false;
@@ -370,7 +371,12 @@ internal sealed class InstanceBatcher
             }
             _owner.Metrics.RecordRestore();
         }
-        if (op.Error is not null && _hadStart[i]) seq.ResetPending = true; // the engine changed no slot
+        if (op.Error is not null && _hadStart[i])
+        {
+            // The engine changed no slot: the next step must start the sequence again.
+            seq.ResetPending = true;
+            seq.Started = false;
+        }
         if (seq.Phase == SequencePhase.Removed || _owner.Stopping) return;
         seq.LastActivity = now;
         if (op.IsEnd && seq.Head is null)

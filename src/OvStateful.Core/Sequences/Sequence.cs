@@ -56,6 +56,11 @@ internal sealed class Sequence(SequenceId id)
     /// before it ran, or a START step failed in the engine, which changes no slot).
     /// </summary>
     public bool ResetPending;
+    /// <summary>
+    /// A step with Start has been taken to run (and did not fail): the slot or host copy holds
+    /// this sequence's own state. A cancelled restart then leaves that state as it is.
+    /// </summary>
+    public bool Started;
     /// <summary>Host copy of the state: set while Spilled, and while Resident with <see cref="ImportPending"/>.</summary>
     public SlotSnapshot? Snapshot;
     /// <summary>Resident, but the slot does not hold the state yet: the loop imports <see cref="Snapshot"/> before the next step.</summary>

@@ -66,6 +66,7 @@ public sealed partial class SequenceBatcher
     {
         while (idle.First is { } s && s.LastActivity + _idleTicks <= now)
         {
+            Debug.Assert(s.IsIdle, $"sequence {s.Id} on the {idle.Kind} list is busy ({s.Phase}, pending {s.PendingCount}, in flight {s.InFlight is not null})");
             RemoveSequence(s, SequenceEndReason.IdleTimeout, ref deferred);
         }
     }

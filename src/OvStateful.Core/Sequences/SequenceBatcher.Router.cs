@@ -31,6 +31,7 @@ public sealed partial class SequenceBatcher
     /// <summary>Puts a resident sequence with a pending step (none in flight) on its instance's ready list, oldest head first.</summary>
     internal void MakeReady(Sequence seq)
     {
+        Debug.Assert(seq.Head is not null && seq.InFlight is null && seq.List == SequenceListKind.None && seq.Phase == SequencePhase.Resident, $"sequence {seq.Id} made ready in state {seq.Phase}/{seq.List}");
         var inst = seq.Instance!;
         inst.Ready.InsertSorted(seq, s_headAge);
         Volatile.Write(ref inst.SignalPending, 1);
@@ -39,6 +40,7 @@ public sealed partial class SequenceBatcher
     /// <summary>A sequence with no pending step and none in flight: on an idle list, where spill and the reaper find it.</summary>
     internal void MakeIdle(Sequence seq)
     {
+        Debug.Assert(seq.IsIdle && seq.List == SequenceListKind.None, $"sequence {seq.Id} made idle while busy or listed ({seq.List})");
         if (seq.Phase == SequencePhase.Resident)
         {
             _idleResident.InsertSorted(seq, s_lastActivity);
@@ -196,10 +198,13 @@ public sealed partial class SequenceBatcher
         var seq = op.Sequence!;
         var wasHead = seq.Head == op;
         var next = op.Next;
+        var prev = op.Prev;
         seq.Unlink(op);
-        if (op.IsStart)
+        if (op.IsStart && !seq.Started && !AnyStartBefore(prev))
         {
-            // The START never ran: whichever step runs next must still begin from the initial state.
+            // The sequence's first START never ran: whichever step runs next must still begin
+            // from the initial state (the slot may hold another sequence's leftovers). A
+            // cancelled restart of a sequence that did start changes nothing.
             if (next is not null) next.Flags |= Engines.StepFlags.Start;
             else seq.ResetPending = true;
         }
@@ -237,6 +242,15 @@ public sealed partial class SequenceBatcher
             seq.Instance!.Ready.Remove(seq);
             MakeReady(seq);
         }
+    }
+
+    private static bool AnyStartBefore(StepOperation? op)
+    {
+        for (; op is not null; op = op.Prev)
+        {
+            if (op.IsStart) return true;
+        }
+        return false;
     }
 
     /// <summary>Drops a sequence from the table, freeing its slot or host copy; the observer hears why (deferred).</summary>

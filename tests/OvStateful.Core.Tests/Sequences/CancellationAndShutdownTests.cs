@@ -31,7 +31,7 @@ public class CancellationAndShutdownTests
     }
 
     [Fact]
-    public async Task A_cancelled_START_passes_its_reset_to_the_next_step()
+    public async Task A_cancelled_restart_leaves_the_live_sequence_as_it_was()
     {
         await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
         var gate = new ManualResetEventSlim(false);
@@ -43,6 +43,32 @@ public class CancellationAndShutdownTests
         var after = h.Step(1, 3);
         cts.Cancel();
         await Fails(restart);
+        gate.Set();
+        await Done(busy);
+        var r = await Done(after);
+        Assert.Equal(new float[] { 53, 55, 57, 59 }, Sum(r));
+        Assert.Equal(2, Steps(r));
+    }
+
+    [Fact]
+    public async Task A_new_sequences_cancelled_START_passes_its_reset_to_the_next_step()
+    {
+        await using var h = Create(slotsPerInstance: 2, maxBatch: 1);
+        // Leave leftovers in both slots.
+        await Done(h.Step(7, 500, start: true));
+        await Done(h.Step(8, 600, start: true));
+        await Done(h.Step(7, 1, end: true));
+        await Done(h.Step(8, 1, end: true));
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        h.Engines[0].Entered.Reset();
+        var busy = h.Step(1, 50, start: true);
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        var start = h.Step(2, 1000, start: true, ct: cts.Token);
+        var after = h.Step(2, 3);
+        cts.Cancel();
+        await Fails(start);
         gate.Set();
         await Done(busy);
         var r = await Done(after);

@@ -60,10 +60,15 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
     /// <summary>Set when two threads were inside the engine at once (engines are single-caller).</summary>
     public bool ConcurrentCallSeen { get; private set; }
     public int Exports, Imports;
+    /// <summary>Bytes the calling (loop) thread allocated between the previous Execute's end and this one's start, per Execute.</summary>
+    public ConcurrentQueue<long> LoopAllocations { get; } = new();
+    private long _allocatedAtExit = -1;
     public bool FailExports { get; set; }
 
     public void Execute(StepBatch batch)
     {
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        if (_allocatedAtExit >= 0) LoopAllocations.Enqueue(allocated - _allocatedAtExit);
         Enter();
         try
         {
@@ -101,6 +106,7 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
         finally
         {
             Exit();
+            _allocatedAtExit = GC.GetAllocatedBytesForCurrentThread();
         }
     }
 

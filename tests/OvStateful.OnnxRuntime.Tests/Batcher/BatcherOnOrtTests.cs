@@ -39,15 +39,24 @@ public class BatcherOnOrtTests
         return new InferenceRequest { ModelName = model.Name, SequenceId = new SequenceId(id), SequenceStart = start, SequenceEnd = end, Inputs = tensors };
     }
 
-    [OrtFact]
-    public async Task Thousands_of_interleaved_steps_from_many_threads_match_the_closed_form()
+    public static TheoryData<int, bool> StressModes => new()
+    {
+        { 16, false }, // more slots than clients: nobody waits
+        { 6, false },  // fewer slots than clients: the backlog
+        { 6, true },   // fewer slots than clients: spill
+    };
+
+    [OrtTheory]
+    [MemberData(nameof(StressModes))]
+    public async Task Thousands_of_interleaved_steps_from_many_threads_match_the_closed_form(int candidates, bool spill)
     {
         // accumulate_int32: state += Σ over the 4 rows; output = input + state. Integer-exact.
         var m = ModelUnderTest.Get("accumulate_int32");
-        await using var model = Serve(m, instances: 2, candidates: 16, maxBatch: 4);
+        await using var model = Serve(m, instances: 2, candidates: candidates, maxBatch: 4, new BatcherOptions { SpillEnabled = spill });
         const int sequences = 1200, clients = 12;
         var failures = new ConcurrentQueue<string>();
         var next = 0;
+        var sent = 0L;
         var workers = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
             var r = new Random(c);
@@ -55,6 +64,7 @@ public class BatcherOnOrtTests
             while ((s = Interlocked.Increment(ref next)) <= sequences)
             {
                 var steps = r.Next(1, 7);
+                Interlocked.Add(ref sent, steps);
                 var sum = new long[5];
                 for (var t = 0; t < steps; t++)
                 {
@@ -75,9 +85,13 @@ public class BatcherOnOrtTests
         Assert.Empty(failures);
         var stats = model.GetStatistics();
         Assert.Equal(0UL, stats.Fail.Count);
+        Assert.True(sent > 3000, $"only {sent} steps sent");
+        Assert.Equal((ulong)sent, stats.Success.Count);
         Assert.Equal(0, stats.ActiveSequences);
         Assert.True(stats.BatchStats.Count > 1, "only one batch size ran; the batcher never batched");
         Assert.Equal(stats.Success.Count, (ulong)stats.BatchStats.Sum(b => (long)b.ComputeInfer.Count * b.BatchSize));
+        if (spill) Assert.True(stats.SpillCount > 0 && stats.RestoreCount > 0, "12 clients over 6 slots never spilled");
+        Assert.Equal(0, stats.SpilledBytes);
     }
 
     public static TheoryData<string> SpillModels => new() { "accumulate_fp32", "silero_vad" };
@@ -122,7 +136,7 @@ public class BatcherOnOrtTests
     }
 
     [OrtFact]
-    public async Task The_conformance_accumulate_config_serves_unchanged_inputs_with_spill_and_backlog()
+    public async Task Capped_spill_sends_the_next_sequence_to_the_backlog_and_loses_none()
     {
         // Spill capped at one sequence's state: the third live sequence waits, none is lost.
         var m = ModelUnderTest.Get("accumulate_int32");
