@@ -104,12 +104,14 @@ internal sealed class InstanceBatcher
         _wake.Reset();
         int n;
         long decideAgainAt;
+        long takenAt;
         lock (_owner.Lock)
         {
             _owner.AssertInvariants();
             if (_owner.Stopping) return false;
             (_exportsTaken, Exports) = (Exports, _exportsTaken);
-            n = TakeBatch(Stopwatch.GetTimestamp(), out decideAgainAt);
+            takenAt = Stopwatch.GetTimestamp();
+            n = TakeBatch(takenAt, out decideAgainAt);
         }
         if (n == 0 && _exportsTaken.Count == 0)
         {
@@ -117,12 +119,13 @@ internal sealed class InstanceBatcher
             return true;
         }
 
+        for (var i = 0; i < n; i++) _owner.Metrics.RecordQueue(ModelMetrics.ElapsedNs(_ops[i].EnqueuedAt, takenAt));
         RunExports();
         var t0 = Stopwatch.GetTimestamp();
         long t1 = t0, t2 = t0;
         var inferred = n > 0 ? RunBatch(n, out t1, out t2) : 0;
         var t3 = Stopwatch.GetTimestamp();
-        if (n > 0) _owner.Metrics.RecordBatch(_batch.Count, inferred, ModelMetrics.ElapsedNs(t0, t1), ModelMetrics.ElapsedNs(t1, t2), ModelMetrics.ElapsedNs(t2, t3));
+        if (_batch.Count > 0) _owner.Metrics.RecordBatch(_batch.Count, inferred, ModelMetrics.ElapsedNs(t0, t1), ModelMetrics.ElapsedNs(t1, t2), ModelMetrics.ElapsedNs(t2, t3));
 
         DeferredWork? deferred = _deferred;
         lock (_owner.Lock)
@@ -185,7 +188,6 @@ internal sealed class InstanceBatcher
             _slots[i] = seq.Slot;
             _ids[i] = seq.Id;
             _flags[i] = (op.Flags & ~StepFlags.Start) | (start ? StepFlags.Start : StepFlags.None);
-            _owner.Metrics.RecordQueue(ModelMetrics.ElapsedNs(op.EnqueuedAt, now));
         }
         return n;
     }

@@ -295,7 +295,7 @@ public sealed partial class SequenceBatcher
     [Conditional("DEBUG")]
     internal void AssertInvariants()
     {
-        Debug.Assert(Monitor.IsEntered(Lock), "batcher state touched without its lock");
+        Debug.Assert(Lock.IsHeldByCurrentThread, "batcher state touched without its lock");
         var free = 0;
         foreach (var inst in _instances) free += inst.FreeSlots.Count;
         Debug.Assert(free + _slotsInUse == _totalSlots, $"slots: {free} free + {_slotsInUse} in use != {_totalSlots}");

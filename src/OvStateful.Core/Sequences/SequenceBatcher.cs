@@ -22,7 +22,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     /// Guards: the sequence table, backlog, idle lists, every instance's free slots, slot
     /// owners, ready list and export list, and the gauges below. Nothing foreign runs under it.
     /// </summary>
-    internal readonly object Lock = new();
+    internal readonly Lock Lock = new();
 
     private readonly SequenceBatcherSettings _settings;
     private readonly BatcherOptions _options;

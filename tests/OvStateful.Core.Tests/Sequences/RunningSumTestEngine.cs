@@ -149,7 +149,9 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
         }
     }
 
-    public void Dispose() { }
+    public bool Disposed { get; private set; }
+
+    public void Dispose() => Disposed = true;
 
     private void Enter()
     {

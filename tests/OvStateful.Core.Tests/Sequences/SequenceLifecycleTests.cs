@@ -193,7 +193,7 @@ public class SequenceLifecycleTests
     public async Task Observer_hears_start_and_end_outside_the_lock()
     {
         SequenceBatcher? batcher = null;
-        var observer = new RecordingObserver { OnCall = () => Assert.False(Monitor.IsEntered(batcher!.Lock), "observer called under the batcher's lock") };
+        var observer = new RecordingObserver { OnCall = () => Assert.False(batcher!.Lock.IsHeldByCurrentThread, "observer called under the batcher's lock") };
         await using var h = Create(options: new BatcherOptions { Observer = observer });
         batcher = h.Batcher;
         await Done(h.Step(4, 1, start: true));

@@ -58,15 +58,17 @@ public class ServedModelTests
         Assert.Equal(new float[] { 2, 2, 2, 2 }, r.Outputs[0].ToArray<float>());
         await model.DisposeAsync();
         Assert.False(model.IsReady);
+        Assert.All(provider.Engines, e => Assert.True(e.Disposed));
         Assert.Equal(InferenceErrorKind.Unavailable, (await Fails(model.InferAsync(Req(1, 11), default).AsTask())).Kind);
     }
 
     [Fact]
-    public void A_failed_load_disposes_nothing_twice_and_rethrows()
+    public void A_failed_load_disposes_the_engines_already_loaded_and_rethrows()
     {
         var provider = new TestProvider { FailAt = 1 };
         Assert.Throws<EngineException>(() => ServedModel.Load(provider, Config(sequence: true), "1", "/d", "/d/m.onnx"));
         Assert.Equal(2, provider.Loads.Count);
+        Assert.True(Assert.Single(provider.Engines).Disposed);
     }
 
     [Fact]
