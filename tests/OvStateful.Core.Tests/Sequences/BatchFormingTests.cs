@@ -1,3 +1,5 @@
+using OvStateful.Core.Config;
+using OvStateful.Core.Tensors;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
@@ -134,16 +136,16 @@ public class BatchFormingTests
     [Fact]
     public void Settings_split_candidate_slots_over_instances_and_read_the_corrid_type()
     {
-        var config = new Config.ModelConfig
+        var config = new ModelConfig
         {
             Name = "m",
             MaxBatchSize = 4,
-            InstanceGroup = [new Config.InstanceGroup { Count = 2 }],
-            SequenceBatching = new Config.SequenceBatching
+            InstanceGroup = [new InstanceGroup { Count = 2 }],
+            SequenceBatching = new SequenceBatching
             {
                 MaxSequenceIdleMicroseconds = 0,
-                Oldest = new Config.StrategyOldest { MaxCandidateSequences = 5, PreferredBatchSize = [8, 2, 4, 2], MaxQueueDelayMicroseconds = 100 },
-                ControlInput = [new Config.ControlInput { Name = "CORRID", Control = [new Config.Control { Kind = Config.ControlKind.SequenceCorrid, DataType = Tensors.DataType.String }] }],
+                Oldest = new StrategyOldest { MaxCandidateSequences = 5, PreferredBatchSize = [8, 2, 4, 2], MaxQueueDelayMicroseconds = 100 },
+                ControlInput = [new ControlInput { Name = "CORRID", Control = [new Control { Kind = ControlKind.SequenceCorrid, DataType = DataType.String }] }],
             },
         };
         var s = SequenceBatcherSettings.FromConfig(config, "3");
