@@ -84,8 +84,13 @@ OVS_API int32_t ovs_model_read(ovs_core* core, const char* path, ovs_model** out
 OVS_API void ovs_model_free(ovs_model* model);
 /* Number of ReadValue/Assign variables the model already has (0 = not stateful yet). */
 OVS_API int32_t ovs_model_variable_count(const ovs_model* model, int32_t* count);
-/* Name of variable `index` (its variable_id), copied into buf; *needed = length + 1. */
-OVS_API int32_t ovs_model_variable_name(const ovs_model* model, int32_t index, char* buf, int32_t cap, int32_t* needed);
+/*
+ * Variable `index`: its variable_id into name (*name_needed = length + 1), element code and
+ * partial shape, laid out as ovs_model_port_info.
+ */
+OVS_API int32_t ovs_model_variable_info(const ovs_model* model, int32_t index, char* name, int32_t cap,
+                                        int32_t* name_needed, int32_t* element, int64_t* dims, int32_t dims_cap,
+                                        int32_t* rank);
 /*
  * ov::pass::MakeStateful over `count` pairs: input tensor param_names[i] becomes a ReadValue
  * and output tensor result_names[i] an Assign of one variable, named by OpenVINO

@@ -273,13 +273,18 @@ int32_t ovs_model_variable_count(const ovs_model* model, int32_t* count) {
     });
 }
 
-int32_t ovs_model_variable_name(const ovs_model* model, int32_t index, char* buf, int32_t cap, int32_t* needed) {
+int32_t ovs_model_variable_info(const ovs_model* model, int32_t index, char* name, int32_t cap, int32_t* name_needed,
+                                int32_t* element, int64_t* dims, int32_t dims_cap, int32_t* rank) {
     return guarded(__func__, [&] {
         const auto& m = require(model, "model");
         const auto& vars = m.model->get_variables();
         if (index < 0 || static_cast<size_t>(index) >= vars.size())
             throw ShimError{OVS_INVALID_ARGUMENT, "variable index " + std::to_string(index) + " is out of range"};
-        write_name(vars[static_cast<size_t>(index)]->get_info().variable_id, buf, cap, needed);
+        const auto info = vars[static_cast<size_t>(index)]->get_info();
+        require_out(element, "element");
+        *element = to_code(info.data_type);
+        write_partial_shape(info.data_shape, dims, dims_cap, rank);
+        write_name(info.variable_id, name, cap, name_needed);
     });
 }
 

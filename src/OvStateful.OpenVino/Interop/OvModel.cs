@@ -14,17 +14,17 @@ internal sealed unsafe class OvModel : IDisposable
     public IReadOnlyList<ModelFileTensor> Inputs => Ports(isOutput: 0);
     public IReadOnlyList<ModelFileTensor> Outputs => Ports(isOutput: 1);
 
-    /// <summary>The variable_ids of the model's ReadValue/Assign variables; empty when the model is not stateful yet.</summary>
-    public IReadOnlyList<string> VariableNames()
+    /// <summary>The model's ReadValue/Assign variables (name = variable_id, type, shape with -1 for dynamic); empty when not stateful yet.</summary>
+    public IReadOnlyList<ModelFileTensor> Variables()
     {
         ShimErrors.ThrowIfFailed(ShimNative.ovs_model_variable_count(Handle, out var count));
-        var names = new string[count];
+        var variables = new ModelFileTensor[count];
         for (var i = 0; i < count; i++)
         {
-            var index = i;
-            names[i] = ReadName((byte* b, int cap, out int needed) => ShimNative.ovs_model_variable_name(Handle, index, b, cap, out needed));
+            variables[i] = PortReader.Read(i, (int index, byte* n, int cap, out int needed, out int element, long* d, int dcap, out int rank) =>
+                ShimNative.ovs_model_variable_info(Handle, index, n, cap, out needed, out element, d, dcap, out rank));
         }
-        return names;
+        return variables;
     }
 
     /// <summary>ov::pass::MakeStateful: each (input, output) tensor-name pair becomes one variable named input + output.</summary>

@@ -23,7 +23,9 @@ internal static unsafe partial class ShimNative
     internal static partial int ovs_model_read(CoreHandle core, string path, out ModelHandle model);
     [LibraryImport(Library)] internal static partial void ovs_model_free(IntPtr /* ovs_model* */ model);
     [LibraryImport(Library)] internal static partial int ovs_model_variable_count(ModelHandle model, out int count);
-    [LibraryImport(Library)] internal static partial int ovs_model_variable_name(ModelHandle model, int index, byte* buf, int cap, out int needed);
+    [LibraryImport(Library)]
+    internal static partial int ovs_model_variable_info(ModelHandle model, int index, byte* name, int cap, out int nameNeeded,
+        out int element, long* dims, int dimsCap, out int rank);
     /// <param name="paramNames">const char* const[count], caller-owned.</param>
     [LibraryImport(Library)] internal static partial int ovs_model_make_stateful(ModelHandle model, IntPtr* paramNames, IntPtr* resultNames, int count);
     [LibraryImport(Library)] internal static partial int ovs_model_port_count(ModelHandle model, int isOutput, out int count);
