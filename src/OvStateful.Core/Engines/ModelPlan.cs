@@ -148,7 +148,7 @@ public sealed class ModelPlan
             problems.Add($"state pair <<<{pair.Input}, {pair.Output}>>>: the model has no output \"{pair.Output}\"");
             return;
         }
-        if (mi.DataType != mo.DataType || !mi.Shape.AsSpan().SequenceEqual(mo.Shape))
+        if (mi.DataType != mo.DataType || !Compatible(mi.Shape, mo.Shape))
         {
             problems.Add($"state pair <<<{pair.Input}, {pair.Output}>>>: input is {mi.DataType.WireName()} {Shapes.Format(mi.Shape)} but output is {mo.DataType.WireName()} {Shapes.Format(mo.Shape)}; a state's input and output must match");
             return;
@@ -175,6 +175,10 @@ public sealed class ModelPlan
         }
         states.Add(new PlannedState(spec, initial));
     }
+
+    // Same rank, and each dimension equal where both are known (exporters often leave the output fully dynamic).
+    private static bool Compatible(long[] a, long[] b) =>
+        a.Length == b.Length && a.Zip(b).All(p => p.First < 0 || p.Second < 0 || p.First == p.Second);
 
     // ---- controls and constants --------------------------------------------------------
 
