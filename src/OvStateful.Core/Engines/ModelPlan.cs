@@ -164,8 +164,11 @@ public sealed class ModelPlan
         var init = pair.Decl?.InitialState.FirstOrDefault();
         if (init is not null && !init.ZeroData && init.DataFile.Length > 0)
         {
-            var path = Path.Combine(versionDirectory, "initial_state", init.DataFile);
-            if (!File.Exists(path)) problems.Add($"state \"{pair.Input}\": initial_state data_file {path} does not exist");
+            // Triton reads initial_state/ under the model folder (beside the version folders); we also accept it in the version folder.
+            var modelDirectory = Path.GetDirectoryName(Path.GetFullPath(versionDirectory).TrimEnd(Path.DirectorySeparatorChar)) ?? versionDirectory;
+            var path = Path.Combine(modelDirectory, "initial_state", init.DataFile);
+            if (!File.Exists(path)) path = Path.Combine(versionDirectory, "initial_state", init.DataFile);
+            if (!File.Exists(path)) problems.Add($"state \"{pair.Input}\": initial_state data_file {init.DataFile} is in neither {Path.Combine(modelDirectory, "initial_state")} nor {Path.Combine(versionDirectory, "initial_state")}");
             else
             {
                 initial = File.ReadAllBytes(path);

@@ -17,7 +17,7 @@ internal static class OrtLibrary
     /// </summary>
     public const uint ApiVersion = 29;
 
-    private static readonly Lazy<LoadedLibrary> Loaded = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<LoadedLibrary> Loaded = new(() => LoadFirst(CandidatePaths()), LazyThreadSafetyMode.ExecutionAndPublication);
 
     public static LoadedLibrary Get() => Loaded.Value;
 
@@ -53,10 +53,11 @@ internal static class OrtLibrary
         ];
     }
 
-    private static unsafe LoadedLibrary Load()
+    /// <summary>Loads the first candidate that is ONNX Runtime serving <see cref="ApiVersion"/> (not cached).</summary>
+    internal static unsafe LoadedLibrary LoadFirst(IEnumerable<string> candidates)
     {
         var tried = new List<string>();
-        foreach (var path in CandidatePaths().Distinct())
+        foreach (var path in candidates.Distinct())
         {
             var explicitPath = path.Contains('/');
             if (explicitPath && !File.Exists(path))
