@@ -22,6 +22,10 @@ internal sealed record ModelUnderTest(string Name, ModelConfig Config, string Mo
                 Path.Combine(TestPaths.Models, "silero_vad", "1", "model.onnx"), r => [Floats(r, 512, 0.5)]),
             "gather_state" => new(name, TestConfigs.GatherState(),
                 Path.Combine(TestPaths.RepoRoot, "tests", "OvStateful.OnnxRuntime.Tests", "Models", "gather_state.onnx"), r => [Longs(r.Next(0, 8))]),
+            "accumulate" => new(name, ExampleConfigs.Accumulate(),
+                Path.Combine(TestPaths.Models, "accumulate", "1", "model.onnx"), r => [Floats(r, 20, 10)]),
+            "gru_counter" => new(name, ExampleConfigs.GruCounter(),
+                Path.Combine(TestPaths.Models, "gru_counter", "1", "model.onnx"), r => [Floats(r, 8, 1)]),
             _ => throw new ArgumentException(name),
         };
         m.Config.Parameters["engine"] = "openvino";
@@ -35,7 +39,7 @@ internal sealed record ModelUnderTest(string Name, ModelConfig Config, string Mo
         get
         {
             var data = new TheoryData<string, OpenVinoMode>();
-            foreach (var name in (string[])["accumulate_fp32", "accumulate_int32", "silero_vad", "gather_state"])
+            foreach (var name in (string[])["accumulate_fp32", "accumulate_int32", "silero_vad", "gather_state", "accumulate", "gru_counter"])
             {
                 data.Add(name, OpenVinoMode.Batched);
                 data.Add(name, OpenVinoMode.PerSlot);
