@@ -32,7 +32,7 @@ public sealed class OpenVinoEngine : IStatefulEngine
         EngineName = options.Device == "CPU" ? "openvino" : "openvino:" + options.Device.ToLowerInvariant();
         SlotCount = slotCount;
         _mode = options.Mode == OpenVinoMode.PerSlot
-            ? new PerSlotStateMode(plan.ModelName, plan, model.Compiled, slotCount)
+            ? new PerSlotStateMode(plan.ModelName, plan, model.Compiled, slotCount, model.DynamicVariables)
             : new BatchedStateMode(plan.ModelName, plan, model.Compiled, slotCount);
         var max = plan.MaxBatchSize;
         _outputRows = Enumerable.Range(0, max).Select(_ => plan.Outputs.Select(o => new byte[o.Layout.RowBytes]).ToArray()).ToArray();

@@ -5,11 +5,14 @@ using OvStateful.OpenVino.Interop;
 namespace OvStateful.OpenVino;
 
 /// <summary>A compiled model ready for infer requests, with the plan that says how to feed it.</summary>
-internal sealed class CompiledStatefulModel(OvCore core, OvCompiledModel compiled, ModelPlan plan) : IDisposable
+/// <param name="DynamicVariables">Per plan state: its variable came from the model file with a dynamic shape, so
+/// reset() cannot give a batch-1 value and a per-slot START must set zeros itself.</param>
+internal sealed class CompiledStatefulModel(OvCore core, OvCompiledModel compiled, ModelPlan plan, bool[] dynamicVariables) : IDisposable
 {
     public OvCore Core { get; } = core;
     public OvCompiledModel Compiled { get; } = compiled;
     public ModelPlan Plan { get; } = plan;
+    public IReadOnlyList<bool> DynamicVariables { get; } = dynamicVariables;
 
     public void Dispose()
     {
@@ -51,7 +54,13 @@ internal static class OpenVinoModelLoader
                 Step(name, "MakeStateful", () => model.MakeStateful(plan.States.Select(s => (s.Spec.InputName, s.Spec.OutputName)).ToArray()));
             }
             var compiled = Step(name, $"compile for {options.Device}", () => core.Compile(model, options.Device, options.Compile));
-            return new CompiledStatefulModel(core, compiled, plan);
+            var names = variables.Select(v => v.Name).ToArray();
+            var dynamic = plan.States.Select(s =>
+            {
+                var v = StatePairs.FindVariable(names, s.Spec.InputName, s.Spec.OutputName);
+                return v >= 0 && variables[v].Shape.Any(d => d < 0);
+            }).ToArray();
+            return new CompiledStatefulModel(core, compiled, plan, dynamic);
         }
         catch
         {

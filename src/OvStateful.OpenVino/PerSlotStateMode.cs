@@ -15,6 +15,8 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
     private readonly string _model;
     private readonly ModelPlan _plan;
     private readonly StateSpec[] _states;
+    // Per state: the row a START sets after reset(), or null to keep the variable's own initial value.
+    private readonly byte[]?[] _startRows;
     // One request per slot; index = slot.
     private readonly OvInferRequest[] _requests;
     private readonly int[] _inputPorts, _controlPorts, _outputPorts, _stateVariables;
@@ -24,11 +26,14 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
     private readonly MemoryHandle[] _pins;
     private readonly long[] _actualShape = new long[OvInferRequest.MaxRank];
 
-    public PerSlotStateMode(string model, ModelPlan plan, OvCompiledModel compiled, int slotCount)
+    /// <param name="dynamicVariables">Per state: its variable has a dynamic shape (a stateful IR), so reset() gives no
+    /// batch-1 value and START sets zeros explicitly.</param>
+    public PerSlotStateMode(string model, ModelPlan plan, OvCompiledModel compiled, int slotCount, IReadOnlyList<bool> dynamicVariables)
     {
         _model = model;
         _plan = plan;
         _states = plan.States.Select(s => s.Spec).ToArray();
+        _startRows = plan.States.Select((s, i) => s.InitialRow ?? (dynamicVariables[i] ? new byte[s.Spec.SlotBytes] : null)).ToArray();
         _inputPorts = plan.Inputs.Select(t => StepFeeds.Port(model, compiled, t.Name, output: false)).ToArray();
         _controlPorts = plan.Controls.Select(c => StepFeeds.Port(model, compiled, c.Name, output: false)).ToArray();
         _outputPorts = plan.Outputs.Select(t => StepFeeds.Port(model, compiled, t.Name, output: true)).ToArray();
@@ -147,12 +152,12 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
     // reset() puts every variable back to its ReadValue initial value (zeros after MakeStateful).
     private static void StartFresh(OvInferRequest request) => request.ResetState(-1);
 
-    // A config initial_state replaces the model's own initial value.
+    // A config initial_state (or zeros, for a variable reset() cannot shape) replaces the model's own initial value.
     private void SetInitial(OvInferRequest request)
     {
         for (var s = 0; s < _states.Length; s++)
         {
-            if (_plan.States[s].InitialRow is { } row) request.SetState(_stateVariables[s], _states[s].DataType, _states[s].SlotShape, row);
+            if (_startRows[s] is { } row) request.SetState(_stateVariables[s], _states[s].DataType, _states[s].SlotShape, row);
         }
     }
 }
