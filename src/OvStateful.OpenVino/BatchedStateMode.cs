@@ -26,7 +26,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
     private readonly long[][] _inputShapes, _controlShapes, _stateShapes;
     private readonly long[] _actualShape = new long[OvInferRequest.MaxRank];
 
-    public BatchedStateMode(string model, ModelPlan plan, OvCompiledModel compiled, int slotCount)
+    public BatchedStateMode(string model, ModelPlan plan, OvCompiledModel compiled, int slotCount, ArenaGrowth growth)
     {
         _model = model;
         _plan = plan;
@@ -40,7 +40,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
         _inputShapes = plan.Inputs.Select(t => new long[t.ModelShape.Length]).ToArray();
         _controlShapes = plan.Controls.Select(c => new long[c.ModelShape.Length]).ToArray();
         var specs = plan.States.Select(s => s.Spec).ToArray();
-        _arena = new HostStateArena(specs, slotCount, plan.States.Select(s => s.InitialRow).ToArray());
+        _arena = new HostStateArena(specs, slotCount, plan.States.Select(s => s.InitialRow).ToArray(), growth);
         _states = specs.Select(s => StepFeeds.Pinned(s.SlotBytes * max)).ToArray();
         _stateShapes = specs.Select(s => new long[s.ModelShape.Length]).ToArray();
         _constants = plan.Constants.Select(k => { var p = StepFeeds.Pinned(k.Data.Length); k.Data.CopyTo(p, 0); return p; }).ToArray();

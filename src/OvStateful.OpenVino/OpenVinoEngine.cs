@@ -33,7 +33,7 @@ public sealed class OpenVinoEngine : IStatefulEngine
         SlotCount = slotCount;
         _mode = options.Mode == OpenVinoMode.PerSlot
             ? new PerSlotStateMode(plan.ModelName, plan, model.Compiled, slotCount, model.DynamicVariables)
-            : new BatchedStateMode(plan.ModelName, plan, model.Compiled, slotCount);
+            : new BatchedStateMode(plan.ModelName, plan, model.Compiled, slotCount, options.Growth);
         var max = plan.MaxBatchSize;
         _outputRows = Enumerable.Range(0, max).Select(_ => plan.Outputs.Select(o => new byte[o.Layout.RowBytes]).ToArray()).ToArray();
         _entries = new int[max];

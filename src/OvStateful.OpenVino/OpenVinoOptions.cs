@@ -1,6 +1,7 @@
 using System.Globalization;
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
+using OvStateful.Core.State;
 using OvStateful.Core.Tensors;
 using OvStateful.OpenVino.Interop;
 
@@ -20,9 +21,10 @@ public enum OpenVinoMode
 /// (batched | per_slot), openvino_device (CPU | GPU | AUTO, or any OpenVINO device name),
 /// openvino_hint (latency | throughput), openvino_num_streams (&gt;= 0), openvino_precision
 /// (f32 | f16; default f32 so results match ONNX Runtime bit for bit on CPU), plus the stateful
-/// backend's infer_end_requests.
+/// backend's infer_end_requests and initial_buffer_size / subsequent_buffer_size (how the
+/// batched mode's host state store grows).
 /// </summary>
-internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, CompileOptions Compile, bool InferEndRequests)
+internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, CompileOptions Compile, bool InferEndRequests, ArenaGrowth Growth)
 {
     public static OpenVinoOptions FromConfig(ModelConfig config, string? deviceOverride)
     {
@@ -53,7 +55,8 @@ internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, Compile
             var other => Bad<DataType?>(problems, $"openvino_precision \"{other}\" is not f32 or f16", null),
         };
         if (problems.Count > 0) throw new EngineException($"model \"{config.Name}\": " + string.Join("; ", problems));
-        return new OpenVinoOptions(mode, device, new CompileOptions(hint, streams, precision), Param(config, "infer_end_requests", "1") != "0");
+        var growth = new ArenaGrowth(SlotsParam(config, "initial_buffer_size"), SlotsParam(config, "subsequent_buffer_size"));
+        return new OpenVinoOptions(mode, device, new CompileOptions(hint, streams, precision), Param(config, "infer_end_requests", "1") != "0", growth);
     }
 
     /// <summary>"cpu" → "CPU", "gpu.1" → "GPU.1": OpenVINO's device names are upper case; other names pass unchanged.</summary>
@@ -70,6 +73,9 @@ internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, Compile
 
     private static string Param(ModelConfig config, string key, string fallback) =>
         config.Parameters.TryGetValue(key, out var v) ? v.Trim() : fallback;
+
+    private static int SlotsParam(ModelConfig config, string key) =>
+        int.TryParse(Param(config, key, "0"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     private static T Bad<T>(List<string> problems, string problem, T fallback)
     {

@@ -19,7 +19,9 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
     private readonly byte[]?[] _startRows;
     // One request per slot; index = slot.
     private readonly OvInferRequest[] _requests;
-    private readonly int[] _inputPorts, _controlPorts, _outputPorts, _stateVariables;
+    private readonly int[] _inputPorts, _controlPorts, _outputPorts;
+    // [slot][state]: the state's index in that slot's request (query_state order, checked per request).
+    private readonly int[][] _stateVariables;
     private readonly byte[][] _controls;
     private readonly byte[][] _constants;
     private readonly long[][] _inputShapes, _controlShapes;
@@ -58,8 +60,8 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
                 }
                 StartFresh(request);
             }
-            _stateVariables = _requests.Length > 0 ? StatePairs.MapStates(model, _states, _requests[0].StateNames) : [];
-            for (var slot = 0; slot < slotCount; slot++) SetInitial(_requests[slot]);
+            _stateVariables = _requests.Select(r => StatePairs.MapStates(model, _states, r.StateNames)).ToArray();
+            for (var slot = 0; slot < slotCount; slot++) SetInitial(slot);
         }
         catch
         {
@@ -77,7 +79,7 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
             if (fromInitial[r])
             {
                 StartFresh(request);
-                SetInitial(request);
+                SetInitial(slots[r]);
             }
             for (var c = 0; c < _plan.Controls.Count; c++)
             {
@@ -114,9 +116,8 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
 
     public void Reset(int slot)
     {
-        var request = Request(slot);
-        StartFresh(request);
-        SetInitial(request);
+        StartFresh(Request(slot));
+        SetInitial(slot);
     }
 
     public SlotSnapshot Export(int slot)
@@ -127,7 +128,7 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
         {
             var spec = _states[s];
             var bytes = new byte[spec.SlotBytes];
-            var rank = request.GetState(_stateVariables[s], bytes, _actualShape);
+            var rank = request.GetState(_stateVariables[slot][s], bytes, _actualShape);
             StepFeeds.CheckShape(_model, $"state \"{spec.InputName}\"", spec.ModelShape, spec.BatchAxis, 1, _actualShape.AsSpan(0, rank), spec.DataType, spec.DataType);
             tensors[s] = new Core.Tensors.Tensor(spec.InputName, spec.DataType, spec.SlotShape, bytes);
         }
@@ -138,7 +139,7 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
     {
         var request = Request(slot);
         var rows = StepFeeds.SnapshotRows(_model, slot, _states, snapshot);
-        for (var s = 0; s < _states.Length; s++) request.SetState(_stateVariables[s], _states[s].DataType, _states[s].SlotShape, rows[s].Span);
+        for (var s = 0; s < _states.Length; s++) request.SetState(_stateVariables[slot][s], _states[s].DataType, _states[s].SlotShape, rows[s].Span);
     }
 
     public void Dispose()
@@ -153,11 +154,11 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
     private static void StartFresh(OvInferRequest request) => request.ResetState(-1);
 
     // A config initial_state (or zeros, for a variable reset() cannot shape) replaces the model's own initial value.
-    private void SetInitial(OvInferRequest request)
+    private void SetInitial(int slot)
     {
         for (var s = 0; s < _states.Length; s++)
         {
-            if (_startRows[s] is { } row) request.SetState(_stateVariables[s], _states[s].DataType, _states[s].SlotShape, row);
+            if (_startRows[s] is { } row) _requests[slot].SetState(_stateVariables[slot][s], _states[s].DataType, _states[s].SlotShape, row);
         }
     }
 }

@@ -22,6 +22,7 @@ public class OpenVinoOptionsTests
         Assert.Equal("CPU", o.Device);
         Assert.Equal(new CompileOptions(ShimHint.Latency, 0, DataType.Fp32), o.Compile);
         Assert.True(o.InferEndRequests);
+        Assert.Equal(Core.State.ArenaGrowth.AllAtOnce, o.Growth);
     }
 
     [Fact]
@@ -29,11 +30,13 @@ public class OpenVinoOptionsTests
     {
         var o = OpenVinoOptions.FromConfig(Config(
             ("openvino_mode", "per_slot"), ("openvino_device", "gpu.1"), ("openvino_hint", "THROUGHPUT"),
-            ("openvino_num_streams", "4"), ("openvino_precision", "f16"), ("infer_end_requests", "0")), null);
+            ("openvino_num_streams", "4"), ("openvino_precision", "f16"), ("infer_end_requests", "0"),
+            ("initial_buffer_size", "512"), ("subsequent_buffer_size", "100")), null);
         Assert.Equal(OpenVinoMode.PerSlot, o.Mode);
         Assert.Equal("GPU.1", o.Device);
         Assert.Equal(new CompileOptions(ShimHint.Throughput, 4, DataType.Fp16), o.Compile);
         Assert.False(o.InferEndRequests);
+        Assert.Equal(new Core.State.ArenaGrowth(512, 100), o.Growth);
     }
 
     [Fact]
