@@ -100,7 +100,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
         {
             var t = _plan.Outputs[o];
             var data = _request.GetOutput(_outputPorts[o], _actualShape, out var rank, out var type);
-            StepFeeds.CheckShape(_model, $"output \"{t.Name}\"", t.ModelShape, t.BatchAxis, b, _actualShape.AsSpan(0, rank), t.DataType, type);
+            StepFeeds.CheckShape(_model, "output", t.Name, t.ModelShape, t.BatchAxis, b, _actualShape.AsSpan(0, rank), t.DataType, type);
             var all = new ReadOnlySpan<byte>(data, t.Layout.BatchBytes(b));
             for (var r = 0; r < b; r++) t.Layout.CopyRowOut(all, r, b, outputRows[r][o]);
         }
@@ -108,7 +108,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
         {
             var spec = _plan.States[s].Spec;
             var rank = _request.GetState(_stateVariables[s], _states[s].AsSpan(0, spec.SlotBytes * b), _actualShape);
-            StepFeeds.CheckShape(_model, $"state \"{spec.InputName}\"", spec.ModelShape, spec.BatchAxis, b, _actualShape.AsSpan(0, rank), spec.DataType, spec.DataType);
+            StepFeeds.CheckShape(_model, "state", spec.InputName, spec.ModelShape, spec.BatchAxis, b, _actualShape.AsSpan(0, rank), spec.DataType, spec.DataType);
         }
         // Every output and state was read: commit.
         for (var s = 0; s < _plan.States.Count; s++) _arena.Scatter(s, slots, _states[s], b);

@@ -108,7 +108,7 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
             {
                 var t = _plan.Outputs[o];
                 var data = request.GetOutput(_outputPorts[o], _actualShape, out var rank, out var type);
-                StepFeeds.CheckShape(_model, $"output \"{t.Name}\"", t.ModelShape, t.BatchAxis, 1, _actualShape.AsSpan(0, rank), t.DataType, type);
+                StepFeeds.CheckShape(_model, "output", t.Name, t.ModelShape, t.BatchAxis, 1, _actualShape.AsSpan(0, rank), t.DataType, type);
                 new ReadOnlySpan<byte>(data, t.Layout.RowBytes).CopyTo(outputRows[r][o]);
             }
         }
@@ -129,7 +129,7 @@ internal sealed unsafe class PerSlotStateMode : IStateMode
             var spec = _states[s];
             var bytes = new byte[spec.SlotBytes];
             var rank = request.GetState(_stateVariables[slot][s], bytes, _actualShape);
-            StepFeeds.CheckShape(_model, $"state \"{spec.InputName}\"", spec.ModelShape, spec.BatchAxis, 1, _actualShape.AsSpan(0, rank), spec.DataType, spec.DataType);
+            StepFeeds.CheckShape(_model, "state", spec.InputName, spec.ModelShape, spec.BatchAxis, 1, _actualShape.AsSpan(0, rank), spec.DataType, spec.DataType);
             tensors[s] = new Core.Tensors.Tensor(spec.InputName, spec.DataType, spec.SlotShape, bytes);
         }
         return new SlotSnapshot(tensors);

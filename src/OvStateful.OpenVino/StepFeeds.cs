@@ -41,8 +41,8 @@ internal static unsafe class StepFeeds
         if (axis >= 0) shape[axis] = batch;
     }
 
-    /// <summary>Throws when a tensor OpenVINO returned is not the shape the plan expects (a model whose outputs do not batch as declared).</summary>
-    public static void CheckShape(string model, string what, long[] modelShape, int axis, int batch, ReadOnlySpan<long> actual, DataType expectedType, DataType actualType)
+    /// <summary>Throws when a tensor OpenVINO returned (<paramref name="kind"/> "output" or "state", no message built unless it fails) is not the shape the plan expects (a model whose outputs do not batch as declared).</summary>
+    public static void CheckShape(string model, string kind, string name, long[] modelShape, int axis, int batch, ReadOnlySpan<long> actual, DataType expectedType, DataType actualType)
     {
         var ok = actual.Length == modelShape.Length && expectedType == actualType;
         for (var k = 0; ok && k < actual.Length; k++) ok = actual[k] == (k == axis ? batch : modelShape[k]);
@@ -50,7 +50,7 @@ internal static unsafe class StepFeeds
         {
             var expected = (long[])modelShape.Clone();
             if (axis >= 0) expected[axis] = batch;
-            throw new EngineException($"model \"{model}\": OpenVINO returned {what} as {actualType.WireName()} {Shapes.Format(actual)}; {expectedType.WireName()} {Shapes.Format(expected)} was expected");
+            throw new EngineException($"model \"{model}\": OpenVINO returned {kind} \"{name}\" as {actualType.WireName()} {Shapes.Format(actual)}; {expectedType.WireName()} {Shapes.Format(expected)} was expected");
         }
     }
 

@@ -83,10 +83,10 @@ public class LoadPlanningTests
     [Fact]
     public void A_returned_tensor_of_the_wrong_shape_or_type_is_an_error_naming_both()
     {
-        StepFeeds.CheckShape("m", "output \"y\"", [4, -1, 5], 1, 3, [4, 3, 5], DataType.Fp32, DataType.Fp32);
-        var e = Assert.Throws<EngineException>(() => StepFeeds.CheckShape("m", "output \"y\"", [4, -1, 5], 1, 3, [4, 1, 5], DataType.Fp32, DataType.Fp32));
+        StepFeeds.CheckShape("m", "output", "y", [4, -1, 5], 1, 3, [4, 3, 5], DataType.Fp32, DataType.Fp32);
+        var e = Assert.Throws<EngineException>(() => StepFeeds.CheckShape("m", "output", "y", [4, -1, 5], 1, 3, [4, 1, 5], DataType.Fp32, DataType.Fp32));
         Assert.Equal("model \"m\": OpenVINO returned output \"y\" as FP32 [4, 1, 5]; FP32 [4, 3, 5] was expected", e.Message);
-        Assert.Throws<EngineException>(() => StepFeeds.CheckShape("m", "state", [-1, 5], 0, 2, [2, 5], DataType.Fp32, DataType.Fp16));
+        Assert.Throws<EngineException>(() => StepFeeds.CheckShape("m", "state", "s", [-1, 5], 0, 2, [2, 5], DataType.Fp32, DataType.Fp16));
     }
 
     [Fact]
