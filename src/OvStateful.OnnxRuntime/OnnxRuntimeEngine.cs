@@ -1,6 +1,5 @@
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
-using OvStateful.Core.State;
 using OvStateful.Core.Tensors;
 using OvStateful.OnnxRuntime.Interop;
 
@@ -16,7 +15,7 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
 {
     private readonly ModelPlan _plan;
     private readonly OrtSession _session;
-    private readonly HostStateArena _arena;
+    private readonly IOrtStateStore _states;
     private readonly OrtBatchBuffers _buffers;
     private readonly EngineBehaviour _behaviour;
     // Per batch row and output: the engine-owned bytes handed out through StepBatch.SetOutput.
@@ -28,15 +27,15 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     private readonly byte[][] _controlRows;
     private readonly byte[][] _zeroInputRows;
 
-    internal OnnxRuntimeEngine(string engineName, ModelPlan plan, OrtSession session, int slotCount, EngineBehaviour behaviour, ArenaGrowth growth)
+    internal OnnxRuntimeEngine(string engineName, ModelPlan plan, OrtSession session, int slotCount, EngineBehaviour behaviour, Func<ModelPlan, IOrtStateStore> stateStore)
     {
         EngineName = engineName;
         _plan = plan;
         _session = session;
         _behaviour = behaviour;
         SlotCount = slotCount;
-        _arena = new HostStateArena(plan.States.Select(s => s.Spec).ToArray(), slotCount, plan.States.Select(s => s.InitialRow).ToArray(), growth);
-        _buffers = new OrtBatchBuffers(session, plan);
+        _states = stateStore(plan);
+        _buffers = new OrtBatchBuffers(session, plan, _states);
         var max = plan.MaxBatchSize;
         _outputRows = Enumerable.Range(0, max).Select(_ => plan.Outputs.Select(o => new byte[o.Layout.RowBytes]).ToArray()).ToArray();
         _slots = new int[max];
@@ -58,7 +57,7 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     public IReadOnlyList<StateSpec> States { get; }
 
     /// <summary>Bytes the state arena holds now.</summary>
-    public long StateBytesReserved => _arena.ReservedBytes;
+    public long StateBytesReserved => _states.ReservedBytes;
 
     public void Execute(StepBatch batch)
     {
@@ -67,23 +66,20 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
         var batchSize = _behaviour.PadToMaxBatch ? MaxBatchSize : rows;
         FillInputs(batch, rows, batchSize);
         FillControls(batch, rows, batchSize);
-        for (var s = 0; s < _plan.States.Count; s++)
-        {
-            _arena.Gather(s, _slots.AsSpan(0, rows), _fromInitial.AsSpan(0, rows), _buffers.StatesIn[s], batchSize);
-        }
+        var binding = _buffers.BindingFor(batchSize);
+        _states.Gather(binding, _slots.AsSpan(0, rows), _fromInitial.AsSpan(0, rows), batchSize);
         try
         {
-            _session.Run(_buffers.BindingFor(batchSize));
+            _session.Run(binding);
+            // On CUDA/TensorRT the run is asynchronous to us: wait for the outputs before reading or committing them.
+            if (_behaviour.SynchronizeOutputs) binding.SynchronizeOutputs();
         }
         catch (OrtException e)
         {
             // Nothing was committed: every slot keeps the state it had before this batch.
             throw new EngineException($"model \"{ModelName}\": the run of a batch of {rows} failed: {e.Message}", e);
         }
-        for (var s = 0; s < _plan.States.Count; s++)
-        {
-            _arena.Scatter(s, _slots.AsSpan(0, rows), _buffers.StatesOut[s], batchSize);
-        }
+        _states.Commit(_slots.AsSpan(0, rows), batchSize);
         for (var r = 0; r < rows; r++)
         {
             for (var o = 0; o < _plan.Outputs.Count; o++)
@@ -170,15 +166,15 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
         }
     }
 
-    public void ResetSlot(int slot) => _arena.Reset(slot);
+    public void ResetSlot(int slot) => _states.Reset(slot);
 
-    public SlotSnapshot ExportSlot(int slot) => _arena.Export(slot);
+    public SlotSnapshot ExportSlot(int slot) => _states.Export(slot);
 
     public void ImportSlot(int slot, SlotSnapshot snapshot)
     {
         try
         {
-            _arena.Import(slot, snapshot);
+            _states.Import(slot, snapshot);
         }
         catch (ArgumentException e)
         {
@@ -189,6 +185,7 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     public void Dispose()
     {
         _buffers.Dispose();
+        _states.Dispose();
         _session.Dispose();
     }
 }
@@ -196,4 +193,5 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
 /// <summary>The stateful backend's per-model switches that change what Execute does.</summary>
 /// <param name="InferEndRequests">false = END-only steps are not run and get empty outputs (infer_end_requests = 0).</param>
 /// <param name="PadToMaxBatch">Every run has max_batch_size rows, padding with initial-state rows (always_pad_to_max_batch).</param>
-internal sealed record EngineBehaviour(bool InferEndRequests = true, bool PadToMaxBatch = false);
+/// <param name="SynchronizeOutputs">The session runs on a GPU provider (outputs must be synchronized after a run).</param>
+internal sealed record EngineBehaviour(bool InferEndRequests = true, bool PadToMaxBatch = false, bool SynchronizeOutputs = false);

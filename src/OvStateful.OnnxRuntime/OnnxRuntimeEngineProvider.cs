@@ -38,7 +38,8 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
             var plan = ModelPlan.Build(config, signature, context.VersionDirectory);
             var behaviour = new EngineBehaviour(
                 InferEndRequests: Param(config, "infer_end_requests", "1") != "0",
-                PadToMaxBatch: Param(config, "always_pad_to_max_batch", "0") == "1");
+                PadToMaxBatch: Param(config, "always_pad_to_max_batch", "0") == "1",
+                SynchronizeOutputs: settings.Provider != OrtExecutionProvider.Cpu);
             var growth = new ArenaGrowth(IntParam(config, "initial_buffer_size"), IntParam(config, "subsequent_buffer_size"));
             var name = settings.Provider switch
             {
@@ -46,7 +47,11 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
                 OrtExecutionProvider.TensorRt => "onnxruntime:trt",
                 _ => "onnxruntime",
             };
-            return new OnnxRuntimeEngine(name, plan, session, context.SlotCount, behaviour, growth);
+            var slots = context.SlotCount;
+            Func<ModelPlan, IOrtStateStore> store = settings.Provider == OrtExecutionProvider.Cpu
+                ? p => new HostStateStore(new HostStateArena(p.States.Select(s => s.Spec).ToArray(), slots, p.States.Select(s => s.InitialRow).ToArray(), growth), p.MaxBatchSize)
+                : p => new CudaStateStore(p, slots, settings.DeviceId);
+            return new OnnxRuntimeEngine(name, plan, session, slots, behaviour, store);
         }
         catch
         {

@@ -17,16 +17,17 @@ internal sealed unsafe class OrtBatchBuffers : IDisposable
     private readonly OrtIoBinding?[] _bindings;
     private readonly List<OrtValueHandle> _values = [];
 
-    public OrtBatchBuffers(OrtSession session, ModelPlan plan)
+    private readonly IOrtStateStore _states;
+
+    public OrtBatchBuffers(OrtSession session, ModelPlan plan, IOrtStateStore states)
     {
         _session = session;
         _plan = plan;
+        _states = states;
         var max = plan.MaxBatchSize;
         Inputs = plan.Inputs.Select(t => Pinned(t.Layout.BatchBytes(max))).ToArray();
         Controls = plan.Controls.Select(c => Pinned(c.Layout.BatchBytes(max))).ToArray();
         Constants = plan.Constants.Select(c => { var b = Pinned(c.Data.Length); c.Data.CopyTo(b, 0); return b; }).ToArray();
-        StatesIn = plan.States.Select(s => Pinned(s.Spec.SlotBytes * max)).ToArray();
-        StatesOut = plan.States.Select(s => Pinned(s.Spec.SlotBytes * max)).ToArray();
         Outputs = plan.Outputs.Select(t => Pinned(t.Layout.BatchBytes(max))).ToArray();
         _bindings = new OrtIoBinding?[max + 1];
     }
@@ -34,8 +35,6 @@ internal sealed unsafe class OrtBatchBuffers : IDisposable
     public byte[][] Inputs { get; }
     public byte[][] Controls { get; }
     public byte[][] Constants { get; }
-    public byte[][] StatesIn { get; }
-    public byte[][] StatesOut { get; }
     public byte[][] Outputs { get; }
 
     public OrtIoBinding BindingFor(int batchSize) => _bindings[batchSize] ??= CreateBinding(batchSize);
@@ -60,14 +59,7 @@ internal sealed unsafe class OrtBatchBuffers : IDisposable
                 var c = _plan.Constants[i];
                 binding.BindInput(c.Name, Value(Constants[i], c.Data.Length, c.Shape, c.DataType));
             }
-            for (var i = 0; i < _plan.States.Count; i++)
-            {
-                var s = _plan.States[i].Spec;
-                var shape = (long[])s.ModelShape.Clone();
-                shape[s.BatchAxis] = b;
-                binding.BindInput(s.InputName, Value(StatesIn[i], s.SlotBytes * b, shape, s.DataType));
-                binding.BindOutput(s.OutputName, Value(StatesOut[i], s.SlotBytes * b, shape, s.DataType));
-            }
+            _states.Bind(binding, b);
             for (var i = 0; i < _plan.Outputs.Count; i++)
             {
                 var t = _plan.Outputs[i];

@@ -9,8 +9,8 @@ namespace OvStateful.OnnxRuntime.Interop;
 internal sealed unsafe class OrtIoBinding : IDisposable
 {
     private readonly OrtIoBindingHandle _handle;
-    // Values stay referenced here while bound so their SafeHandles cannot be finalized under ORT.
-    private readonly List<OrtValueHandle> _bound = [];
+    // name -> the value bound under it, referenced so its SafeHandle cannot be finalized while bound.
+    private readonly Dictionary<string, OrtValueHandle> _bound = new(StringComparer.Ordinal);
 
     private OrtIoBinding(OrtIoBindingHandle handle) => _handle = handle;
 
@@ -26,18 +26,19 @@ internal sealed unsafe class OrtIoBinding : IDisposable
         return new OrtIoBinding(handle);
     }
 
-    public void BindInput(string name, OrtValueHandle value)
+    /// <summary>Binds (or rebinds) an input; <paramref name="utf8Name"/> may be passed to avoid encoding per call.</summary>
+    public void BindInput(string name, OrtValueHandle value, byte[]? utf8Name = null)
     {
         var api = OrtLibrary.Get().Api;
-        fixed (byte* n = Utf8.Z(name)) OrtStatusCheck.ThrowIfFailed(api.BindInput(_handle.Pointer, n, value.Pointer));
-        _bound.Add(value);
+        fixed (byte* n = utf8Name ?? Utf8.Z(name)) OrtStatusCheck.ThrowIfFailed(api.BindInput(_handle.Pointer, n, value.Pointer));
+        _bound[name] = value;
     }
 
     public void BindOutput(string name, OrtValueHandle value)
     {
         var api = OrtLibrary.Get().Api;
         fixed (byte* n = Utf8.Z(name)) OrtStatusCheck.ThrowIfFailed(api.BindOutput(_handle.Pointer, n, value.Pointer));
-        _bound.Add(value);
+        _bound["\0out:" + name] = value;
     }
 
     /// <summary>Waits until device outputs are written (needed after a CUDA run before reading them).</summary>
