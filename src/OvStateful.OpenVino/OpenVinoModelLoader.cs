@@ -1,3 +1,4 @@
+using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Tensors;
 using OvStateful.OpenVino.Interop;

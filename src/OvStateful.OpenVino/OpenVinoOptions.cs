@@ -7,18 +7,9 @@ using OvStateful.OpenVino.Interop;
 
 namespace OvStateful.OpenVino;
 
-/// <summary>How the engine holds states: all slots in host memory moved in and out per batch, or one infer request per slot.</summary>
-public enum OpenVinoMode
-{
-    /// <summary>One infer request; per batch, each variable is set from the slots' host rows and read back after the run.</summary>
-    Batched,
-    /// <summary>One infer request per slot (batch 1); states stay inside the request, reset() at START.</summary>
-    PerSlot,
-}
-
 /// <summary>
 /// The OpenVINO settings of one model, from config parameters (ours): openvino_mode
-/// (batched | per_slot), openvino_device (CPU | GPU | AUTO, or any OpenVINO device name),
+/// (batched | per_slot, Core's <see cref="OpenVinoMode"/>), openvino_device (CPU | GPU | AUTO, or any OpenVINO device name),
 /// openvino_hint (latency | throughput), openvino_num_streams (&gt;= 0), openvino_precision
 /// (f32 | f16; default f32 so results match ONNX Runtime bit for bit on CPU), plus the stateful
 /// backend's infer_end_requests and initial_buffer_size / subsequent_buffer_size (how the

@@ -10,31 +10,15 @@ namespace OvStateful.OpenVino;
 /// </summary>
 internal static class StatePairs
 {
-    /// <summary>Pairs from the config: the state_pairs parameter and sequence_batching.state, in that order.</summary>
-    public static List<(string Input, string Output)> FromConfig(ModelConfig config)
-    {
-        var pairs = config.Parameters.TryGetValue("state_pairs", out var text) ? Parse(text) : [];
-        foreach (var s in config.SequenceBatching?.State ?? []) pairs.Add((s.InputName, s.OutputName));
-        return pairs;
-    }
+    /// <summary>Pairs from the config (Core's reading: the state_pairs parameter, then sequence_batching.state).</summary>
+    public static List<(string Input, string Output)> FromConfig(ModelConfig config) =>
+        // Problems are ignored here: ModelPlan.Build reads the same parameters and reports them.
+        StatefulParameters.Read(config, new List<ValidationProblem>()).StatePairs.Select(p => (p.InputName, p.OutputName)).ToList();
 
-    /// <summary>Parses <c>&lt;&lt;&lt;In, Out&gt;&gt;&gt;</c> pairs (separated by spaces or commas); throws naming the bad part.</summary>
+    /// <summary>Parses <c>&lt;&lt;&lt;In, Out&gt;&gt;&gt;</c> pairs with Core's parser; throws naming the bad part.</summary>
     public static List<(string Input, string Output)> Parse(string text)
     {
-        var pairs = new List<(string, string)>();
-        var at = 0;
-        while (true)
-        {
-            var open = text.IndexOf("<<<", at, StringComparison.Ordinal);
-            if (open < 0) break;
-            var close = text.IndexOf(">>>", open, StringComparison.Ordinal);
-            if (close < 0) throw new ArgumentException($"state pairs \"{text}\": \"<<<\" at {open} has no closing \">>>\"");
-            var parts = text[(open + 3)..close].Split(',', StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                throw new ArgumentException($"state pairs \"{text}\": expected <<<InputName, OutputName>>>, found <<<{text[(open + 3)..close]}>>>");
-            pairs.Add((parts[0], parts[1]));
-            at = close + 3;
-        }
+        if (!StatePairsText.TryParse(text, out var pairs, out var error)) throw new ArgumentException($"state pairs \"{text}\": {error}");
         if (pairs.Count == 0) throw new ArgumentException($"state pairs \"{text}\" hold no <<<InputName, OutputName>>> pair");
         return pairs;
     }

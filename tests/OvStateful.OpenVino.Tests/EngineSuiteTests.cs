@@ -1,3 +1,4 @@
+using OvStateful.Core.Config;
 using System.Runtime.InteropServices;
 using OvStateful.Core.Engines;
 using OvStateful.OnnxRuntime;

@@ -2,7 +2,6 @@ using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Tensors;
-using OvStateful.OnnxRuntime.Tests;
 
 namespace OvStateful.OpenVino.Tests;
 
@@ -29,14 +28,14 @@ public class LoadPlanningTests
     [Fact]
     public void Batched_mode_leaves_a_model_that_already_fits_alone()
     {
-        var plan = ModelPlan.Build(TestConfigs.Accumulate("a", DataType.Fp32), Accumulate, "/nowhere");
+        var plan = ModelPlan.Build(TestConfigs.Conformance("accumulate_fp32"), Accumulate, "/nowhere");
         Assert.Empty(OpenVinoModelLoader.TargetShapes(plan, Accumulate.Inputs, batch: -1));
     }
 
     [Fact]
     public void Per_slot_mode_fixes_every_batch_axis_to_1_wherever_it_is()
     {
-        var plan = ModelPlan.Build(TestConfigs.Accumulate("a", DataType.Fp32), Accumulate, "/nowhere");
+        var plan = ModelPlan.Build(TestConfigs.Conformance("accumulate_fp32"), Accumulate, "/nowhere");
         var shapes = OpenVinoModelLoader.TargetShapes(plan, Accumulate.Inputs, batch: 1).ToDictionary(s => s.Input, s => s.Shape);
         Assert.Equal([4L, 1, 5], shapes["Input"]);
         Assert.Equal([1L, 1], shapes["ResetSequence"]);
@@ -46,7 +45,7 @@ public class LoadPlanningTests
     [Fact]
     public void Symbolic_dims_become_concrete_and_the_state_keeps_its_batch_axis_1()
     {
-        var plan = ModelPlan.Build(TestConfigs.Silero(), Silero, "/nowhere");
+        var plan = ModelPlan.Build(TestConfigs.Example("silero_vad"), Silero, "/nowhere");
         var batched = OpenVinoModelLoader.TargetShapes(plan, Silero.Inputs, batch: -1).ToDictionary(s => s.Input, s => s.Shape);
         Assert.Equal([-1L, 512], batched["input"]);
         Assert.False(batched.ContainsKey("state")); // already [2, -1, 128]

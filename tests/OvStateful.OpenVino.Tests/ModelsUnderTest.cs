@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using OvStateful.Core.Config;
 using OvStateful.Core.Tensors;
-using OvStateful.OnnxRuntime.Tests;
 
 namespace OvStateful.OpenVino.Tests;
 
@@ -14,24 +13,21 @@ internal sealed record ModelUnderTest(string Name, ModelConfig Config, string Mo
     {
         var m = name switch
         {
-            "accumulate_fp32" => new ModelUnderTest(name, TestConfigs.Accumulate(name, DataType.Fp32),
-                Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), r => [Floats(r, 20, 10)]),
-            "accumulate_int32" => new(name, TestConfigs.Accumulate(name, DataType.Int32),
-                Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), r => [Ints(r, 20, 100)]),
-            "silero_vad" => new(name, TestConfigs.Silero(),
-                Path.Combine(TestPaths.Models, "silero_vad", "1", "model.onnx"), r => [Floats(r, 512, 0.5)]),
+            "accumulate_fp32" or "accumulate_int32" => new ModelUnderTest(name, TestConfigs.Conformance(name),
+                Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), name.EndsWith("fp32") ? r => [Floats(r, 20, 10)] : r => [Ints(r, 20, 100)]),
+            "accumulate" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 20, 10)]),
+            "gru_counter" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 8, 1)]),
+            "silero_vad" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 512, 0.5)]),
             "gather_state" => new(name, TestConfigs.GatherState(),
                 Path.Combine(TestPaths.RepoRoot, "tests", "OvStateful.OnnxRuntime.Tests", "Models", "gather_state.onnx"), r => [Longs(r.Next(0, 8))]),
-            "accumulate" => new(name, ExampleConfigs.Accumulate(),
-                Path.Combine(TestPaths.Models, "accumulate", "1", "model.onnx"), r => [Floats(r, 20, 10)]),
-            "gru_counter" => new(name, ExampleConfigs.GruCounter(),
-                Path.Combine(TestPaths.Models, "gru_counter", "1", "model.onnx"), r => [Floats(r, 8, 1)]),
             _ => throw new ArgumentException(name),
         };
         m.Config.Parameters["engine"] = "openvino";
         m.Config.Parameters["openvino_mode"] = mode == OpenVinoMode.PerSlot ? "per_slot" : "batched";
         return m;
     }
+
+    private static string Example(string name) => Path.Combine(TestPaths.Models, name, "1", "model.onnx");
 
     /// <summary>Every model in both modes.</summary>
     public static TheoryData<string, OpenVinoMode> All

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.RegularExpressions;
+using OvStateful.Core.Config;
+using OvStateful.Core.Config.TextFormat;
 using OvStateful.Core.Engines;
 using OvStateful.OpenVino;
 
@@ -11,7 +12,7 @@ namespace OvStateful.Cli.Commands;
 /// native shim). Either a model of a repository (its config gives the file and the pairs) or a
 /// model file with --state-pairs.
 /// </summary>
-internal static partial class ConvertCommand
+internal static class ConvertCommand
 {
     public static Command Create()
     {
@@ -83,54 +84,43 @@ internal static partial class ConvertCommand
 
     private static List<(string, string)> StatePairsArgument(string text)
     {
-        var pairs = new List<(string, string)>();
-        foreach (Match m in PairPattern().Matches(text)) pairs.Add((m.Groups[1].Value.Trim(), m.Groups[2].Value.Trim()));
+        if (!StatePairsText.TryParse(text, out var pairs, out var error)) throw new ArgumentException($"--state-pairs \"{text}\": {error}");
         if (pairs.Count == 0) throw new ArgumentException($"--state-pairs \"{text}\" holds no <<<InputName, OutputName>>> pair");
         return pairs;
     }
 
     /// <summary>
-    /// The model file and state pairs of a repository model, read from its config.pbtxt: the
+    /// The model file and state pairs of a repository model, from its config.pbtxt: the
     /// onnx_file_name parameter or default_model_filename (else model.onnx) in the chosen version
-    /// folder, and the state_pairs parameter plus sequence_batching state input/output names.
+    /// folder, and the state_pairs parameter plus sequence_batching state.
     /// </summary>
     private static (string ModelFile, List<(string, string)> Pairs) RepositoryModel(string repository, string model, string? version)
     {
         var dir = Path.Combine(repository, model);
         var configPath = Path.Combine(dir, "config.pbtxt");
         if (!File.Exists(configPath)) throw new ArgumentException($"{configPath} does not exist; expected a Triton model folder");
-        var config = File.ReadAllText(configPath);
-        config = CommentPattern().Replace(config, "");
+        ModelConfig config;
+        StatefulParameters parameters;
+        try
+        {
+            config = ModelConfigParser.ParseFile(configPath);
+            parameters = StatefulParameters.Read(config);
+        }
+        catch (Exception e) when (e is ConfigParseException or ModelConfigException)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
         version ??= Directory.EnumerateDirectories(dir)
             .Select(Path.GetFileName)
             .Where(n => long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             .OrderBy(n => long.Parse(n!, CultureInfo.InvariantCulture))
             .LastOrDefault()
             ?? throw new ArgumentException($"{dir} has no numeric version folder");
-        var fileName = ParameterPattern("onnx_file_name").Match(config) is { Success: true } p ? p.Groups[1].Value
-            : DefaultFilePattern().Match(config) is { Success: true } d ? d.Groups[1].Value : "model.onnx";
+        var fileName = parameters.OnnxFileName ?? (config.DefaultModelFilename.Length > 0 ? config.DefaultModelFilename : "model.onnx");
         var modelFile = Path.Combine(dir, version, fileName);
         if (!File.Exists(modelFile)) throw new ArgumentException($"{modelFile} does not exist");
-
-        var pairs = new List<(string, string)>();
-        if (ParameterPattern("state_pairs").Match(config) is { Success: true } sp) pairs.AddRange(StatePairsArgument(sp.Groups[1].Value));
-        foreach (Match s in StatePattern().Matches(config)) pairs.Add((s.Groups[1].Value, s.Groups[2].Value));
+        var pairs = parameters.StatePairs.Select(p => (p.InputName, p.OutputName)).ToList();
         if (pairs.Count == 0) throw new ArgumentException($"{configPath} declares no state pairs (state_pairs parameter or sequence_batching state)");
         return (modelFile, pairs);
     }
-
-    [GeneratedRegex(@"<<<([^,>]+),([^>]+)>>>")]
-    private static partial Regex PairPattern();
-
-    [GeneratedRegex(@"#[^\n]*")]
-    private static partial Regex CommentPattern();
-
-    [GeneratedRegex(@"default_model_filename\s*:\s*""([^""]+)""")]
-    private static partial Regex DefaultFilePattern();
-
-    [GeneratedRegex(@"input_name\s*:\s*""([^""]+)""\s*,?\s*output_name\s*:\s*""([^""]+)""")]
-    private static partial Regex StatePattern();
-
-    private static Regex ParameterPattern(string key) =>
-        new($@"key\s*:\s*""{Regex.Escape(key)}""\s*,?\s*value\s*:?\s*{{\s*string_value\s*:\s*""([^""]*)""", RegexOptions.CultureInvariant);
 }
