@@ -1,0 +1,89 @@
+using System.CommandLine;
+
+namespace OvStateful.Cli.Commands;
+
+/// <summary>Options that run, compare and bench share, documented once.</summary>
+internal static class CommonOptions
+{
+    public static Option<DirectoryInfo> Repository() => new("--model-repository", "-r")
+    {
+        Description = "Model repository folder (Triton layout: <model>/config.pbtxt + numbered version folders)",
+        DefaultValueFactory = _ => new DirectoryInfo("models"),
+    };
+
+    public static Option<string> Model() => new("--model", "-m")
+    {
+        Description = "Model name (a folder of the repository)",
+        Required = true,
+    };
+
+    public static Option<int> Sequences(int defaultValue) => Positive(new Option<int>("--sequences", "-n")
+    {
+        Description = "Concurrent sequences; each is a client that sends its next step when the previous one completed",
+        DefaultValueFactory = _ => defaultValue,
+    });
+
+    public static Option<int> Steps(int defaultValue, string description) => Positive(new Option<int>("--steps", "-k")
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+    });
+
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Seed of the synthetic inputs (the same seed gives bit-identical inputs)",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "ONNX Runtime intra-op threads per engine instance (0 = ONNX Runtime's default)",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<T> Positive<T>(Option<T> option) where T : System.Numerics.INumber<T>
+    {
+        option.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<T>();
+            if (v <= T.Zero) r.AddError($"{option.Name} must be at least 1 (got {v})");
+        });
+        return option;
+    }
+
+    /// <summary>Runs a command body; a <see cref="UsageException"/> prints "ovs NAME: message" and exits 2.</summary>
+    public static int Guard(string command, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"ovs {command}: {e.Message}");
+            return 2;
+        }
+    }
+}
+
+internal static class CommandGuard
+{
+    /// <summary>Async form of <see cref="CommonOptions.Guard"/>; Ctrl+C cancels the work and exits 130.</summary>
+    public static async Task<int> RunAsync(string command, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"ovs {command}: {e.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"ovs {command}: cancelled");
+            return 130;
+        }
+    }
+}

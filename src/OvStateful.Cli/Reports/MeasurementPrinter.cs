@@ -1,0 +1,43 @@
+using System.Globalization;
+using OvStateful.Cli.Workloads;
+using Spectre.Console;
+
+namespace OvStateful.Cli.Reports;
+
+/// <summary>The human summary of one run: throughput, latency, batches, memory, errors.</summary>
+internal static class MeasurementPrinter
+{
+    public static void Print(IAnsiConsole console, string title, WorkloadResult r, BatchSizes? batches)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        void Row(string k, string v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("sequences", $"{r.Sequences} ({r.Clients} concurrent)");
+        Row("steps", $"{r.StepsOk} ok, {r.StepsFailed} failed in {F(r.Seconds, "F2")} s");
+        Row("steps/s", F(r.StepsPerSecond, "F1"));
+        Row("latency ms", Latency(r.Latency));
+        if (batches is not null)
+            Row("batches", batches.Executions == 0 ? "none" : $"{batches.Executions} executions, mean size {F(batches.Mean, "F2")}: {batches.Format()}");
+        Row("memory", $"peak working set {Bytes(r.Memory.PeakWorkingSetBytes)} (process peak {Bytes(r.Memory.ProcessPeakWorkingSetBytes)}), " +
+                      $"peak GC heap {Bytes(r.Memory.PeakGcHeapBytes)}, allocated {Bytes(r.Memory.AllocatedBytes)}");
+        if (r.ErrorsByKind.Count > 0)
+        {
+            Row("errors", string.Join(", ", r.ErrorsByKind.Select(kv => $"{kv.Key}: {kv.Value}")));
+            if (r.FirstError is { } first) Row("first error", first);
+        }
+        console.Write(new Rule(Markup.Escape(title)) { Justification = Justify.Left });
+        console.Write(grid);
+    }
+
+    public static string Latency(LatencySummary l) =>
+        $"p50 {F(l.P50Ms, "F3")}  p95 {F(l.P95Ms, "F3")}  p99 {F(l.P99Ms, "F3")}  mean {F(l.MeanMs, "F3")}  max {F(l.MaxMs, "F3")}";
+
+    public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+
+    public static string Bytes(long b) => b switch
+    {
+        >= 1L << 30 => F(b / (double)(1L << 30), "F2") + " GiB",
+        >= 1L << 20 => F(b / (double)(1L << 20), "F1") + " MiB",
+        >= 1L << 10 => F(b / 1024.0, "F1") + " KiB",
+        _ => b.ToString(CultureInfo.InvariantCulture) + " B",
+    };
+}

@@ -1,0 +1,65 @@
+using OvStateful.Cli.Workloads;
+
+namespace OvStateful.Cli.Reports;
+
+/// <summary>
+/// One measured run as it goes into JSON and CSV (run, compare and bench share it), so the
+/// files of all three commands read alike.
+/// </summary>
+internal sealed record MeasurementReport
+{
+    public required string Engine { get; init; }
+    public string? EngineName { get; init; }
+    public bool Available { get; init; } = true;
+    public string? Reason { get; init; }
+    public int Clients { get; init; }
+    public long Sequences { get; init; }
+    public long StepsSent { get; init; }
+    public long StepsOk { get; init; }
+    public long StepsFailed { get; init; }
+    public IReadOnlyDictionary<string, long> ErrorsByKind { get; init; } = new Dictionary<string, long>();
+    public string? FirstError { get; init; }
+    public double Seconds { get; init; }
+    public double StepsPerSecond { get; init; }
+    public LatencySummary LatencyMs { get; init; } = LatencySummary.Empty;
+    public BatchSizeReport? Batches { get; init; }
+    public MemorySummary? Memory { get; init; }
+    /// <summary>compare: against the first available engine; run: against the solo replay (--verify).</summary>
+    public DifferenceReport? Difference { get; init; }
+
+    public static MeasurementReport From(EngineMeasurement m, OutputDifference? difference = null, string? against = null)
+    {
+        if (m.Result is not { } r) return new MeasurementReport { Engine = m.Engine, Available = false, Reason = m.Unavailable };
+        return From(m.Engine, r) with
+        {
+            EngineName = m.EngineName,
+            Batches = new BatchSizeReport(m.Batches.Histogram.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value), m.Batches.Executions, m.Batches.Mean),
+            Difference = difference is null ? null : DifferenceReport.From(difference, against!),
+        };
+    }
+
+    public static MeasurementReport From(string engine, WorkloadResult r) => new()
+    {
+        Engine = engine,
+        Clients = r.Clients,
+        Sequences = r.Sequences,
+        StepsSent = r.StepsSent,
+        StepsOk = r.StepsOk,
+        StepsFailed = r.StepsFailed,
+        ErrorsByKind = r.ErrorsByKind,
+        FirstError = r.FirstError,
+        Seconds = r.Seconds,
+        StepsPerSecond = r.StepsPerSecond,
+        LatencyMs = r.Latency,
+        Memory = r.Memory,
+    };
+}
+
+/// <param name="Histogram">Batch size → executions (keys are strings so the JSON is an object).</param>
+internal sealed record BatchSizeReport(IReadOnlyDictionary<string, ulong> Histogram, ulong Executions, double Mean);
+
+internal sealed record DifferenceReport(string Against, double MaxAbsolute, double MaxRelative, long ValuesCompared, long StepsCompared, string? Worst)
+{
+    public static DifferenceReport From(OutputDifference d, string against) =>
+        new(against, d.MaxAbsolute, d.MaxRelative, d.ValuesCompared, d.StepsCompared, d.Worst);
+}

@@ -1,0 +1,62 @@
+using OvStateful.Core.Engines;
+using OvStateful.Core.Sequences;
+using OvStateful.Core.Serving;
+
+namespace OvStateful.Cli.Workloads;
+
+/// <summary>One engine's run of a workload, or why it could not run.</summary>
+internal sealed record EngineMeasurement(string Engine, string? EngineName, WorkloadResult? Result, BatchSizes Batches, string? Unavailable)
+{
+    public bool Ran => Result is not null;
+}
+
+/// <summary>Loads a repository model on one engine (a <see cref="ServedModel"/>: real engine, real batcher) and streams a workload through it.</summary>
+internal static class EngineRun
+{
+    /// <summary>
+    /// Null with <paramref name="reason"/> when the engine is missing here or cannot load this model;
+    /// the caller decides whether that is fatal (run) or a row in a table (compare).
+    /// </summary>
+    public static ServedModel? TryLoad(ModelTarget target, EngineChoice choice, IReadOnlyList<IEngineProvider> providers, BatcherOptions options, out string? reason)
+    {
+        var provider = providers.First(p => p.Name == choice.Provider);
+        EngineAvailability availability;
+        try
+        {
+            availability = provider.Availability;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            availability = EngineAvailability.Unavailable($"{e.GetType().Name}: {e.Message}");
+        }
+        if (!availability.IsAvailable)
+        {
+            reason = availability.Reason;
+            return null;
+        }
+        try
+        {
+            reason = null;
+            return ServedModel.Load(provider, target.Config, target.VersionText, target.Version.Directory, target.ModelFileFor(choice.Provider), options, choice.LoadDevice);
+        }
+        catch (Exception e) when (e is EngineException or IOException or ArgumentException or InvalidOperationException)
+        {
+            reason = $"cannot load {target.Name} on {choice.Label}: {OneLine(e.Message)}";
+            return null;
+        }
+    }
+
+    public static async Task<EngineMeasurement> RunAsync(ServedModel model, EngineChoice choice, IStepSource source, WorkloadSettings settings,
+        Func<StreamingWorkload, Task, Task>? progress, CancellationToken cancellationToken)
+    {
+        var ids = settings with { StringIds = model.Batcher.Settings.CorrelationIdKind == CorrelationIdKind.String };
+        var workload = new StreamingWorkload(source, ids, _ => new ServedModelClient(model));
+        var run = workload.RunAsync(cancellationToken);
+        if (progress is not null) await progress(workload, run).ConfigureAwait(false);
+        var result = await run.ConfigureAwait(false);
+        return new EngineMeasurement(choice.Label, model.EngineName, result, BatchSizes.From(model.GetStatistics()), null);
+    }
+
+    public static string OneLine(string text) =>
+        string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

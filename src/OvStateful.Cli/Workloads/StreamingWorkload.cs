@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using OvStateful.Core.Sequences;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Cli.Workloads;
+
+/// <summary>
+/// N concurrent sequence clients, each a task that sends its sequence's next step as soon as
+/// the previous one completed (Triton perf_analyzer's sequence mode). Latency is measured per
+/// step from send to completion; <see cref="Completed"/> feeds the progress display.
+/// </summary>
+internal sealed class StreamingWorkload
+{
+    private readonly IStepSource _source;
+    private readonly WorkloadSettings _settings;
+    private readonly Func<int, IStepClient> _clientFactory;
+    private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private long _completed, _ok, _sequences, _nextId;
+    private string? _firstError;
+
+    /// <param name="clientFactory">Makes the step client of client number c.</param>
+    public StreamingWorkload(IStepSource source, WorkloadSettings settings, Func<int, IStepClient> clientFactory)
+    {
+        if (settings.Clients < 1) throw new UsageException($"--sequences {settings.Clients}: at least 1 sequence is needed");
+        if (settings.Duration is null && settings.Clients > source.SequenceCount)
+            throw new UsageException($"{settings.Clients} clients but the input has only {source.SequenceCount} sequence(s)");
+        _source = source;
+        _settings = settings;
+        _clientFactory = clientFactory;
+        _nextId = (long)settings.FirstSequenceId;
+    }
+
+    /// <summary>Steps finished so far (ok or failed).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Steps the run will send, or null in duration mode.</summary>
+    public long? TotalSteps => _settings.Duration is null
+        ? Enumerable.Range(0, _settings.Clients).Sum(s => (long)_source.StepsOf(s))
+        : null;
+
+    public async Task<WorkloadResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var outputs = _settings.RecordOutputs ? new RecordedOutputs(_source) : null;
+        var latencies = new List<double>[_settings.Clients];
+        await using var memory = new MemorySampler();
+        var clock = Stopwatch.StartNew();
+        var deadline = _settings.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        var tasks = new Task[_settings.Clients];
+        for (var c = 0; c < tasks.Length; c++)
+        {
+            var client = c;
+            latencies[c] = new List<double>(_settings.Duration is null ? _source.StepsOf(c) : 1024);
+            tasks[c] = Task.Run(() => RunClientAsync(client, deadline, latencies[client], outputs, cancellationToken), cancellationToken);
+        }
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        clock.Stop();
+        var mem = await memory.StopAsync().ConfigureAwait(false);
+        return new WorkloadResult
+        {
+            Clients = _settings.Clients,
+            Sequences = Interlocked.Read(ref _sequences),
+            StepsSent = Completed,
+            StepsOk = Interlocked.Read(ref _ok),
+            ErrorsByKind = new SortedDictionary<string, long>(_errors, StringComparer.Ordinal),
+            FirstError = _firstError,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Latency = LatencySummary.Of(latencies.SelectMany(l => l).ToArray()),
+            Memory = mem,
+            Outputs = outputs,
+        };
+    }
+
+    private async Task RunClientAsync(int client, long deadline, List<double> latencies, RecordedOutputs? outputs, CancellationToken cancellationToken)
+    {
+        await using var sender = _clientFactory(client);
+        // Fixed mode: client c plays source sequence c once. Duration mode: it cycles through
+        // the source's sequences c, c+N, ... with a new correlation id each time.
+        var sourceSequence = client % _source.SequenceCount;
+        do
+        {
+            var idNumber = (ulong)Interlocked.Increment(ref _nextId) - 1;
+            var id = _settings.StringIds ? new SequenceId($"seq-{idNumber}") : new SequenceId(idNumber);
+            Interlocked.Increment(ref _sequences);
+            var steps = _source.StepsOf(sourceSequence);
+            for (var k = 0; k < steps; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var end = k == steps - 1 || Stopwatch.GetTimestamp() >= deadline;
+                var inputs = _source.Step(sourceSequence, k);
+                var started = Stopwatch.GetTimestamp();
+                IReadOnlyList<Tensor>? result = null;
+                try
+                {
+                    result = await sender.SendAsync(new StepCall(id, k == 0, end, inputs), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    _errors.AddOrUpdate(StepErrors.KindOf(e), 1, (_, n) => n + 1);
+                    Interlocked.CompareExchange(ref _firstError, $"sequence {id} step {k}: {e.Message}", null);
+                }
+                Interlocked.Increment(ref _completed);
+                if (result is not null)
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    Interlocked.Increment(ref _ok);
+                    if (outputs is not null && _settings.Duration is null) outputs.Set(sourceSequence, k, result);
+                }
+                else if (_settings.StopSequenceOnError) break;
+                if (end) break;
+            }
+            sourceSequence = (sourceSequence + _settings.Clients) % _source.SequenceCount;
+        }
+        while (_settings.Duration is not null && Stopwatch.GetTimestamp() < deadline);
+    }
+}

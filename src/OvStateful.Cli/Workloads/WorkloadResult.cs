@@ -1,0 +1,20 @@
+namespace OvStateful.Cli.Workloads;
+
+/// <summary>What one streaming workload measured.</summary>
+internal sealed record WorkloadResult
+{
+    public required int Clients { get; init; }
+    public required long Sequences { get; init; }
+    public required long StepsSent { get; init; }
+    public required long StepsOk { get; init; }
+    public long StepsFailed => StepsSent - StepsOk;
+    /// <summary>Failed steps by kind ("InvalidArgument", "http 400", "transport", ...).</summary>
+    public required IReadOnlyDictionary<string, long> ErrorsByKind { get; init; }
+    public string? FirstError { get; init; }
+    public required double Seconds { get; init; }
+    public double StepsPerSecond => Seconds > 0 ? StepsOk / Seconds : 0;
+    public required LatencySummary Latency { get; init; }
+    public required MemorySummary Memory { get; init; }
+    /// <summary>Null unless <see cref="WorkloadSettings.RecordOutputs"/>.</summary>
+    public RecordedOutputs? Outputs { get; init; }
+}
