@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         return root;
     }
 }

@@ -22,7 +22,7 @@ internal static class Consoles
             Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });
         // Redirected output has no width; keep tables on one line each.
-        if (!interactive) console.Profile.Width = 120;
+        if (!interactive) console.Profile.Width = 200;
         return console;
     }
 }
