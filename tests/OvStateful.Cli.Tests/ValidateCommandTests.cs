@@ -4,6 +4,7 @@ namespace OvStateful.Cli.Tests;
 /// `ovs validate` end to end through the real command tree. Console output is process-wide, so
 /// every test that captures it lives in this one class (xunit runs a class's tests one at a time).
 /// </summary>
+[Collection(ConsoleCollection.Name)]
 public class ValidateCommandTests
 {
     private static string TritonStateful

@@ -16,10 +16,12 @@ internal sealed class WavSteps : IStepSource
 
     public WavSteps(IReadOnlyList<TensorSpec> inputs, string directory)
     {
-        if (inputs.Count != 1 || inputs[0].DataType != DataType.Fp32 || inputs[0].RequestShape.Length != 2 || inputs[0].RequestShape[0] != 1)
+        if (inputs.Count != 1 || inputs[0].DataType != DataType.Fp32 || inputs[0].RequestShape.Length != 2 || inputs[0].RequestShape[0] != 1
+            // Fewer than 160 samples (10 ms at 16 kHz) per step is no audio model's input.
+            || inputs[0].RequestShape[1] < 160)
         {
             var have = string.Join(", ", inputs.Select(i => $"{i.Name} {i.DataType.WireName()} {Shapes.Format(i.RequestShape)}"));
-            throw new UsageException($"--input-dir feeds audio to a model with one FP32 input shaped [1, samples] (e.g. silero_vad); this model takes {have}");
+            throw new UsageException($"--input-dir feeds audio to a model with one FP32 input shaped [1, samples], samples ≥ 160 (e.g. silero_vad: [1, 512]); this model takes {have}");
         }
         if (!Directory.Exists(directory)) throw new UsageException($"--input-dir {directory} does not exist");
         _input = inputs[0];

@@ -1,0 +1,77 @@
+using System.Xml.Linq;
+using OvStateful.Cli.Charts;
+using OvStateful.Cli.Workloads;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Cli.Tests;
+
+public class ChartAndStatsTests
+{
+    [Theory]
+    [InlineData(0.0, 1.0)]
+    [InlineData(7.0, 10.0)]
+    [InlineData(11.0, 20.0)]
+    [InlineData(2100.0, 2500.0)]
+    [InlineData(0.031, 0.05)]
+    public void Axis_maximum_is_a_round_number_at_or_above_the_largest_bar(double max, double expected) =>
+        Assert.Equal(expected, BarChartSvg.NiceCeiling(max), 9);
+
+    [Fact]
+    public void Svg_escapes_labels_and_draws_missing_values_as_na()
+    {
+        using var stream = new MemoryStream();
+        BarChartSvg.Write(stream, "a <b> & \"c\"", [new BarPanel("t", "u", [new Bar("x<y", 3), new Bar("gone", null)])]);
+        stream.Position = 0;
+        var doc = XDocument.Load(stream);
+        var ns = doc.Root!.Name.Namespace;
+        Assert.Contains(doc.Descendants(ns + "text"), t => t.Value == "a <b> & \"c\"");
+        Assert.Contains(doc.Descendants(ns + "text"), t => t.Value == "x<y");
+        Assert.Single(doc.Descendants(ns + "text"), t => t.Value == "n/a");
+        Assert.Single(doc.Descendants(ns + "rect"), r => r.Element(ns + "title") is not null);
+    }
+
+    [Fact]
+    public void Percentiles_are_nearest_rank()
+    {
+        var values = Enumerable.Range(1, 100).Select(i => (double)i).Reverse().ToArray();
+        var s = LatencySummary.Of(values);
+        Assert.Equal((50.0, 95.0, 99.0, 100.0, 50.5), (s.P50Ms, s.P95Ms, s.P99Ms, s.MaxMs, s.MeanMs));
+        Assert.Equal(7.0, LatencySummary.Of([7.0]).P99Ms);
+    }
+
+    [Fact]
+    public void Output_difference_finds_the_largest_absolute_and_relative_gap()
+    {
+        var source = new FixedSteps(1, 2);
+        var a = new RecordedOutputs(source);
+        var b = new RecordedOutputs(source);
+        a.Set(0, 0, [Tensor.FromArray("y", DataType.Fp32, [1, 2], new[] { 1f, 2f })]);
+        b.Set(0, 0, [Tensor.FromArray("y", DataType.Fp32, [1, 2], new[] { 1f, 2.5f })]);
+        a.Set(0, 1, [Tensor.FromArray("y", DataType.Fp32, [1, 2], new[] { 0f, 4f })]);
+        b.Set(0, 1, [Tensor.FromArray("y", DataType.Fp32, [1, 2], new[] { 0f, 4f })]);
+        var d = OutputDifference.Between(a, b);
+        Assert.Equal(0.5, d.MaxAbsolute);
+        Assert.Equal(0.2, d.MaxRelative, 9);
+        Assert.Equal(4, d.ValuesCompared);
+        Assert.Equal("sequence 0 step 0 y[1]: 2 vs 2.5", d.Worst);
+    }
+
+    [Fact]
+    public void Synthetic_steps_are_the_same_for_the_same_seed_and_differ_across_steps()
+    {
+        var spec = new OvStateful.Core.Engines.TensorSpec("x", DataType.Fp32, [1, 8]);
+        var one = new SyntheticSteps([spec], 2, 3, seed: 5);
+        var two = new SyntheticSteps([spec], 2, 3, seed: 5);
+        Assert.Equal(one.Step(1, 2)[0].Data.ToArray(), two.Step(1, 2)[0].Data.ToArray());
+        Assert.NotEqual(one.Step(1, 1)[0].Data.ToArray(), one.Step(1, 2)[0].Data.ToArray());
+        Assert.All(one.Step(0, 0)[0].ToArray<float>(), v => Assert.InRange(v, -1f, 1f));
+    }
+
+    private sealed class FixedSteps(int sequences, int steps) : IStepSource
+    {
+        public int SequenceCount => sequences;
+        public int StepsOf(int sequence) => steps;
+        public IReadOnlyList<Tensor> Step(int sequence, int step) => [];
+        public string Description => "fixed";
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using OvStateful.OpenVino;
+
+namespace OvStateful.Cli.Tests;
+
+/// <summary>`ovs compare` end to end: a row per available engine, the missing ones listed with their reason, the three files written.</summary>
+[Collection(ConsoleCollection.Name)]
+public class CompareCommandTests
+{
+    [OpenVinoMissingFact]
+    public void Onnxruntime_row_openvino_unavailable_and_json_csv_svg_written()
+    {
+        var dir = CliRunner.TempFolder();
+        try
+        {
+            var (exit, output, error) = CliRunner.Run("compare", "-r", CliRunner.Models, "-m", "accumulate", "--engines", "onnxruntime,openvino", "-n", "3", "-k", "5", "-o", dir);
+            Assert.True(exit == 0, error + output);
+            var reason = new OpenVinoEngineProvider().Availability.Reason;
+            Assert.Contains("openvino unavailable: " + reason, output);
+            Assert.Matches(@"│ onnxruntime\s+│\s+\d+\.\d", output);
+            Assert.Matches(@"│ openvino\s+│ unavailable", output);
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
+            Assert.Equal("onnxruntime", doc.RootElement.GetProperty("reference").GetString());
+            var engines = doc.RootElement.GetProperty("engines").EnumerateArray().ToList();
+            Assert.Equal(2, engines.Count);
+            Assert.True(engines[0].GetProperty("available").GetBoolean());
+            Assert.Equal(15, engines[0].GetProperty("steps_ok").GetInt64());
+            Assert.Equal(0, engines[0].GetProperty("difference").GetProperty("max_absolute").GetDouble());
+            Assert.False(engines[1].GetProperty("available").GetBoolean());
+            Assert.Equal(reason, engines[1].GetProperty("reason").GetString());
+
+            var csv = File.ReadAllLines(Path.Combine(dir, "compare.csv"));
+            Assert.Equal(3, csv.Length);
+            Assert.StartsWith("engine,available,reason,", csv[0]);
+            Assert.StartsWith("onnxruntime,true,,3,3,15,15,0,", csv[1]);
+            Assert.StartsWith("openvino,false,", csv[2]);
+
+            var svg = XDocument.Load(Path.Combine(dir, "compare.svg"));
+            Assert.Equal(XName.Get("svg", "http://www.w3.org/2000/svg"), svg.Root!.Name);
+            var ns = svg.Root.Name.Namespace;
+            // One bar per available engine in each of the four panels; openvino drawn as n/a.
+            Assert.Equal(4, svg.Descendants(ns + "title").Count(t => t.Value.StartsWith("onnxruntime:", StringComparison.Ordinal)));
+            Assert.Equal(4, svg.Descendants(ns + "text").Count(t => t.Value == "n/a"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Unknown_engine_in_the_list_is_a_usage_error()
+    {
+        var (exit, _, error) = CliRunner.Run("compare", "-r", CliRunner.Models, "-m", "accumulate", "--engines", "onnxruntime,tvm");
+        Assert.Equal(2, exit);
+        Assert.Contains("unknown engine \"tvm\"; valid engines: onnxruntime, openvino", error);
+    }
+}
