@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 }

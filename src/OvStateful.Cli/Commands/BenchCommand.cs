@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using OvStateful.Cli.Charts;
+using OvStateful.Cli.Remote;
+using OvStateful.Cli.Reports;
+using OvStateful.Cli.Terminal;
+using OvStateful.Cli.Workloads;
+using OvStateful.Core.Tensors;
+using Spectre.Console;
+
+namespace OvStateful.Cli.Commands;
+
+/// <summary>
+/// <c>ovs bench</c>: a load generator in the spirit of Triton's perf_analyzer sequence mode
+/// against a running server: N concurrent sequences, each sending its next step when the
+/// previous one answered, with sequence_id / sequence_start / sequence_end; the inputs are
+/// shaped from the model's metadata, so any model works. Throughput, latency percentiles and
+/// errors by kind; bench.json, bench.csv and bench.svg in the output folder.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var url = new Option<Uri>("--url", "-u")
+        {
+            Description = "Server address: the HTTP port for --protocol http (e.g. http://127.0.0.1:8000), the gRPC port for grpc (e.g. http://127.0.0.1:8001)",
+            Required = true,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                if (!text.Contains("://", StringComparison.Ordinal)) text = "http://" + text;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttp) return u;
+                r.AddError($"--url {r.Tokens.Single().Value} is not an http:// address; expected e.g. http://127.0.0.1:8000 (https is not supported)");
+                return null;
+            },
+        };
+        var model = new Option<string>("--model", "-m") { Description = "Model name as the server serves it", Required = true };
+        var protocol = new Option<string>("--protocol", "-p") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" };
+        protocol.AcceptOnlyFromAmong("http", "grpc");
+        var format = new Option<string>("--http-format") { Description = "HTTP tensor encoding: binary (Triton's binary tensor data extension) or json", DefaultValueFactory = _ => "binary" };
+        format.AcceptOnlyFromAmong("binary", "json");
+        var grpcMode = new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" };
+        grpcMode.AcceptOnlyFromAmong("stream", "unary");
+        var sequences = CommonOptions.Sequences(4);
+        var steps = CommonOptions.Steps(100, "Steps per sequence; alone, the run ends when every sequence has sent them");
+        var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds, each client starting a new sequence (of --steps steps) when one ends" };
+        duration.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } d && !(d > 0)) r.AddError($"--duration must be more than 0 seconds (got {d})");
+        });
+        var firstId = new Option<ulong>("--sequence-id-start") { Description = "Correlation id of the first sequence; the others count up from it", DefaultValueFactory = _ => 1 };
+        var stringIds = new Option<bool>("--string-ids") { Description = "Send correlation ids as strings (for models whose CORRID is TYPE_STRING)" };
+        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for bench.json, bench.csv and bench.svg", DefaultValueFactory = _ => new DirectoryInfo("ovs-bench") };
+        var seed = CommonOptions.Seed();
+        var cmd = new Command("bench", "Load-test a running server (perf_analyzer-style sequence mode): N concurrent sequences streaming steps over HTTP or gRPC.")
+        {
+            url, model, protocol, format, grpcMode, sequences, steps, duration, firstId, stringIds, output, seed,
+        };
+        cmd.SetAction((parse, ct) => CommandGuard.RunAsync("bench", () => RunAsync(new Arguments(
+            parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(sequences),
+            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output)!, parse.GetValue(seed)), ct)));
+        return cmd;
+    }
+
+    private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int Sequences, int Steps, double? Duration,
+        ulong FirstId, bool StringIds, DirectoryInfo Output, int Seed);
+
+    private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
+    {
+        if (a.FirstId == 0 && !a.StringIds) throw new UsageException("--sequence-id-start 0 is not a correlation id (0 means none); start at 1 or more");
+        await using var protocol = Protocols.Create(a.Protocol, a.Url, a.HttpFormat, a.GrpcMode);
+        var remote = await protocol.MetadataAsync(a.Model, ct).ConfigureAwait(false);
+        var console = Consoles.Create();
+        var source = new SyntheticSteps(remote.Inputs, a.Sequences, a.Steps, a.Seed);
+        var duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : (TimeSpan?)null;
+        console.WriteLine($"{remote.Name} at {a.Url} over {protocol.Name}: {a.Sequences} concurrent sequences of {a.Steps} steps" +
+                          (duration is { } t ? $" for {t.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s" : "") +
+                          $", inputs {string.Join(", ", remote.Inputs.Select(i => $"{i.Name} {i.DataType.WireName()} [{string.Join(",", i.RequestShape)}]"))}");
+        var settings = new WorkloadSettings { Clients = a.Sequences, Duration = duration, FirstSequenceId = a.FirstId, StringIds = a.StringIds };
+        var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
+        var run = workload.RunAsync(ct);
+        await ProgressDisplay.ShowAsync(console, "bench", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
+        var result = await run.ConfigureAwait(false);
+        MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}", result, null);
+
+        var label = a.Protocol == "http" ? $"http-{a.HttpFormat}" : $"grpc-{a.GrpcMode}";
+        var row = MeasurementReport.From(label, result);
+        Directory.CreateDirectory(a.Output.FullName);
+        var json = Path.Combine(a.Output.FullName, "bench.json");
+        var csv = Path.Combine(a.Output.FullName, "bench.csv");
+        var svg = Path.Combine(a.Output.FullName, "bench.svg");
+        ReportFiles.WriteJson(json, new BenchReport
+        {
+            Url = a.Url.ToString(),
+            Model = remote.Name,
+            Protocol = protocol.Name,
+            StepsPerSequence = a.Steps,
+            DurationSeconds = a.Duration,
+            Result = row,
+        });
+        ReportFiles.WriteCsv(csv, [row]);
+        BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, {a.Sequences} sequences", BenchPanels(row));
+        console.WriteLine($"wrote {json}, {csv}, {svg}");
+        if (result.StepsFailed > 0)
+        {
+            Console.Error.WriteLine($"ovs bench: {result.StepsFailed} step(s) failed ({string.Join(", ", result.ErrorsByKind.Select(kv => $"{kv.Key}: {kv.Value}"))}); first: {result.FirstError}");
+            return 1;
+        }
+        return 0;
+    }
+
+    /// <summary>Latency percentiles side by side, throughput, and the errors by kind when there were any.</summary>
+    private static List<BarPanel> BenchPanels(MeasurementReport r)
+    {
+        var l = r.LatencyMs;
+        var panels = new List<BarPanel>
+        {
+            new("latency", "ms", [new("p50", l.P50Ms), new("p90", l.P90Ms), new("p95", l.P95Ms), new("p99", l.P99Ms), new("max", l.MaxMs)], "G3"),
+            new("throughput", "steps/s", [new(r.Engine, r.StepsPerSecond)], "F0"),
+        };
+        panels.Add(r.ErrorsByKind.Count > 0
+            ? new BarPanel("errors", "steps", r.ErrorsByKind.Select(kv => new Bar(kv.Key, kv.Value)).ToList(), "F0")
+            : new BarPanel("steps", "count", [new("ok", r.StepsOk), new("failed", r.StepsFailed)], "F0"));
+        return panels;
+    }
+}
+
+/// <summary>The JSON that <c>ovs bench</c> writes.</summary>
+internal sealed record BenchReport
+{
+    public string Command { get; init; } = "bench";
+    public required string Url { get; init; }
+    public required string Model { get; init; }
+    public required string Protocol { get; init; }
+    public int StepsPerSequence { get; init; }
+    public double? DurationSeconds { get; init; }
+    public required MeasurementReport Result { get; init; }
+}

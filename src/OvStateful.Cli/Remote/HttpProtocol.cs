@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using OvStateful.Cli.Workloads;
+
+namespace OvStateful.Cli.Remote;
+
+/// <summary>KServe v2 REST over one pooled <see cref="HttpClient"/> (HTTP/1.1, a connection per concurrent sequence).</summary>
+internal sealed class HttpProtocol : IRemoteProtocol
+{
+    private readonly HttpClient _http;
+    private readonly bool _binary;
+
+    public HttpProtocol(Uri baseAddress, bool binary)
+    {
+        _binary = binary;
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(100),
+        };
+    }
+
+    public string Name => _binary ? "http (binary tensors)" : "http (JSON tensors)";
+
+    public async Task<RemoteModel> MetadataAsync(string model, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.GetAsync($"v2/models/{Uri.EscapeDataString(model)}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new UsageException($"cannot reach {_http.BaseAddress}: {e.Message}; is the server running (ovs serve) and is this its HTTP port?");
+        }
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+                throw new UsageException($"the server at {_http.BaseAddress} does not serve model \"{model}\"; models there: {await ModelNamesAsync(cancellationToken).ConfigureAwait(false)}");
+            if (!response.IsSuccessStatusCode)
+                throw new UsageException($"GET {_http.BaseAddress}v2/models/{model}: HTTP {(int)response.StatusCode} {body}");
+            return RemoteModel.FromJson(model, body);
+        }
+    }
+
+    private async Task<string> ModelNamesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.PostAsync("v2/repository/index", new StringContent("{}"), cancellationToken).ConfigureAwait(false);
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            var names = doc.RootElement.EnumerateArray()
+                .Select(e => e.GetProperty("name").GetString() + (e.TryGetProperty("state", out var s) && s.GetString() is { Length: > 0 } st && st != "READY" ? $" ({st})" : ""))
+                .Distinct().ToList();
+            return names.Count == 0 ? "none" : string.Join(", ", names);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return "(the repository index could not be read)";
+        }
+    }
+
+    public IStepClient CreateClient(RemoteModel model) => new HttpStepClient(_http, model.Name, model.Outputs, _binary);
+
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
