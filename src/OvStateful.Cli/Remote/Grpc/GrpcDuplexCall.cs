@@ -1,0 +1,110 @@
+using System.Net;
+using System.Threading.Channels;
+using Google.Protobuf;
+
+namespace OvStateful.Cli.Remote.Grpc;
+
+/// <summary>
+/// A bidirectional-streaming gRPC call over an HTTP/2 <see cref="HttpClient"/>: requests are
+/// written through a channel into the request body as they are sent (the body stays open until
+/// <see cref="DisposeAsync"/> half-closes it), responses are read one frame at a time.
+/// One reader and one writer at a time (a sequence client sends, then reads its answer).
+/// </summary>
+internal sealed class GrpcDuplexCall<TResponse> : IAsyncDisposable where TResponse : IMessage<TResponse>
+{
+    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly MessageParser<TResponse> _parser;
+    private readonly Task<HttpResponseMessage> _response;
+    private readonly HttpRequestMessage _request;
+    private readonly CancellationTokenSource _abort = new();
+    private Stream? _responseStream;
+
+    public GrpcDuplexCall(HttpClient http, string method, MessageParser<TResponse> parser)
+    {
+        _parser = parser;
+        _request = GrpcFrames.Request(method, new ChannelContent(_outgoing.Reader));
+        // For HTTP/2 the request body is written while the response is awaited, so this
+        // completes once the server has sent its response headers.
+        _response = http.SendAsync(_request, HttpCompletionOption.ResponseHeadersRead, _abort.Token);
+    }
+
+    public void Write(IMessage message)
+    {
+        if (!_outgoing.Writer.TryWrite(GrpcFrames.Frame(message))) throw new InvalidOperationException("the stream is already closed for writing");
+    }
+
+    /// <summary>The next response; throws <see cref="GrpcCallException"/> when the call ended (with its status).</summary>
+    public async Task<TResponse> ReadAsync(CancellationToken cancellationToken)
+    {
+        var stream = await ResponseStreamAsync(cancellationToken).ConfigureAwait(false);
+        var body = await GrpcFrames.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (body is not null) return _parser.ParseFrom(body);
+        var response = await _response.ConfigureAwait(false);
+        var status = GrpcFrames.Status(response);
+        throw status is { } s && s.Status != GrpcStatus.Ok
+            ? new GrpcCallException(s.Status, s.Message)
+            : new GrpcCallException(GrpcStatus.Ok, "the server ended the stream before answering");
+    }
+
+    private async Task<Stream> ResponseStreamAsync(CancellationToken cancellationToken)
+    {
+        if (_responseStream is not null) return _responseStream;
+        var response = await _response.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new GrpcCallException(GrpcStatus.FromHttp((int)response.StatusCode), $"HTTP {(int)response.StatusCode} instead of a gRPC response");
+        if (GrpcFrames.Status(response) is { } trailersOnly && trailersOnly.Status != GrpcStatus.Ok)
+            throw new GrpcCallException(trailersOnly.Status, trailersOnly.Message);
+        return _responseStream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Half-closes the request stream, lets the server finish, then releases the call.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _outgoing.Writer.TryComplete();
+        try
+        {
+            if (_responseStream is not null)
+            {
+                using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                while (await GrpcFrames.ReadAsync(_responseStream, drain.Token).ConfigureAwait(false) is not null) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException)
+        {
+            // The call is over either way.
+        }
+        await _abort.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            (await _response.ConfigureAwait(false)).Dispose();
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            // The call failed or was aborted; nothing to release.
+        }
+        _request.Dispose();
+        _abort.Dispose();
+    }
+
+    /// <summary>The request body: frames taken from the channel and flushed one by one until the channel completes.</summary>
+    private sealed class ChannelContent(ChannelReader<byte[]> frames) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await foreach (var frame in frames.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+}
