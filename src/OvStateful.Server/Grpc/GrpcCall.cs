@@ -52,6 +52,8 @@ internal sealed class GrpcCall(HttpContext context, long maxMessageBytes)
             if (Context.Response.HasStarted) return;
             StartResponse();
             await Context.Response.StartAsync(Aborted).ConfigureAwait(false);
+            // StartAsync only fixes the headers; the flush puts the HEADERS frame on the wire.
+            await Context.Response.BodyWriter.FlushAsync(Aborted).ConfigureAwait(false);
         }
         finally
         {

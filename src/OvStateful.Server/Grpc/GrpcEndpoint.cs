@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Extensions.Logging;
 using OvStateful.Server.Hosting;
 
 namespace OvStateful.Server.Grpc;
@@ -13,10 +15,12 @@ internal sealed class GrpcEndpoint
 {
     private readonly Dictionary<string, Func<GrpcCall, Task>> _methods = new(StringComparer.Ordinal);
     private readonly ServerServices _services;
+    private readonly ILogger _logger;
 
-    public GrpcEndpoint(ServerServices services)
+    public GrpcEndpoint(ServerServices services, ILogger<GrpcEndpoint> logger)
     {
         _services = services;
+        _logger = logger;
         GrpcInferenceService.Register(this, services);
         GrpcSequenceIdService.Register(this, services);
     }
@@ -41,6 +45,8 @@ internal sealed class GrpcEndpoint
 
         // gRPC messages have their own limit (MaxRequestBodyBytes per message); a stream may carry many.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = null;
+        // A stream may sit idle between steps; Kestrel's minimum body data rate would cut it off.
+        if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate) rate.MinDataRate = null;
 
         var call = new GrpcCall(context, _services.Options.MaxRequestBodyBytes);
         try
@@ -55,11 +61,14 @@ internal sealed class GrpcEndpoint
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             var (status, message) = GrpcErrors.From(e);
+            if (status is GrpcStatusCode.Internal or GrpcStatusCode.Unknown) _logger.LogWarning(e, "gRPC {Path} failed: {Status} {Message}", request.Path, status, message);
+            else _logger.LogDebug("gRPC {Path} ended with {Status}: {Message}", request.Path, status, message);
             await call.CompleteAsync(status, message).ConfigureAwait(false);
         }
-        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nobody is left to read a status.
+            _logger.LogDebug(e, "gRPC {Path}: client went away", request.Path);
         }
     }
 }

@@ -63,8 +63,8 @@ public sealed class OvsServer : IAsyncDisposable
             app.UseEndpoints(_ => { });
             app.Run(ctx => HttpErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, $"no endpoint for {ctx.Request.Method} {ctx.Request.Path}"));
         });
-        var grpcEndpoint = new GrpcEndpoint(_services);
-        var grpc = Build(o.GrpcPort, HttpProtocols.Http2, null, app => app.Run(grpcEndpoint.HandleAsync));
+        var grpc = Build(o.GrpcPort, HttpProtocols.Http2, null, app =>
+            app.Run(new GrpcEndpoint(_services, app.Services.GetRequiredService<ILogger<GrpcEndpoint>>()).HandleAsync));
         var metrics = Build(o.MetricsPort, HttpProtocols.Http1AndHttp2, 1024, app => app.Run(ServeMetricsAsync));
 
         var started = new List<WebApplication>();

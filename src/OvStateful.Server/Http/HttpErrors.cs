@@ -44,13 +44,16 @@ internal static class HttpErrors
         return WriteAsync(context, status, message);
     }
 
+    /// <summary>Messages quote names ('Input'); keep them readable instead of \u0027-escaped. The body is JSON, never HTML.</summary>
+    private static readonly JsonWriterOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task WriteAsync(HttpContext context, int status, string message)
     {
         if (context.Response.HasStarted) return;
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, RelaxedJson))
         {
             w.WriteStartObject();
             w.WriteString("error", message);
