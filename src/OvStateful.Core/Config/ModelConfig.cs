@@ -112,7 +112,7 @@ public sealed class InitialState
     public DataType DataType { get; set; }
     public List<long> Dims { get; set; } = [];
     public bool ZeroData { get; set; }
-    /// <summary>Relative to the model version's "initial_state" folder, as in Triton.</summary>
+    /// <summary>Relative to the "initial_state" folder under the model folder, as in Triton.</summary>
     public string DataFile { get; set; } = "";
     public string Name { get; set; } = "";
 }

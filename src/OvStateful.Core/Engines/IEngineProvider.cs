@@ -18,7 +18,7 @@ public sealed record ModelFileSignature(IReadOnlyList<ModelFileTensor> Inputs, I
 
 /// <summary>What an engine needs to load one instance of a model version.</summary>
 /// <param name="Config">The validated model configuration.</param>
-/// <param name="VersionDirectory">The version folder (holds the model file and Triton's initial_state/ data files).</param>
+/// <param name="VersionDirectory">The version folder (holds the model file; Triton's initial_state/ folder is beside it, in the model folder).</param>
 /// <param name="ModelFile">Full path of the model file.</param>
 /// <param name="SlotCount">Slots (live sequences) this instance holds.</param>
 /// <param name="InstanceIndex">Which instance of the model's instance_group this is.</param>

@@ -10,7 +10,7 @@ namespace OvStateful.Core.Engines;
 public sealed record TensorSpec(string Name, DataType DataType, long[] RequestShape)
 {
     /// <summary>Bytes of one request's tensor.</summary>
-    public int RequestBytes => checked((int)(Shapes.ElementCount(RequestShape) * DataType.ByteSize()));
+    public int RequestBytes { get; } = checked((int)(Shapes.ElementCount(RequestShape) * DataType.ByteSize()));
 }
 
 /// <summary>
@@ -21,16 +21,15 @@ public sealed record TensorSpec(string Name, DataType DataType, long[] RequestSh
 public sealed record StateSpec(string InputName, string OutputName, DataType DataType, long[] ModelShape, int BatchAxis)
 {
     /// <summary>Shape of one slot's state: the model shape with the batch axis set to 1.</summary>
-    public long[] SlotShape
-    {
-        get
-        {
-            var s = (long[])ModelShape.Clone();
-            s[BatchAxis] = 1;
-            return s;
-        }
-    }
+    public long[] SlotShape { get; } = SlotShapeOf(ModelShape, BatchAxis);
 
-    /// <summary>Bytes of one slot's state.</summary>
-    public int SlotBytes => checked((int)(Shapes.ElementCount(SlotShape) * DataType.ByteSize()));
+    /// <summary>Bytes of one slot's state (computed once: the hot path reads it per row).</summary>
+    public int SlotBytes { get; } = checked((int)(Shapes.ElementCount(SlotShapeOf(ModelShape, BatchAxis)) * DataType.ByteSize()));
+
+    private static long[] SlotShapeOf(long[] modelShape, int batchAxis)
+    {
+        var s = (long[])modelShape.Clone();
+        s[batchAxis] = 1;
+        return s;
+    }
 }

@@ -1,0 +1,294 @@
+using System.Globalization;
+using OvStateful.Core.Config;
+using OvStateful.Core.State;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Core.Engines;
+
+/// <summary>
+/// How a config maps onto a model file's real inputs and outputs: which inputs clients send,
+/// which are state pairs, controls or constants, where each tensor's batch axis is, and what
+/// one request's tensors look like. Engine-agnostic: both engines build on it.
+/// </summary>
+public sealed class ModelPlan
+{
+    private ModelPlan(string modelName, int maxBatchSize, PlannedTensor[] inputs, PlannedTensor[] outputs,
+        PlannedState[] states, PlannedControl[] controls, PlannedConstant[] constants)
+    {
+        ModelName = modelName;
+        MaxBatchSize = maxBatchSize;
+        Inputs = inputs;
+        Outputs = outputs;
+        States = states;
+        Controls = controls;
+        Constants = constants;
+    }
+
+    public string ModelName { get; }
+    /// <summary>Most rows per run (max_batch_size, or 1 for a model that does not batch).</summary>
+    public int MaxBatchSize { get; }
+    public IReadOnlyList<PlannedTensor> Inputs { get; }
+    public IReadOnlyList<PlannedTensor> Outputs { get; }
+    public IReadOnlyList<PlannedState> States { get; }
+    public IReadOnlyList<PlannedControl> Controls { get; }
+    public IReadOnlyList<PlannedConstant> Constants { get; }
+
+    /// <summary>
+    /// Builds the plan or throws one <see cref="EngineException"/> listing every problem.
+    /// </summary>
+    /// <param name="versionDirectory">Where Triton's initial_state/ data files live.</param>
+    public static ModelPlan Build(ModelConfig config, ModelFileSignature model, string versionDirectory)
+    {
+        var problems = new List<string>();
+        var name = config.Name;
+        var batching = config.MaxBatchSize > 0;
+        var pairs = StatePairsOf(config, problems);
+        var constants = ConstantsOf(config, problems);
+        var controlsByName = (config.SequenceBatching?.ControlInput ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var configInputs = config.Input.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var configOutputs = config.Output.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        var modelOutputs = model.Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        var stateOutputs = new HashSet<string>(pairs.Select(p => p.Output), StringComparer.Ordinal);
+
+        var inputs = new List<PlannedTensor>();
+        var states = new List<PlannedState>();
+        var controls = new List<PlannedControl>();
+        var planned = new List<PlannedConstant>();
+
+        foreach (var mi in model.Inputs)
+        {
+            var pair = pairs.FirstOrDefault(p => p.Input == mi.Name);
+            if (pair.Input is not null)
+            {
+                PlanState(mi, pair, config, modelOutputs, versionDirectory, states, problems);
+            }
+            else if (controlsByName.TryGetValue(mi.Name, out var ci))
+            {
+                PlanControl(mi, ci, controls, problems);
+            }
+            else if (constants.TryGetValue(mi.Name, out var text))
+            {
+                PlanConstant(mi, text, planned, problems);
+            }
+            else if (configInputs.TryGetValue(mi.Name, out var input))
+            {
+                var t = PlanTensor(mi, input.DataType, input.Dims, batching, "input", problems);
+                if (t is not null) inputs.Add(t);
+            }
+            else
+            {
+                problems.Add($"model input \"{mi.Name}\" is fed by nothing: declare it in input, as a state pair, a control_input, or in the constant_inputs parameter");
+            }
+        }
+        foreach (var ci in config.Input)
+        {
+            if (!model.Inputs.Any(m => m.Name == ci.Name)) problems.Add($"config input \"{ci.Name}\" is not an input of the model file (it has: {string.Join(", ", model.Inputs.Select(m => m.Name))})");
+        }
+
+        var outputs = new List<PlannedTensor>();
+        foreach (var mo in model.Outputs)
+        {
+            if (stateOutputs.Contains(mo.Name)) continue;
+            if (configOutputs.Count > 0 && !configOutputs.ContainsKey(mo.Name)) continue; // not asked for in the config
+            configOutputs.TryGetValue(mo.Name, out var co);
+            var t = PlanTensor(mo, co?.DataType ?? mo.DataType, co?.Dims, batching, "output", problems);
+            if (t is not null) outputs.Add(t);
+        }
+        foreach (var co in config.Output)
+        {
+            if (!modelOutputs.ContainsKey(co.Name)) problems.Add($"config output \"{co.Name}\" is not an output of the model file (it has: {string.Join(", ", model.Outputs.Select(m => m.Name))})");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new EngineException($"model \"{name}\" does not fit its model file: " + string.Join("; ", problems));
+        }
+        return new ModelPlan(name, batching ? config.MaxBatchSize : 1, [.. inputs], [.. outputs], [.. states], [.. controls], [.. planned]);
+    }
+
+    // ---- state pairs -------------------------------------------------------------------
+
+    private static List<(string Input, string Output, SequenceState? Decl)> StatePairsOf(ModelConfig config, List<string> problems)
+    {
+        var list = new List<(string, string, SequenceState?)>();
+        if (config.Parameters.TryGetValue("state_pairs", out var text))
+        {
+            foreach (var (i, o) in ParseStatePairs(text, problems)) list.Add((i, o, null));
+        }
+        foreach (var s in config.SequenceBatching?.State ?? []) list.Add((s.InputName, s.OutputName, s));
+        return list;
+    }
+
+    /// <summary>Parses the stateful backend's <c>&lt;&lt;&lt;In, Out&gt;&gt;&gt;</c> list (pairs separated by spaces or commas).</summary>
+    internal static List<(string Input, string Output)> ParseStatePairs(string text, List<string> problems)
+    {
+        var pairs = new List<(string, string)>();
+        var at = 0;
+        while (true)
+        {
+            var open = text.IndexOf("<<<", at, StringComparison.Ordinal);
+            if (open < 0) break;
+            var close = text.IndexOf(">>>", open, StringComparison.Ordinal);
+            if (close < 0) { problems.Add($"state_pairs \"{text}\": \"<<<\" at {open} has no closing \">>>\""); break; }
+            var parts = text[(open + 3)..close].Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                problems.Add($"state_pairs \"{text}\": expected <<<InputName, OutputName>>>, found <<<{text[(open + 3)..close]}>>>");
+            else pairs.Add((parts[0], parts[1]));
+            at = close + 3;
+        }
+        if (pairs.Count == 0 && problems.Count == 0) problems.Add($"state_pairs \"{text}\" holds no <<<InputName, OutputName>>> pair");
+        return pairs;
+    }
+
+    private static void PlanState(ModelFileTensor mi, (string Input, string Output, SequenceState? Decl) pair, ModelConfig config,
+        Dictionary<string, ModelFileTensor> modelOutputs, string versionDirectory, List<PlannedState> states, List<string> problems)
+    {
+        if (!modelOutputs.TryGetValue(pair.Output, out var mo))
+        {
+            problems.Add($"state pair <<<{pair.Input}, {pair.Output}>>>: the model has no output \"{pair.Output}\"");
+            return;
+        }
+        if (mi.DataType != mo.DataType || !Compatible(mi.Shape, mo.Shape))
+        {
+            problems.Add($"state pair <<<{pair.Input}, {pair.Output}>>>: input is {mi.DataType.WireName()} {Shapes.Format(mi.Shape)} but output is {mo.DataType.WireName()} {Shapes.Format(mo.Shape)}; a state's input and output must match");
+            return;
+        }
+        var dynamicAxes = Enumerable.Range(0, mi.Shape.Length).Where(k => mi.Shape[k] < 0).ToArray();
+        if (dynamicAxes.Length != 1)
+        {
+            problems.Add($"state \"{pair.Input}\" {Shapes.Format(mi.Shape)} must have exactly one dynamic dimension (its batch axis); it has {dynamicAxes.Length}");
+            return;
+        }
+        var spec = new StateSpec(pair.Input, pair.Output, mi.DataType, (long[])mi.Shape.Clone(), dynamicAxes[0]);
+        byte[]? initial = null;
+        var init = pair.Decl?.InitialState.FirstOrDefault();
+        if (init is not null && !init.ZeroData && init.DataFile.Length > 0)
+        {
+            // Triton reads initial_state/ under the model folder (beside the version folders); we also accept it in the version folder.
+            var modelDirectory = Path.GetDirectoryName(Path.GetFullPath(versionDirectory).TrimEnd(Path.DirectorySeparatorChar)) ?? versionDirectory;
+            var path = Path.Combine(modelDirectory, "initial_state", init.DataFile);
+            if (!File.Exists(path)) path = Path.Combine(versionDirectory, "initial_state", init.DataFile);
+            if (!File.Exists(path)) problems.Add($"state \"{pair.Input}\": initial_state data_file {init.DataFile} is in neither {Path.Combine(modelDirectory, "initial_state")} nor {Path.Combine(versionDirectory, "initial_state")}");
+            else
+            {
+                initial = File.ReadAllBytes(path);
+                if (initial.Length != spec.SlotBytes)
+                    problems.Add($"state \"{pair.Input}\": initial_state data_file {path} has {initial.Length} bytes; {spec.SlotBytes} expected ({spec.DataType.WireName()} {Shapes.Format(spec.SlotShape)})");
+            }
+        }
+        states.Add(new PlannedState(spec, initial));
+    }
+
+    // Same rank, and each dimension equal where both are known (exporters often leave the output fully dynamic).
+    private static bool Compatible(long[] a, long[] b) =>
+        a.Length == b.Length && a.Zip(b).All(p => p.First < 0 || p.Second < 0 || p.First == p.Second);
+
+    // ---- controls and constants --------------------------------------------------------
+
+    private static void PlanControl(ModelFileTensor mi, ControlInput ci, List<PlannedControl> controls, List<string> problems)
+    {
+        if (ci.Control.Count == 0) { problems.Add($"control_input \"{ci.Name}\" has no control"); return; }
+        var c = ci.Control[0];
+        double f = 0, t = 1;
+        if (c.Int32FalseTrue.Count == 2) (f, t) = (c.Int32FalseTrue[0], c.Int32FalseTrue[1]);
+        else if (c.Fp32FalseTrue.Count == 2) (f, t) = (c.Fp32FalseTrue[0], c.Fp32FalseTrue[1]);
+        else if (c.BoolFalseTrue.Count == 2) (f, t) = (c.BoolFalseTrue[0] ? 1 : 0, c.BoolFalseTrue[1] ? 1 : 0);
+        else if (c.Kind != ControlKind.SequenceCorrid) { problems.Add($"control_input \"{ci.Name}\" ({c.Kind}) needs int32_false_true, fp32_false_true or bool_false_true with two values"); return; }
+        if (mi.DataType == DataType.String) { problems.Add($"control_input \"{ci.Name}\": string model inputs are not supported for controls"); return; }
+        var axis = Array.IndexOf(mi.Shape, -1L);
+        var shape = (long[])mi.Shape.Clone();
+        for (var k = 0; k < shape.Length; k++) if (k != axis && shape[k] < 0) shape[k] = 1;
+        controls.Add(new PlannedControl(ci.Name, c.Kind, mi.DataType, shape, axis, BatchAxisLayout.For(shape, axis, mi.DataType), f, t));
+    }
+
+    private static Dictionary<string, string> ConstantsOf(ModelConfig config, List<string> problems)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!config.Parameters.TryGetValue("constant_inputs", out var text)) return map;
+        foreach (var item in text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = item.IndexOf('=');
+            if (eq <= 0 || eq == item.Length - 1) { problems.Add($"constant_inputs \"{text}\": expected name=value, found \"{item}\""); continue; }
+            map[item[..eq]] = item[(eq + 1)..];
+        }
+        return map;
+    }
+
+    private static void PlanConstant(ModelFileTensor mi, string text, List<PlannedConstant> planned, List<string> problems)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || mi.DataType == DataType.String)
+        {
+            problems.Add($"constant input \"{mi.Name}\" ({mi.DataType.WireName()}): \"{text}\" is not a number");
+            return;
+        }
+        var shape = mi.Shape.Select(d => d < 0 ? 1L : d).ToArray();
+        var data = new byte[Shapes.ElementCount(shape) * mi.DataType.ByteSize()];
+        if (mi.DataType is DataType.Int64 or DataType.UInt64) ElementWriter.FillInteger(data, mi.DataType, (ulong)(long)value);
+        else ElementWriter.Fill(data, mi.DataType, value);
+        planned.Add(new PlannedConstant(mi.Name, mi.DataType, shape, data));
+    }
+
+    // ---- request tensors ---------------------------------------------------------------
+
+    /// <summary>
+    /// Resolves the batch axis and request shape of a request input or output. Two config
+    /// conventions: dims with a -1 (the stateful backend's; the -1 is the batch axis and dims
+    /// has the model's rank), or Triton's usual dims without the batch dimension (the model
+    /// has [batch] + dims). Requests carry a leading 1 when max_batch_size &gt; 0.
+    /// </summary>
+    private static PlannedTensor? PlanTensor(ModelFileTensor m, DataType configType, List<long>? dims, bool batching, string what, List<string> problems)
+    {
+        if (configType != m.DataType)
+        {
+            problems.Add($"{what} \"{m.Name}\": config says {configType.ConfigName()} but the model file has {m.DataType.ConfigName()}");
+            return null;
+        }
+        if (m.DataType == DataType.String)
+        {
+            problems.Add($"{what} \"{m.Name}\": BYTES tensors are not supported by the stateful engines");
+            return null;
+        }
+        long[] modelShape;
+        int axis;
+        if (dims is not null && dims.Contains(-1))
+        {
+            if (dims.Count(d => d == -1) != 1 || dims.Count != m.Shape.Length)
+            {
+                problems.Add($"{what} \"{m.Name}\": dims {Shapes.Format(dims.ToArray())} must have one -1 (the batch axis) and the model's rank {m.Shape.Length} (model: {Shapes.Format(m.Shape)})");
+                return null;
+            }
+            axis = dims.IndexOf(-1);
+            modelShape = [.. dims];
+        }
+        else if (batching)
+        {
+            var inner = dims ?? [.. m.Shape.Skip(1)];
+            if (inner.Count + 1 != m.Shape.Length)
+            {
+                problems.Add($"{what} \"{m.Name}\": dims {Shapes.Format(inner.ToArray())} plus the batch dimension do not match the model's {Shapes.Format(m.Shape)}");
+                return null;
+            }
+            axis = 0;
+            modelShape = [-1, .. inner];
+        }
+        else
+        {
+            axis = -1;
+            modelShape = [.. (dims ?? [.. m.Shape])];
+        }
+        for (var k = 0; k < modelShape.Length; k++)
+        {
+            if (k == axis) continue;
+            if (modelShape[k] < 0 || (m.Shape[k] >= 0 && m.Shape[k] != modelShape[k]))
+            {
+                problems.Add($"{what} \"{m.Name}\": dimension {k} is {modelShape[k]} in the config and {m.Shape[k]} in the model file ({Shapes.Format(m.Shape)}); a concrete matching size is needed");
+                return null;
+            }
+        }
+        var row = modelShape.Select((d, k) => k == axis ? 1L : d).ToArray();
+        // Triton's request shape: the leading request-batch dim of 1, then dims (the -1 written as 1).
+        long[] request = !batching ? row : dims is not null && dims.Contains(-1) ? [1, .. row] : [1, .. row.Skip(1)];
+        var spec = new TensorSpec(m.Name, m.DataType, request);
+        return new PlannedTensor(spec, modelShape, axis, BatchAxisLayout.For(modelShape, axis, m.DataType));
+    }
+}

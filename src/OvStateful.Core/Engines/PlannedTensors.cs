@@ -1,0 +1,41 @@
+using OvStateful.Core.Config;
+using OvStateful.Core.State;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Core.Engines;
+
+/// <summary>
+/// A request input or output as an engine feeds it: <see cref="ModelShape"/> is the model's
+/// shape with the batch dimension at <see cref="BatchAxis"/> (-1 there), every other dimension
+/// concrete; each request contributes one row along that axis.
+/// </summary>
+public sealed record PlannedTensor(TensorSpec Spec, long[] ModelShape, int BatchAxis, BatchAxisLayout Layout)
+{
+    public string Name => Spec.Name;
+    public DataType DataType => Spec.DataType;
+
+    /// <summary>The model shape for a batch of <paramref name="batchSize"/> rows.</summary>
+    public long[] BatchShape(int batchSize)
+    {
+        var s = (long[])ModelShape.Clone();
+        if (BatchAxis >= 0) s[BatchAxis] = batchSize;
+        return s;
+    }
+}
+
+/// <summary>A model input fed from a sequence control (START, END, READY, CORRID), one row per batch entry.</summary>
+public sealed record PlannedControl(string Name, ControlKind Kind, DataType DataType, long[] ModelShape, int BatchAxis, BatchAxisLayout Layout, double FalseValue, double TrueValue)
+{
+    public long[] BatchShape(int batchSize)
+    {
+        var s = (long[])ModelShape.Clone();
+        if (BatchAxis >= 0) s[BatchAxis] = batchSize;
+        return s;
+    }
+}
+
+/// <summary>A model input the server fills with a fixed value (config parameter constant_inputs), never sent by clients.</summary>
+public sealed record PlannedConstant(string Name, DataType DataType, long[] Shape, byte[] Data);
+
+/// <summary>A state pair and the row a slot starts from (null = zeros).</summary>
+public sealed record PlannedState(StateSpec Spec, byte[]? InitialRow);

@@ -1,0 +1,89 @@
+using OvStateful.Core.Config;
+using OvStateful.Core.Engines;
+
+namespace OvStateful.Core.Repository;
+
+public enum ModelValidationStatus
+{
+    /// <summary>Config valid and checked against the model file.</summary>
+    Ok,
+    /// <summary>Config valid, but the engine is not available here, so the model file was not inspected.</summary>
+    EngineUnavailable,
+    Invalid,
+}
+
+/// <summary>The outcome of checking one model: its problems, the engine it needs and, when the engine is missing, why.</summary>
+public sealed record ModelValidationResult(
+    ModelDefinition Model,
+    ModelValidationStatus Status,
+    IReadOnlyList<ValidationProblem> Problems,
+    string Engine,
+    string? EngineNote);
+
+/// <summary>Checks a repository model completely: its folder and config, then each version's model file through its engine.</summary>
+public static class ModelValidator
+{
+    public static ModelValidationResult Validate(ModelDefinition model, IReadOnlyList<IEngineProvider> providers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(providers);
+        var problems = new List<ValidationProblem>(model.Problems);
+        var engine = model.Parameters?.EngineName ?? "onnxruntime";
+        if (model.Config is not { } config || model.Parameters is not { } parameters)
+        {
+            return new ModelValidationResult(model, ModelValidationStatus.Invalid, problems, engine, null);
+        }
+
+        var provider = providers.FirstOrDefault(p => string.Equals(p.Name, engine, StringComparison.Ordinal));
+        string? note = null;
+        if (provider is null)
+        {
+            note = $"no \"{engine}\" engine is built into this program; the model file was not inspected";
+        }
+        else
+        {
+            EngineAvailability availability;
+            try
+            {
+                availability = provider.Availability;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                availability = EngineAvailability.Unavailable(OneLine($"{ex.GetType().Name}: {ex.Message}"));
+            }
+            if (!availability.IsAvailable)
+            {
+                note = $"{engine} is not available here ({availability.Reason}); the model file was not inspected";
+            }
+            else
+            {
+                foreach (var v in model.Versions.Where(v => File.Exists(v.ModelFile)))
+                {
+                    try
+                    {
+                        var signature = provider.Inspect(v.ModelFile);
+                        foreach (var p in ConfigValidator.CheckAgainstModelFile(config, parameters, signature))
+                        {
+                            if (!problems.Contains(p)) problems.Add(p);
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // An unreadable model file is this model's problem, not a reason to stop checking the others.
+                        var what = OneLine(ex is EngineException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
+                        problems.Add(new ValidationProblem(v.ModelFile, $"cannot be read by {engine}: {what}"));
+                    }
+                }
+            }
+        }
+
+        var status = problems.Count > 0 ? ModelValidationStatus.Invalid
+            : note is not null ? ModelValidationStatus.EngineUnavailable
+            : ModelValidationStatus.Ok;
+        return new ModelValidationResult(model, status, problems, engine, note);
+    }
+
+    /// <summary>Native error texts may span lines; a problem is reported on one.</summary>
+    private static string OneLine(string text) =>
+        string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,197 @@
+using OvStateful.Core.Config;
+using OvStateful.Core.Engines;
+using OvStateful.Core.Tensors;
+using OvStateful.OnnxRuntime.Interop;
+
+namespace OvStateful.OnnxRuntime;
+
+/// <summary>
+/// The ONNX Runtime engine: an explicit state arena like the Triton stateful backend's.
+/// A batch gathers its slots' states into the model's state inputs along each state's batch
+/// axis, runs once through a cached IoBinding, and only on success scatters the new states
+/// back and splits the outputs per entry. One caller at a time.
+/// </summary>
+public sealed class OnnxRuntimeEngine : IStatefulEngine
+{
+    private readonly ModelPlan _plan;
+    private readonly OrtSession _session;
+    private readonly IOrtStateStore _states;
+    private readonly OrtBatchBuffers _buffers;
+    private readonly EngineBehaviour _behaviour;
+    // Per batch row and output: the engine-owned bytes handed out through StepBatch.SetOutput.
+    private readonly byte[][][] _outputRows;
+    // Scratch for one batch: slot and "start from the initial state" per active row, and which batch entry each row is.
+    private readonly int[] _slots;
+    private readonly bool[] _fromInitial;
+    private readonly int[] _entries;
+    private readonly byte[][] _controlRows;
+    private readonly byte[][] _zeroInputRows;
+
+    internal OnnxRuntimeEngine(string engineName, ModelPlan plan, OrtSession session, int slotCount, EngineBehaviour behaviour, Func<ModelPlan, IOrtStateStore> stateStore)
+    {
+        EngineName = engineName;
+        _plan = plan;
+        _session = session;
+        _behaviour = behaviour;
+        SlotCount = slotCount;
+        _states = stateStore(plan);
+        _buffers = new OrtBatchBuffers(session, plan, _states);
+        var max = plan.MaxBatchSize;
+        _outputRows = Enumerable.Range(0, max).Select(_ => plan.Outputs.Select(o => new byte[o.Layout.RowBytes]).ToArray()).ToArray();
+        _slots = new int[max];
+        _fromInitial = new bool[max];
+        _entries = new int[max];
+        _controlRows = plan.Controls.Select(c => new byte[c.Layout.RowBytes]).ToArray();
+        _zeroInputRows = plan.Inputs.Select(t => new byte[t.Layout.RowBytes]).ToArray();
+        Inputs = plan.Inputs.Select(t => t.Spec).ToArray();
+        Outputs = plan.Outputs.Select(t => t.Spec).ToArray();
+        States = plan.States.Select(s => s.Spec).ToArray();
+    }
+
+    public string EngineName { get; }
+    public string ModelName => _plan.ModelName;
+    public int SlotCount { get; }
+    public int MaxBatchSize => _plan.MaxBatchSize;
+    public IReadOnlyList<TensorSpec> Inputs { get; }
+    public IReadOnlyList<TensorSpec> Outputs { get; }
+    public IReadOnlyList<StateSpec> States { get; }
+
+    /// <summary>Bytes the state arena holds now.</summary>
+    public long StateBytesReserved => _states.ReservedBytes;
+
+    public void Execute(StepBatch batch)
+    {
+        var rows = SelectRows(batch);
+        if (rows == 0) return;
+        var batchSize = _behaviour.PadToMaxBatch ? MaxBatchSize : rows;
+        FillInputs(batch, rows, batchSize);
+        FillControls(batch, rows, batchSize);
+        var binding = _buffers.BindingFor(batchSize);
+        _states.Gather(binding, _slots.AsSpan(0, rows), _fromInitial.AsSpan(0, rows), batchSize);
+        try
+        {
+            _session.Run(binding);
+            // On CUDA/TensorRT the run is asynchronous to us: wait for the outputs before reading or committing them.
+            if (_behaviour.SynchronizeOutputs) binding.SynchronizeOutputs();
+        }
+        catch (OrtException e)
+        {
+            // Nothing was committed: every slot keeps the state it had before this batch.
+            throw new EngineException($"model \"{ModelName}\": the run of a batch of {rows} failed: {e.Message}", e);
+        }
+        _states.Commit(_slots.AsSpan(0, rows), batchSize);
+        for (var r = 0; r < rows; r++)
+        {
+            for (var o = 0; o < _plan.Outputs.Count; o++)
+            {
+                var row = _outputRows[r][o];
+                _plan.Outputs[o].Layout.CopyRowOut(_buffers.Outputs[o], r, batchSize, row);
+                batch.SetOutput(_entries[r], o, row);
+            }
+        }
+    }
+
+    // Picks the entries that run; END-only steps are answered empty when infer_end_requests = 0.
+    private int SelectRows(StepBatch batch)
+    {
+        var rows = 0;
+        for (var e = 0; e < batch.Count; e++)
+        {
+            var flags = batch.Flags(e);
+            if (!_behaviour.InferEndRequests && (flags & StepFlags.End) != 0 && (flags & StepFlags.Start) == 0)
+            {
+                for (var o = 0; o < _plan.Outputs.Count; o++) batch.SetOutput(e, o, ReadOnlyMemory<byte>.Empty);
+                continue;
+            }
+            var slot = batch.Slot(e);
+            if ((uint)slot >= (uint)SlotCount) throw new EngineException($"model \"{ModelName}\": slot {slot} is outside 0..{SlotCount - 1}");
+            for (var k = 0; k < _plan.Inputs.Count; k++)
+            {
+                var expected = _plan.Inputs[k].Layout.RowBytes;
+                var got = batch.Input(e, k).Length;
+                if (got != expected)
+                {
+                    throw new EngineException($"model \"{ModelName}\": input \"{_plan.Inputs[k].Name}\" of sequence {batch.SequenceId(e)} has {got} bytes; {expected} expected ({_plan.Inputs[k].DataType.WireName()} {Shapes.Format(_plan.Inputs[k].Spec.RequestShape)})");
+                }
+            }
+            _slots[rows] = slot;
+            _fromInitial[rows] = (flags & StepFlags.Start) != 0;
+            _entries[rows] = e;
+            rows++;
+        }
+        return rows;
+    }
+
+    private void FillInputs(StepBatch batch, int rows, int batchSize)
+    {
+        for (var k = 0; k < _plan.Inputs.Count; k++)
+        {
+            var layout = _plan.Inputs[k].Layout;
+            var buffer = _buffers.Inputs[k];
+            for (var r = 0; r < batchSize; r++)
+            {
+                var row = r < rows ? batch.Input(_entries[r], k).Span : _zeroInputRows[k];
+                layout.CopyRowIn(row, buffer, r, batchSize);
+            }
+        }
+    }
+
+    private void FillControls(StepBatch batch, int rows, int batchSize)
+    {
+        for (var c = 0; c < _plan.Controls.Count; c++)
+        {
+            var control = _plan.Controls[c];
+            var row = _controlRows[c];
+            for (var r = 0; r < batchSize; r++)
+            {
+                var live = r < rows;
+                var flags = live ? batch.Flags(_entries[r]) : StepFlags.None;
+                switch (control.Kind)
+                {
+                    case ControlKind.SequenceCorrid:
+                        ElementWriter.FillInteger(row, control.DataType, live ? batch.SequenceId(_entries[r]).Number : 0);
+                        break;
+                    default:
+                        var on = control.Kind switch
+                        {
+                            ControlKind.SequenceStart => (flags & StepFlags.Start) != 0,
+                            ControlKind.SequenceEnd => (flags & StepFlags.End) != 0,
+                            _ => live, // READY: real rows yes, padding no
+                        };
+                        ElementWriter.Fill(row, control.DataType, on ? control.TrueValue : control.FalseValue);
+                        break;
+                }
+                control.Layout.CopyRowIn(row, _buffers.Controls[c], r, batchSize);
+            }
+        }
+    }
+
+    public void ResetSlot(int slot) => _states.Reset(slot);
+
+    public SlotSnapshot ExportSlot(int slot) => _states.Export(slot);
+
+    public void ImportSlot(int slot, SlotSnapshot snapshot)
+    {
+        try
+        {
+            _states.Import(slot, snapshot);
+        }
+        catch (ArgumentException e)
+        {
+            throw new EngineException($"model \"{ModelName}\": cannot import into slot {slot}: {e.Message}", e);
+        }
+    }
+
+    public void Dispose()
+    {
+        _buffers.Dispose();
+        _states.Dispose();
+        _session.Dispose();
+    }
+}
+
+/// <summary>The stateful backend's per-model switches that change what Execute does.</summary>
+/// <param name="InferEndRequests">false = END-only steps are not run and get empty outputs (infer_end_requests = 0).</param>
+/// <param name="PadToMaxBatch">Every run has max_batch_size rows, padding with initial-state rows (always_pad_to_max_batch).</param>
+/// <param name="SynchronizeOutputs">The session runs on a GPU provider (outputs must be synchronized after a run).</param>
+internal sealed record EngineBehaviour(bool InferEndRequests = true, bool PadToMaxBatch = false, bool SynchronizeOutputs = false);

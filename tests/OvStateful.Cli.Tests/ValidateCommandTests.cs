@@ -1,0 +1,120 @@
+namespace OvStateful.Cli.Tests;
+
+/// <summary>
+/// `ovs validate` end to end through the real command tree. Console output is process-wide, so
+/// every test that captures it lives in this one class (xunit runs a class's tests one at a time).
+/// </summary>
+public class ValidateCommandTests
+{
+    private static string TritonStateful
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OvStateful.sln"))) dir = dir.Parent;
+            Assert.NotNull(dir);
+            return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "conformance", "triton-stateful"));
+        }
+    }
+
+    private static (int Exit, string[] Lines) Run(params string[] args)
+    {
+        var saved = Console.Out;
+        var output = new StringWriter();
+        Console.SetOut(output);
+        try
+        {
+            var exit = Program.BuildRoot().Parse(args).Invoke();
+            return (exit, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            Console.SetOut(saved);
+        }
+    }
+
+    [Fact]
+    public void Conformance_repository_is_valid()
+    {
+        var (exit, lines) = Run("validate", TritonStateful);
+        Assert.Equal(0, exit);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("OK accumulate_fp32 1 onnxruntime", lines[0]);
+        Assert.StartsWith("OK accumulate_int32 1 onnxruntime", lines[1]);
+    }
+
+    [Fact]
+    public void Broken_repository_fails_with_located_messages()
+    {
+        var repo = Path.Combine(Path.GetTempPath(), "ovs-cli-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(repo, "bad", "1"));
+            File.WriteAllText(Path.Combine(repo, "bad", "config.pbtxt"), "name: \"bad\"\nmax_batch_size: 4\nsequence_batching {\n  oldest { max_candidates: 8 }\n}\n");
+            Directory.CreateDirectory(Path.Combine(repo, "worse", "1"));
+            File.WriteAllText(Path.Combine(repo, "worse", "config.pbtxt"),
+                "max_batch_size: 4\nsequence_batching { control_input { name: \"S\" control { kind: CONTROL_SEQUENCE_START } } }\n" +
+                "parameters { key: \"engine\" value { string_value: \"openvino\" } }\n");
+            File.WriteAllText(Path.Combine(repo, "worse", "1", "model.onnx"), "");
+            Directory.CreateDirectory(Path.Combine(repo, "fine", "1"));
+            // engine=openvino has no provider in this build yet, so this model is checked by config only.
+            File.WriteAllText(Path.Combine(repo, "fine", "config.pbtxt"), "max_batch_size: 1\nparameters { key: \"engine\" value { string_value: \"openvino\" } }\n");
+            File.WriteAllText(Path.Combine(repo, "fine", "1", "model.onnx"), "");
+
+            var (exit, lines) = Run("validate", repo);
+            Assert.NotEqual(0, exit);
+            Assert.Equal(
+            [
+                "ERROR bad",
+                $"  {Path.Combine(repo, "bad", "config.pbtxt")}:4:12: unknown field \"max_candidates\" in ModelSequenceBatching.StrategyOldest; expected one of: max_candidate_sequences, preferred_batch_size, max_queue_delay_microseconds, preserve_ordering",
+            ], lines[..2]);
+            Assert.StartsWith("OK fine 1 openvino (config only: ", lines[2]);
+            Assert.Equal(
+            [
+                "ERROR worse",
+                "  sequence_batching.control_input[0].control[0]: CONTROL_SEQUENCE_START needs exactly one of int32_false_true, fp32_false_true or bool_false_true with 2 values [false, true]; none is given",
+            ], lines[3..]);
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [OrtAvailableFact]
+    public void Unreadable_model_file_is_reported_by_the_engine()
+    {
+        var repo = Path.Combine(Path.GetTempPath(), "ovs-cli-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(repo, "corrupt", "1"));
+            File.WriteAllText(Path.Combine(repo, "corrupt", "config.pbtxt"), "max_batch_size: 1\n");
+            var model = Path.Combine(repo, "corrupt", "1", "model.onnx");
+            File.WriteAllText(model, "not an onnx file");
+            var (exit, lines) = Run("validate", repo);
+            Assert.Equal(1, exit);
+            Assert.Equal("ERROR corrupt", lines[0]);
+            Assert.StartsWith($"  {model}: cannot be read by onnxruntime: ", lines[1]);
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [OrtAvailableFact]
+    public void Conformance_models_are_checked_against_their_files_by_onnx_runtime()
+    {
+        var (exit, lines) = Run("validate", TritonStateful);
+        Assert.Equal(0, exit);
+        Assert.Equal(["OK accumulate_fp32 1 onnxruntime", "OK accumulate_int32 1 onnxruntime"], lines);
+    }
+
+    [Fact]
+    public void Missing_repository_fails()
+    {
+        var (exit, lines) = Run("validate", "/nonexistent/ovs-repo");
+        Assert.Equal(1, exit);
+        Assert.Equal(["ERROR /nonexistent/ovs-repo", "  model repository \"/nonexistent/ovs-repo\" does not exist; expected a folder holding one folder per model"], lines);
+    }
+}

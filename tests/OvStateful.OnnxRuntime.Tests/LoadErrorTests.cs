@@ -1,0 +1,90 @@
+using OvStateful.Core.Engines;
+using OvStateful.OnnxRuntime.Interop;
+
+namespace OvStateful.OnnxRuntime.Tests;
+
+public class LoadErrorTests
+{
+    [Fact]
+    public void A_missing_model_file_names_the_file_and_the_fix()
+    {
+        var m = ModelUnderTest.Get("accumulate_fp32");
+        var missing = Path.Combine(Path.GetTempPath(), "ovs-no-such-model.onnx");
+        var e = Assert.Throws<EngineException>(() => new OnnxRuntimeEngineProvider().Load(new EngineLoadContext(m.Config, Path.GetTempPath(), missing, 1)));
+        Assert.Contains(missing, e.Message);
+        Assert.Contains("onnx_file_name", e.Message);
+    }
+
+    [Fact]
+    public void A_corrupt_model_file_names_the_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ovs-corrupt-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        try
+        {
+            var e = Assert.Throws<EngineException>(() => new OnnxRuntimeEngineProvider().Inspect(path));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("valid ONNX model", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_config_that_does_not_fit_the_model_lists_every_problem()
+    {
+        var m = ModelUnderTest.Get("accumulate_fp32");
+        var config = TestConfigs.Accumulate("accumulate_fp32", Core.Tensors.DataType.Fp32);
+        config.Parameters["state_pairs"] = "<<<Accumulate_In, NoSuchOutput>>>";
+        config.Input[0].Dims = [4, -1, 6];
+        var e = Assert.Throws<EngineException>(() => EngineHarness.Load(m, 1, config));
+        Assert.Contains("no output \"NoSuchOutput\"", e.Message);
+        Assert.Contains("dimension 2 is 6 in the config and 5 in the model file", e.Message);
+    }
+
+    [Fact]
+    public void The_library_is_reported_with_its_version()
+    {
+        var availability = new OnnxRuntimeEngineProvider().Availability;
+        Assert.True(availability.IsAvailable, availability.Reason);
+        Assert.Matches(@"ONNX Runtime 1\.(29|3\d)\.\d+", availability.Reason);
+    }
+
+    [Fact]
+    public void An_explicit_library_path_is_the_only_candidate()
+    {
+        var old = Environment.GetEnvironmentVariable(OrtLibrary.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(OrtLibrary.EnvironmentVariable, "/opt/custom/libonnxruntime.so");
+            Assert.Equal(["/opt/custom/libonnxruntime.so"], OrtLibrary.CandidatePaths());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(OrtLibrary.EnvironmentVariable, old);
+        }
+    }
+}
+
+public class LibraryLoadTests
+{
+    [Fact]
+    public void A_missing_library_lists_every_path_tried_and_the_fix()
+    {
+        var e = Assert.Throws<OrtLibraryException>(() => OrtLibrary.LoadFirst(["/nonexistent/libonnxruntime.so", "/also/missing/libonnxruntime.so.1"]));
+        Assert.Contains("/nonexistent/libonnxruntime.so (no such file)", e.Message);
+        Assert.Contains("/also/missing/libonnxruntime.so.1 (no such file)", e.Message);
+        Assert.Contains(OrtLibrary.EnvironmentVariable, e.Message);
+        Assert.Contains("eng/fetch-assets.sh", e.Message);
+    }
+
+    [Fact]
+    public void A_library_that_is_not_onnx_runtime_is_named_as_such()
+    {
+        var zlib = new[] { "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1" }.First(File.Exists);
+        var e = Assert.Throws<OrtLibraryException>(() => OrtLibrary.LoadFirst([zlib]));
+        Assert.Contains($"{zlib} (has no OrtGetApiBase: not ONNX Runtime)", e.Message);
+    }
+}
