@@ -56,7 +56,9 @@ public sealed class OvsServer : IAsyncDisposable
     {
         if (_http is not null) throw new InvalidOperationException("the server is already started");
         var o = _services.Options;
-        var http = Build(o.HttpPort, HttpProtocols.Http1AndHttp2, o.MaxRequestBodyBytes, app =>
+        // Cleartext REST is HTTP/1.1: Kestrel serves HTTP/2 beside HTTP/1.1 on one port only with
+        // TLS (ALPN), and refuses h2c prior knowledge there. gRPC has its own h2c port.
+        var http = Build(o.HttpPort, HttpProtocols.Http1, o.MaxRequestBodyBytes, app =>
         {
             app.UseRouting();
             HttpEndpoints.Map(app, _services);
@@ -65,7 +67,7 @@ public sealed class OvsServer : IAsyncDisposable
         });
         var grpc = Build(o.GrpcPort, HttpProtocols.Http2, null, app =>
             app.Run(new GrpcEndpoint(_services, app.Services.GetRequiredService<ILogger<GrpcEndpoint>>()).HandleAsync));
-        var metrics = Build(o.MetricsPort, HttpProtocols.Http1AndHttp2, 1024, app => app.Run(ServeMetricsAsync));
+        var metrics = Build(o.MetricsPort, HttpProtocols.Http1, 1024, app => app.Run(ServeMetricsAsync));
 
         var started = new List<WebApplication>();
         try

@@ -15,7 +15,7 @@ public sealed class ServerOptions
     /// <summary>Address every endpoint binds to; loopback unless the operator opens it up.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>KServe v2 REST (HTTP/1.1 and HTTP/2). 0 = any free port. Distinct from the other two unless 0.</summary>
+    /// <summary>KServe v2 REST (HTTP/1.1; Kestrel offers HTTP/2 beside it only over TLS). 0 = any free port. Distinct from the other two unless 0.</summary>
     public int HttpPort { get; set; } = 8000;
 
     /// <summary>KServe v2 gRPC (HTTP/2 cleartext only). 0 = any free port.</summary>
