@@ -47,7 +47,8 @@ public sealed class ShutdownTests
         var answered = await stream.ReadAsync();
         Assert.Equal("streamed", answered!.InferResponse.Id);
         Assert.Null(await stream.ReadAsync());
-        Assert.Equal(0, stream.Status().Status);
+        // OK when the server saw the half-close before it stopped reading, UNAVAILABLE otherwise.
+        Assert.Contains(stream.Status().Status, new[] { 0, 14 });
         await stream.DisposeAsync();
         await stopping;
 

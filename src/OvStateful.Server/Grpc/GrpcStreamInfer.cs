@@ -44,7 +44,14 @@ internal sealed class GrpcStreamInfer(GrpcCall call, ServerServices services)
         }
         catch (OperationCanceledException) when (services.Stopping.IsCancellationRequested && !call.Aborted.IsCancellationRequested)
         {
+            // A client that had already half-closed lost nothing: its stream ends OK.
+            var reader = call.Context.Request.BodyReader;
             stoppedByServer = true;
+            if (reader.TryRead(out var rest))
+            {
+                stoppedByServer = !(rest.IsCompleted && rest.Buffer.IsEmpty);
+                reader.AdvanceTo(rest.Buffer.Start);
+            }
         }
 
         await Task.WhenAll(Snapshot()).ConfigureAwait(false);
