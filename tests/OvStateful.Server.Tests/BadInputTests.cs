@@ -42,6 +42,7 @@ public sealed class BadInputTests : IAsyncLifetime
         { "echo", Body("{\"name\":\"UINT8\",\"shape\":[1,3],\"datatype\":\"UINT8\",\"data\":[1,2,300]}", null), HttpStatusCode.BadRequest, "input 'UINT8' value 2 is 300" },
         { "echo", Body("{\"name\":\"BOOL\",\"shape\":[1,3],\"datatype\":\"BOOL\",\"data\":[1,0,1]}", null), HttpStatusCode.BadRequest, "BOOL data must be true or false" },
         { "echo", Body("{\"name\":\"INT32\",\"shape\":[1,3],\"datatype\":\"INT32\",\"data\":[1,2,3]}", null).Replace("]}", "],\"outputs\":[{\"name\":\"NOPE\"}]}"), HttpStatusCode.BadRequest, "unknown output 'NOPE'" },
+        { "echo", Body("{\"name\":\"INT32\",\"shape\":[1,3],\"datatype\":\"INT32\",\"parameters\":{\"shared_memory_region\":\"r0\"}}", null), HttpStatusCode.BadRequest, "does not offer the shared-memory extensions" },
         { "nope", Body("{\"name\":\"X\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}", null), HttpStatusCode.NotFound, "unknown model 'nope'" },
         { "accumulate/versions/3", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}"), HttpStatusCode.NotFound, "model 'accumulate' has no ready version '3'" },
     };
@@ -104,6 +105,7 @@ public sealed class BadInputTests : IAsyncLifetime
         { "no sequence id", 3, "parameter 'sequence_id' is required" },
         { "unknown sequence", 3, "sequence 778 of model 'accumulate' is not live" },
         { "sequence id type", 3, "parameter 'sequence_id' is a BoolParam" },
+        { "shared memory", 3, "tensor 'Input' uses parameter 'shared_memory_region'" },
         { "unknown model", 5, "unknown model 'nope'" },
         { "unknown version", 5, "model 'accumulate' has no ready version '3'" },
     };
@@ -129,6 +131,7 @@ public sealed class BadInputTests : IAsyncLifetime
             case "no sequence id": r.Parameters.Remove("sequence_id"); break;
             case "unknown sequence": r = Good(new SequenceId(778), start: false); break;
             case "sequence id type": r.Parameters["sequence_id"] = new Pb.InferParameter { BoolParam = true }; break;
+            case "shared memory": r.Inputs[0].Parameters["shared_memory_region"] = new Pb.InferParameter { StringParam = "r0" }; break;
             case "unknown model": r.ModelName = "nope"; break;
             case "unknown version": r.ModelVersion = "3"; break;
         }

@@ -27,6 +27,7 @@ internal static class GrpcInferCodec
             var input = r.Inputs[i];
             var name = input.Name;
             if (string.IsNullOrEmpty(name)) throw ServerErrors.Invalid($"inputs[{i}] has no name");
+            if (input.Parameters.ContainsKey(SharedMemory.RegionParameter)) throw SharedMemory.NotSupported(name);
             var type = TensorBytes.ParseDatatype(name, input.Datatype);
             var shape = input.Shape.ToArray();
             byte[] data;
@@ -70,7 +71,13 @@ internal static class GrpcInferCodec
         if (r.Outputs.Count > 0)
         {
             requested = new List<string>(r.Outputs.Count);
-            foreach (var o in r.Outputs) requested.Add(o.Name);
+            foreach (var o in r.Outputs)
+            {
+                if (o.Parameters.ContainsKey(SharedMemory.RegionParameter)) throw SharedMemory.NotSupported(o.Name);
+                if (o.Parameters.ContainsKey("classification"))
+                    throw ServerErrors.Invalid($"output '{o.Name}' asks for classification, which this server does not offer");
+                requested.Add(o.Name);
+            }
         }
 
         return new InferenceRequest

@@ -124,6 +124,8 @@ public sealed class OvsServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = maxBody;
+            // One gRPC connection commonly multiplexes many sequence streams; Kestrel's default is 100.
+            k.Limits.Http2.MaxStreamsPerConnection = 1024;
             Listen(k, _services.Options.Host, port, protocols);
         });
         var app = builder.Build();

@@ -106,6 +106,7 @@ internal static class HttpInferCodec
                         foreach (var p in op.EnumerateObject())
                         {
                             if (p.Name == "binary_data") binaryOutputs[name] = Bool(p, $"output '{name}' parameter");
+                            else if (p.Name == SharedMemory.RegionParameter) throw SharedMemory.NotSupported(name);
                             else if (p.Name == "classification")
                                 throw ServerErrors.Invalid($"output '{name}' asks for classification, which this server does not offer");
                         }
@@ -145,6 +146,9 @@ internal static class HttpInferCodec
 
         long? binarySize = null;
         if (input.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object
+            && parameters.TryGetProperty(SharedMemory.RegionParameter, out _))
+            throw SharedMemory.NotSupported(name);
+        if (input.TryGetProperty("parameters", out parameters) && parameters.ValueKind == JsonValueKind.Object
             && parameters.TryGetProperty("binary_data_size", out var sizeElement))
         {
             if (!sizeElement.TryGetInt64(out var size) || size < 0)
