@@ -56,4 +56,15 @@ public sealed class ShutdownTests
         await Assert.ThrowsAsync<HttpRequestException>(() => fresh.GetAsync($"http://127.0.0.1:{port}/v2/health/live"));
         await server.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_grpc_timeout_that_passes_ends_the_call_with_deadline_exceeded()
+    {
+        var gated = new GatedTestModel(); // never opened: only the deadline can end the step
+        await using var server = await TestServer.StartAsync(new TestModelRegistry(gated));
+        var result = await server.Grpc.CallRawAsync("inference.GRPCInferenceService/ModelInfer", GrpcTestClient.Frame(Step("late", 1)), Pb.ModelInferResponse.Parser, timeout: "20m");
+        Assert.Equal(4, result.Status);
+        Assert.Contains("grpc-timeout", result.Message);
+        Assert.True((await server.Grpc.UnaryAsync("ServerLive", new Pb.ServerLiveRequest(), Pb.ServerLiveResponse.Parser)).Single.Live);
+    }
 }

@@ -9,14 +9,40 @@ namespace OvStateful.Server.Grpc;
 /// and ends the call with grpc-status/grpc-message (in trailers, or trailers-only when no
 /// message was sent).
 /// </summary>
-internal sealed class GrpcCall(HttpContext context, long maxMessageBytes)
+internal sealed class GrpcCall : IDisposable
 {
-    public HttpContext Context { get; } = context;
-    public CancellationToken Aborted => Context.RequestAborted;
+    private readonly long _maxMessageBytes;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    /// <summary>Cancelled when the client goes away or the call's grpc-timeout passes.</summary>
+    private readonly CancellationTokenSource _cancel;
+
+    public GrpcCall(HttpContext context, long maxMessageBytes)
+    {
+        Context = context;
+        _maxMessageBytes = maxMessageBytes;
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (GrpcDeadline.TryParse(context.Request.Headers["grpc-timeout"], out var timeout))
+        {
+            Deadline = timeout;
+            _cancel.CancelAfter(timeout);
+        }
+    }
+
+    public HttpContext Context { get; }
+
+    /// <summary>The client's grpc-timeout, when it sent one.</summary>
+    public TimeSpan? Deadline { get; }
+
+    /// <summary>For the call's work: cancelled when the client goes away or the deadline passes.</summary>
+    public CancellationToken Aborted => _cancel.Token;
+
+    /// <summary>True when the deadline, not the client, ended the call.</summary>
+    public bool DeadlineExceeded => _cancel.IsCancellationRequested && !Context.RequestAborted.IsCancellationRequested;
+
+    public void Dispose() => _cancel.Dispose();
 
     public ValueTask<T?> ReadAsync<T>(MessageParser<T> parser, CancellationToken cancellationToken) where T : class, IMessage<T> =>
-        GrpcFraming.ReadMessageAsync(Context.Request.BodyReader, parser, maxMessageBytes, cancellationToken);
+        GrpcFraming.ReadMessageAsync(Context.Request.BodyReader, parser, _maxMessageBytes, cancellationToken);
 
     /// <summary>Reads the single request of a unary call.</summary>
     public async ValueTask<T> ReadUnaryAsync<T>(MessageParser<T> parser) where T : class, IMessage<T>

@@ -48,7 +48,7 @@ internal sealed class GrpcEndpoint
         // A stream may sit idle between steps; Kestrel's minimum body data rate would cut it off.
         if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate) rate.MinDataRate = null;
 
-        var call = new GrpcCall(context, _services.Options.MaxRequestBodyBytes);
+        using var call = new GrpcCall(context, _services.Options.MaxRequestBodyBytes);
         try
         {
             if (!request.Protocol.StartsWith("HTTP/2", StringComparison.Ordinal))
@@ -60,7 +60,9 @@ internal sealed class GrpcEndpoint
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
-            var (status, message) = GrpcErrors.From(e);
+            var (status, message) = call.DeadlineExceeded
+                ? (GrpcStatusCode.DeadlineExceeded, $"deadline of {call.Deadline} (grpc-timeout) passed before {request.Path} completed")
+                : GrpcErrors.From(e);
             if (status is GrpcStatusCode.Internal or GrpcStatusCode.Unknown) _logger.LogWarning(e, "gRPC {Path} failed: {Status} {Message}", request.Path, status, message);
             else _logger.LogDebug("gRPC {Path} ended with {Status}: {Message}", request.Path, status, message);
             await call.CompleteAsync(status, message).ConfigureAwait(false);

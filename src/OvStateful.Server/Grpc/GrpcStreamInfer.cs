@@ -53,8 +53,13 @@ internal sealed class GrpcStreamInfer(GrpcCall call, ServerServices services)
                 reader.AdvanceTo(rest.Buffer.Start);
             }
         }
+        finally
+        {
+            // Steps already handed to a model always finish (or see the call cancelled) before the call ends.
+            try { await Task.WhenAll(Snapshot()).ConfigureAwait(false); }
+            catch (Exception) when (call.Aborted.IsCancellationRequested) { }
+        }
 
-        await Task.WhenAll(Snapshot()).ConfigureAwait(false);
         if (stoppedByServer) throw new Core.Serving.InferenceException(Core.Serving.InferenceErrorKind.Unavailable, "server is shutting down; in-flight requests of this stream were answered");
     }
 

@@ -25,10 +25,11 @@ internal sealed class GrpcTestClient(Uri baseAddress) : IDisposable
         where T : IMessage<T> =>
         await CallRawAsync(service + "/" + method, Frame(request), parser);
 
-    public async Task<GrpcResult<T>> CallRawAsync<T>(string path, byte[] body, MessageParser<T> parser, string contentType = "application/grpc")
+    public async Task<GrpcResult<T>> CallRawAsync<T>(string path, byte[] body, MessageParser<T> parser, string contentType = "application/grpc", string? timeout = null)
         where T : IMessage<T>
     {
         using var message = NewRequest(path, new ByteArrayContent(body), contentType);
+        if (timeout is not null) message.Headers.TryAddWithoutValidation("grpc-timeout", timeout);
         using var response = await _http.SendAsync(message);
         var bytes = await response.Content.ReadAsByteArrayAsync();
         var messages = new List<T>();
