@@ -20,10 +20,11 @@ internal sealed class AccumulatorTestModel : IServedModel
     private readonly Dictionary<SequenceId, float[]> _sums = [];
     private long _success, _fail, _successNs, _executions;
 
-    public AccumulatorTestModel(string name = "accumulate", bool stringIds = false)
+    /// <param name="config">A config to report instead of the built-in one (e.g. a parsed config.pbtxt).</param>
+    public AccumulatorTestModel(string name = "accumulate", bool stringIds = false, ModelConfig? config = null)
     {
         Name = name;
-        Config = new ModelConfig
+        Config = config ?? new ModelConfig
         {
             Name = name,
             Backend = "stateful",
