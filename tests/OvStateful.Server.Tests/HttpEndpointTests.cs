@@ -100,7 +100,8 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         (_, index) = await GetJson("/v2/repository/index", HttpMethod.Post, "{\"ready\": true}");
         Assert.Equal(2, index.GetArrayLength());
         Assert.Equal(HttpStatusCode.BadRequest, (await _server.Http.GetAsync("/v2/health/ready")).StatusCode);
-        Assert.NotEqual(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/models/echo/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Http.GetAsync("/v2/models/echo/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await _server.Http.GetAsync("/v2/models/echo/config")).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostAsync("/v2/repository/models/echo/load", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/models/echo/ready")).StatusCode);

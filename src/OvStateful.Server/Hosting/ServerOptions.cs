@@ -24,7 +24,7 @@ public sealed class ServerOptions
     /// <summary>Prometheus text metrics at GET /metrics. 0 = any free port.</summary>
     public int MetricsPort { get; set; } = 8002;
 
-    /// <summary>Largest HTTP request body and largest single gRPC message, in bytes; &gt; 0.</summary>
+    /// <summary>Largest HTTP request body and largest single gRPC message, in bytes; 1 to int.MaxValue.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>How long shutdown waits for in-flight requests before failing them; &gt;= 0.</summary>

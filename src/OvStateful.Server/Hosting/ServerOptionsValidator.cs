@@ -28,8 +28,8 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             }
         }
 
-        if (options.MaxRequestBodyBytes <= 0)
-            failures.Add($"MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; expected a byte count > 0");
+        if (options.MaxRequestBodyBytes is <= 0 or > int.MaxValue)
+            failures.Add($"MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; expected a byte count > 0 and at most {int.MaxValue}");
         if (options.ShutdownTimeoutSeconds < 0 || double.IsNaN(options.ShutdownTimeoutSeconds))
             failures.Add($"ShutdownTimeoutSeconds is {options.ShutdownTimeoutSeconds}; expected seconds >= 0");
         if (string.IsNullOrWhiteSpace(options.Host))

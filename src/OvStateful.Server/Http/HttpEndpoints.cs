@@ -88,8 +88,20 @@ internal static class HttpEndpoints
     private static Task Ready(HttpContext ctx, ServerServices s, string model, string? version)
     {
         if (s.Resolver.IsReady(model, version)) return Empty(ctx, StatusCodes.Status200OK);
-        // Unknown model/version: 404 with the resolver's message; known but not ready: 400 (KServe: 4xx = false).
-        s.Resolver.Resolve(model, version);
+        // KServe: any 4xx means "not ready". Unknown model/version: 404 with the resolver's message;
+        // known but not ready (loading, unloaded): 400, as Triton answers.
+        try
+        {
+            s.Resolver.Resolve(model, version);
+        }
+        catch (Core.Serving.InferenceException e) when (e.Kind == Core.Serving.InferenceErrorKind.NotFound)
+        {
+            throw;
+        }
+        catch (Core.Serving.InferenceException e)
+        {
+            return HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, e.Message);
+        }
         return HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, $"model '{model}' is not ready");
     }
 
