@@ -118,6 +118,7 @@ public sealed class OvsServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddLogging(l => _logging?.Invoke(l));
         builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(_services.Options.ShutdownTimeoutSeconds));
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(k =>
