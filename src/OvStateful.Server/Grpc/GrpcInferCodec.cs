@@ -30,13 +30,14 @@ internal static class GrpcInferCodec
             if (input.Parameters.ContainsKey(SharedMemory.RegionParameter)) throw SharedMemory.NotSupported(name);
             var type = TensorBytes.ParseDatatype(name, input.Datatype);
             var shape = input.Shape.ToArray();
-            byte[] data;
+            ReadOnlyMemory<byte> data;
             if (raw.Count > 0)
             {
                 if (input.Contents is not null)
                     throw ServerErrors.Invalid($"input '{name}' has 'contents' while the request uses raw_input_contents; use one form for all inputs");
-                data = raw[i].ToByteArray();
-                TensorBytes.CheckRaw(name, type, shape, data, "raw_input_contents");
+                // No copy: a ByteString is immutable and lives as long as the tensor refers to it.
+                data = raw[i].Memory;
+                TensorBytes.CheckRaw(name, type, shape, data.Span, "raw_input_contents");
             }
             else
             {

@@ -156,16 +156,17 @@ internal static class HttpInferCodec
             binarySize = size;
         }
 
-        byte[] data;
+        ReadOnlyMemory<byte> data;
         var hasJsonData = input.TryGetProperty("data", out var dataElement);
         if (binarySize is long n)
         {
             if (hasJsonData) throw ServerErrors.Invalid($"input '{name}' has both 'data' and 'binary_data_size'; send one");
             if (n > body.Length - binaryOffset)
                 throw ServerErrors.Invalid($"input '{name}' parameter 'binary_data_size' is {n} but only {body.Length - binaryOffset} bytes of binary data remain");
-            data = body.Slice(binaryOffset, (int)n).ToArray();
+            // No copy: the body buffer belongs to this request and outlives the step.
+            data = body.Slice(binaryOffset, (int)n);
             binaryOffset += (int)n;
-            TensorBytes.CheckRaw(name, type, shape, data, "its binary data");
+            TensorBytes.CheckRaw(name, type, shape, data.Span, "its binary data");
         }
         else
         {
