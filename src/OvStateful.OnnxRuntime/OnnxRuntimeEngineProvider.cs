@@ -30,17 +30,20 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
     public IStatefulEngine Load(EngineLoadContext context)
     {
         var config = context.Config;
-        var settings = SessionSettings(config, context);
+        var parameters = ReadParameters(config);
+        var settings = SessionSettings(config, parameters, context);
         var session = OpenSession(context.ModelFile, settings);
         try
         {
             var signature = new ModelFileSignature(session.Inputs.Select(ToFileTensor).ToArray(), session.Outputs.Select(ToFileTensor).ToArray());
             var plan = ModelPlan.Build(config, signature, context.VersionDirectory);
             var behaviour = new EngineBehaviour(
-                InferEndRequests: Param(config, "infer_end_requests", "1") != "0",
-                PadToMaxBatch: Param(config, "always_pad_to_max_batch", "0") == "1",
+                InferEndRequests: parameters.InferEndRequests,
+                PadToMaxBatch: parameters.AlwaysPadToMaxBatch,
                 SynchronizeOutputs: settings.Provider != OrtExecutionProvider.Cpu);
-            var growth = new ArenaGrowth(IntParam(config, "initial_buffer_size"), IntParam(config, "subsequent_buffer_size"));
+            var growth = parameters.BufferSizes is { } b
+                ? new ArenaGrowth(checked((int)b.InitialBufferSize), checked((int)b.SubsequentBufferSize))
+                : ArenaGrowth.AllAtOnce;
             var name = settings.Provider switch
             {
                 OrtExecutionProvider.Cuda => "onnxruntime:cuda",
@@ -64,20 +67,21 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
     /// The execution provider as the stateful backend picks it: KIND_CPU instances (or the
     /// "cpu" device) run on CPU; GPU instances use ort_ep (trt or cuda), on the instance's GPU.
     /// </summary>
-    internal OrtSessionSettings SessionSettings(ModelConfig config, EngineLoadContext context)
+    internal OrtSessionSettings SessionSettings(ModelConfig config, StatefulParameters parameters, EngineLoadContext context)
     {
         var group = config.InstanceGroup.FirstOrDefault();
         var device = context.Device ?? _options.Device;
-        var gpu = device is not null
-            ? device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) || device.StartsWith("trt", StringComparison.OrdinalIgnoreCase)
-            : group?.Kind == InstanceKind.Gpu;
-        var provider = OrtExecutionProvider.Cpu;
-        if (gpu)
-        {
-            var ep = device is not null && device.StartsWith("trt", StringComparison.OrdinalIgnoreCase) ? "trt"
-                : device is not null ? "cuda" : Param(config, "ort_ep", "cuda");
-            provider = ep == "trt" ? OrtExecutionProvider.TensorRt : OrtExecutionProvider.Cuda;
-        }
+        var provider = device is not null ? ProviderFromDevice(device)
+            : parameters.OrtEp == OrtEpKind.Cpu ? OrtExecutionProvider.Cpu
+            : parameters.OrtEp switch
+            {
+                // A config written for GPUs (KIND_GPU, ort_ep) still serves on a host without a
+                // CUDA device: it runs on the CPU provider, as the conformance models must.
+                _ when !CudaRuntime.IsAvailable(out _) => OrtExecutionProvider.Cpu,
+                OrtEpKind.Cuda or OrtEpKind.Auto => OrtExecutionProvider.Cuda,
+                OrtEpKind.TensorRt => OrtExecutionProvider.TensorRt,
+                _ => OrtExecutionProvider.Cpu,
+            };
         var deviceId = device is not null && device.Contains(':') ? int.Parse(device[(device.IndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture)
             : group?.Gpus.Count > 0 ? group.Gpus[context.InstanceIndex % group.Gpus.Count] : 0;
         return new OrtSessionSettings
@@ -86,11 +90,28 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
             InterOpThreads = _options.InterOpThreads,
             Provider = provider,
             DeviceId = deviceId,
-            TensorRtFp16 = Param(config, "compute_precision", "fp32") == "fp16",
-            TensorRtEngineCache = Param(config, "enable_trt_caching", "0") == "1",
-            TensorRtCachePath = Param(config, "trt_cache_dir", "/tmp"),
-            CudaGraph = Param(config, "enable_cuda_graph", "0") == "1",
+            TensorRtFp16 = parameters.ComputePrecision == ComputePrecision.Fp16,
+            TensorRtEngineCache = parameters.EnableTrtCaching,
+            TensorRtCachePath = parameters.TrtCacheDir,
+            CudaGraph = parameters.EnableCudaGraph,
         };
+    }
+
+    private static OrtExecutionProvider ProviderFromDevice(string device) =>
+        device.StartsWith("trt", StringComparison.OrdinalIgnoreCase) ? OrtExecutionProvider.TensorRt
+        : device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? OrtExecutionProvider.Cuda
+        : OrtExecutionProvider.Cpu;
+
+    private static StatefulParameters ReadParameters(ModelConfig config)
+    {
+        try
+        {
+            return StatefulParameters.Read(config);
+        }
+        catch (ModelConfigException e)
+        {
+            throw new EngineException(e.Message, e);
+        }
     }
 
     private static OrtSession OpenSession(string modelFile, OrtSessionSettings settings)
@@ -114,12 +135,6 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
     }
 
     private static ModelFileTensor ToFileTensor(OrtTensorInfo t) => new(t.Name, t.ElementType.ToDataType(), t.Shape);
-
-    private static string Param(ModelConfig config, string key, string fallback) =>
-        config.Parameters.TryGetValue(key, out var v) ? v.Trim() : fallback;
-
-    private static int IntParam(ModelConfig config, string key) =>
-        config.Parameters.TryGetValue(key, out var v) && int.TryParse(v, out var n) && n > 0 ? n : 0;
 }
 
 /// <summary>Host-wide ONNX Runtime settings (threads, a device override for every model).</summary>

@@ -36,7 +36,7 @@ public class LoadErrorTests
     public void A_config_that_does_not_fit_the_model_lists_every_problem()
     {
         var m = ModelUnderTest.Get("accumulate_fp32");
-        var config = TestConfigs.Accumulate("accumulate_fp32", Core.Tensors.DataType.Fp32);
+        var config = TestConfigs.Conformance("accumulate_fp32");
         config.Parameters["state_pairs"] = "<<<Accumulate_In, NoSuchOutput>>>";
         config.Input[0].Dims = [4, -1, 6];
         var e = Assert.Throws<EngineException>(() => EngineHarness.Load(m, 1, config));

@@ -11,18 +11,20 @@ internal sealed record ModelUnderTest(string Name, ModelConfig Config, string Mo
 
     public static ModelUnderTest Get(string name) => name switch
     {
-        "accumulate_fp32" => new(name, TestConfigs.Accumulate(name, DataType.Fp32),
-            Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), r => [Floats(r, 20, 10)]),
-        "accumulate_int32" => new(name, TestConfigs.Accumulate(name, DataType.Int32),
-            Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), r => [Ints(r, 20, 100)]),
-        "silero_vad" => new(name, TestConfigs.Silero(),
-            Path.Combine(TestPaths.Models, "silero_vad", "1", "model.onnx"), r => [Floats(r, 512, 0.5)]),
+        "accumulate_fp32" or "accumulate_int32" => new(name, TestConfigs.Conformance(name),
+            Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), name.EndsWith("fp32") ? r => [Floats(r, 20, 10)] : r => [Ints(r, 20, 100)]),
+        "accumulate" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 20, 10)]),
+        "gru_counter" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 8, 1)]),
+        "silero_vad" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 512, 0.5)]),
         "gather_state" => new(name, TestConfigs.GatherState(),
             Path.Combine(AppContext.BaseDirectory, "Models", "gather_state.onnx"), r => [Longs(r.Next(0, 8))]),
         _ => throw new ArgumentException(name),
     };
 
-    public static TheoryData<string> All => new() { "accumulate_fp32", "accumulate_int32", "silero_vad", "gather_state" };
+    private static string Example(string name) => Path.Combine(TestPaths.Models, name, "1", "model.onnx");
+
+    /// <summary>Every real model the engine suite runs: the conformance models, the examples, and the test-only gather model.</summary>
+    public static TheoryData<string> All => new() { "accumulate_fp32", "accumulate_int32", "accumulate", "gru_counter", "silero_vad", "gather_state" };
 
     public static byte[] Floats(Random r, int n, double scale)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using OvStateful.Core.Config;
 using OvStateful.Core.State;
 using OvStateful.Core.Tensors;
@@ -42,13 +41,16 @@ public sealed class ModelPlan
         var problems = new List<string>();
         var name = config.Name;
         var batching = config.MaxBatchSize > 0;
-        var pairs = StatePairsOf(config, problems);
-        var constants = ConstantsOf(config, problems);
+        var configProblems = new List<ValidationProblem>();
+        var parameters = StatefulParameters.Read(config, configProblems);
+        problems.AddRange(configProblems.Select(p => p.ToString()));
+        var pairs = parameters.StatePairs;
+        var constants = parameters.ConstantInputs.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var controlsByName = (config.SequenceBatching?.ControlInput ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
         var configInputs = config.Input.ToDictionary(i => i.Name, StringComparer.Ordinal);
         var configOutputs = config.Output.ToDictionary(o => o.Name, StringComparer.Ordinal);
         var modelOutputs = model.Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
-        var stateOutputs = new HashSet<string>(pairs.Select(p => p.Output), StringComparer.Ordinal);
+        var stateOutputs = new HashSet<string>(pairs.Select(p => p.OutputName), StringComparer.Ordinal);
 
         var inputs = new List<PlannedTensor>();
         var states = new List<PlannedState>();
@@ -57,18 +59,18 @@ public sealed class ModelPlan
 
         foreach (var mi in model.Inputs)
         {
-            var pair = pairs.FirstOrDefault(p => p.Input == mi.Name);
-            if (pair.Input is not null)
+            var pair = pairs.FirstOrDefault(p => p.InputName == mi.Name);
+            if (pair is not null)
             {
-                PlanState(mi, pair, config, modelOutputs, versionDirectory, states, problems);
+                PlanState(mi, pair, modelOutputs, versionDirectory, states, problems);
             }
             else if (controlsByName.TryGetValue(mi.Name, out var ci))
             {
                 PlanControl(mi, ci, controls, problems);
             }
-            else if (constants.TryGetValue(mi.Name, out var text))
+            else if (constants.TryGetValue(mi.Name, out var constant))
             {
-                PlanConstant(mi, text, planned, problems);
+                PlanConstant(mi, constant, planned, problems);
             }
             else if (configInputs.TryGetValue(mi.Name, out var input))
             {
@@ -108,72 +110,40 @@ public sealed class ModelPlan
 
     // ---- state pairs -------------------------------------------------------------------
 
-    private static List<(string Input, string Output, SequenceState? Decl)> StatePairsOf(ModelConfig config, List<string> problems)
-    {
-        var list = new List<(string, string, SequenceState?)>();
-        if (config.Parameters.TryGetValue("state_pairs", out var text))
-        {
-            foreach (var (i, o) in ParseStatePairs(text, problems)) list.Add((i, o, null));
-        }
-        foreach (var s in config.SequenceBatching?.State ?? []) list.Add((s.InputName, s.OutputName, s));
-        return list;
-    }
-
-    /// <summary>Parses the stateful backend's <c>&lt;&lt;&lt;In, Out&gt;&gt;&gt;</c> list (pairs separated by spaces or commas).</summary>
-    internal static List<(string Input, string Output)> ParseStatePairs(string text, List<string> problems)
-    {
-        var pairs = new List<(string, string)>();
-        var at = 0;
-        while (true)
-        {
-            var open = text.IndexOf("<<<", at, StringComparison.Ordinal);
-            if (open < 0) break;
-            var close = text.IndexOf(">>>", open, StringComparison.Ordinal);
-            if (close < 0) { problems.Add($"state_pairs \"{text}\": \"<<<\" at {open} has no closing \">>>\""); break; }
-            var parts = text[(open + 3)..close].Split(',', StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                problems.Add($"state_pairs \"{text}\": expected <<<InputName, OutputName>>>, found <<<{text[(open + 3)..close]}>>>");
-            else pairs.Add((parts[0], parts[1]));
-            at = close + 3;
-        }
-        if (pairs.Count == 0 && problems.Count == 0) problems.Add($"state_pairs \"{text}\" holds no <<<InputName, OutputName>>> pair");
-        return pairs;
-    }
-
-    private static void PlanState(ModelFileTensor mi, (string Input, string Output, SequenceState? Decl) pair, ModelConfig config,
+    private static void PlanState(ModelFileTensor mi, StatePairDecl pair,
         Dictionary<string, ModelFileTensor> modelOutputs, string versionDirectory, List<PlannedState> states, List<string> problems)
     {
-        if (!modelOutputs.TryGetValue(pair.Output, out var mo))
+        if (!modelOutputs.TryGetValue(pair.OutputName, out var mo))
         {
-            problems.Add($"state pair <<<{pair.Input}, {pair.Output}>>>: the model has no output \"{pair.Output}\"");
+            problems.Add($"state pair <<<{pair.InputName}, {pair.OutputName}>>>: the model has no output \"{pair.OutputName}\"");
             return;
         }
         if (mi.DataType != mo.DataType || !Compatible(mi.Shape, mo.Shape))
         {
-            problems.Add($"state pair <<<{pair.Input}, {pair.Output}>>>: input is {mi.DataType.WireName()} {Shapes.Format(mi.Shape)} but output is {mo.DataType.WireName()} {Shapes.Format(mo.Shape)}; a state's input and output must match");
+            problems.Add($"state pair <<<{pair.InputName}, {pair.OutputName}>>>: input is {mi.DataType.WireName()} {Shapes.Format(mi.Shape)} but output is {mo.DataType.WireName()} {Shapes.Format(mo.Shape)}; a state's input and output must match");
             return;
         }
         var dynamicAxes = Enumerable.Range(0, mi.Shape.Length).Where(k => mi.Shape[k] < 0).ToArray();
         if (dynamicAxes.Length != 1)
         {
-            problems.Add($"state \"{pair.Input}\" {Shapes.Format(mi.Shape)} must have exactly one dynamic dimension (its batch axis); it has {dynamicAxes.Length}");
+            problems.Add($"state \"{pair.InputName}\" {Shapes.Format(mi.Shape)} must have exactly one dynamic dimension (its batch axis); it has {dynamicAxes.Length}");
             return;
         }
-        var spec = new StateSpec(pair.Input, pair.Output, mi.DataType, (long[])mi.Shape.Clone(), dynamicAxes[0]);
+        var spec = new StateSpec(pair.InputName, pair.OutputName, mi.DataType, (long[])mi.Shape.Clone(), dynamicAxes[0]);
         byte[]? initial = null;
-        var init = pair.Decl?.InitialState.FirstOrDefault();
+        var init = pair.InitialState.FirstOrDefault();
         if (init is not null && !init.ZeroData && init.DataFile.Length > 0)
         {
             // Triton reads initial_state/ under the model folder (beside the version folders); we also accept it in the version folder.
             var modelDirectory = Path.GetDirectoryName(Path.GetFullPath(versionDirectory).TrimEnd(Path.DirectorySeparatorChar)) ?? versionDirectory;
             var path = Path.Combine(modelDirectory, "initial_state", init.DataFile);
             if (!File.Exists(path)) path = Path.Combine(versionDirectory, "initial_state", init.DataFile);
-            if (!File.Exists(path)) problems.Add($"state \"{pair.Input}\": initial_state data_file {init.DataFile} is in neither {Path.Combine(modelDirectory, "initial_state")} nor {Path.Combine(versionDirectory, "initial_state")}");
+            if (!File.Exists(path)) problems.Add($"state \"{pair.InputName}\": initial_state data_file {init.DataFile} is in neither {Path.Combine(modelDirectory, "initial_state")} nor {Path.Combine(versionDirectory, "initial_state")}");
             else
             {
                 initial = File.ReadAllBytes(path);
                 if (initial.Length != spec.SlotBytes)
-                    problems.Add($"state \"{pair.Input}\": initial_state data_file {path} has {initial.Length} bytes; {spec.SlotBytes} expected ({spec.DataType.WireName()} {Shapes.Format(spec.SlotShape)})");
+                    problems.Add($"state \"{pair.InputName}\": initial_state data_file {path} has {initial.Length} bytes; {spec.SlotBytes} expected ({spec.DataType.WireName()} {Shapes.Format(spec.SlotShape)})");
             }
         }
         states.Add(new PlannedState(spec, initial));
@@ -201,24 +171,12 @@ public sealed class ModelPlan
         controls.Add(new PlannedControl(ci.Name, c.Kind, mi.DataType, shape, axis, BatchAxisLayout.For(shape, axis, mi.DataType), f, t));
     }
 
-    private static Dictionary<string, string> ConstantsOf(ModelConfig config, List<string> problems)
+    private static void PlanConstant(ModelFileTensor mi, ConstantInput constant, List<PlannedConstant> planned, List<string> problems)
     {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!config.Parameters.TryGetValue("constant_inputs", out var text)) return map;
-        foreach (var item in text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var value = constant.Value;
+        if (mi.DataType == DataType.String)
         {
-            var eq = item.IndexOf('=');
-            if (eq <= 0 || eq == item.Length - 1) { problems.Add($"constant_inputs \"{text}\": expected name=value, found \"{item}\""); continue; }
-            map[item[..eq]] = item[(eq + 1)..];
-        }
-        return map;
-    }
-
-    private static void PlanConstant(ModelFileTensor mi, string text, List<PlannedConstant> planned, List<string> problems)
-    {
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || mi.DataType == DataType.String)
-        {
-            problems.Add($"constant input \"{mi.Name}\" ({mi.DataType.WireName()}): \"{text}\" is not a number");
+            problems.Add($"constant input \"{mi.Name}\": BYTES model inputs cannot be constants");
             return;
         }
         var shape = mi.Shape.Select(d => d < 0 ? 1L : d).ToArray();

@@ -35,4 +35,14 @@ public sealed record ModelStatistics
     public long SpilledBytes { get; init; }
     public int SlotCount { get; init; }
     public int SlotsInUse { get; init; }
+    /// <summary>SlotsInUse / SlotCount (0 when there are no slots).</summary>
+    public double SlotUtilization => SlotCount == 0 ? 0 : (double)SlotsInUse / SlotCount;
+    /// <summary>Sequences whose state was exported to host memory (cumulative).</summary>
+    public ulong SpillCount { get; init; }
+    /// <summary>Spilled states imported back into a slot (cumulative).</summary>
+    public ulong RestoreCount { get; init; }
+    /// <summary>Sequences released by max_sequence_idle_microseconds (cumulative).</summary>
+    public ulong ExpiredSequences { get; init; }
+    /// <summary>Queued steps cancelled by their client before they ran (cumulative).</summary>
+    public ulong CancelledCount { get; init; }
 }

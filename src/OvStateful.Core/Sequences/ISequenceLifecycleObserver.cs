@@ -1,0 +1,26 @@
+namespace OvStateful.Core.Sequences;
+
+/// <summary>Why a sequence left the batcher.</summary>
+public enum SequenceEndReason
+{
+    /// <summary>Its END step ran.</summary>
+    End,
+    /// <summary>No step for longer than max_sequence_idle_microseconds.</summary>
+    IdleTimeout,
+    /// <summary>Its only queued steps were cancelled before it ever ran.</summary>
+    Cancelled,
+    /// <summary>Its state was lost (export or import of spilled state failed).</summary>
+    Error,
+    /// <summary>The model is shutting down.</summary>
+    Shutdown,
+}
+
+/// <summary>
+/// Hears about sequences coming and going. Called on batcher threads, never under the
+/// batcher's lock, so it may take its own locks; it must be quick and must not throw.
+/// </summary>
+public interface ISequenceLifecycleObserver
+{
+    void SequenceStarted(string modelName, SequenceId id);
+    void SequenceEnded(string modelName, SequenceId id, SequenceEndReason reason);
+}

@@ -1,0 +1,398 @@
+using System.Diagnostics;
+using OvStateful.Core.Engines;
+using OvStateful.Core.Serving;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Core.Sequences;
+
+/// <summary>
+/// One model instance: its engine, its slots and its execution thread. The loop takes a
+/// batch under the batcher's lock (pointer moves only), then outside it runs the queued
+/// spill exports, the imports of restored sequences and <see cref="IStatefulEngine.Execute"/>,
+/// copies the outputs into responses, records the results under the lock and completes the
+/// steps after releasing it. Only this thread calls the engine (engines are single-caller).
+/// Forming and executing a batch reuses every buffer here: no allocation per step beyond
+/// the response.
+/// </summary>
+internal sealed class InstanceBatcher
+{
+    private readonly SequenceBatcher _owner;
+    private readonly IBatchPolicy _policy;
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DeferredWork _deferred = new();
+
+    // --- under the batcher's Lock ---
+    /// <summary>Free slots; invariant: slot s is here iff Owners[s] is null.</summary>
+    public readonly SlotHeap FreeSlots;
+    /// <summary>Owners[s]: the Resident sequence holding slot s, or null.</summary>
+    public readonly Sequence?[] Owners;
+    /// <summary>Resident sequences with a pending step and none in flight, ordered by their head step's age.</summary>
+    public readonly SequenceList Ready = new(SequenceListKind.Ready);
+    /// <summary>Evicted slots whose state this loop must export before the slot runs anything else.</summary>
+    public List<(int Slot, Sequence Victim)> Exports = [];
+    /// <summary>1 when a locked section queued work for this loop; the section's caller wakes it after unlocking.</summary>
+    public int SignalPending;
+
+    // --- owned by the loop thread only (reused every batch) ---
+    private List<(int Slot, Sequence Victim)> _exportsTaken = [];
+    private readonly List<SlotSnapshot?> _exported = [];
+    private readonly List<Exception?> _exportErrors = [];
+    private readonly StepBatch _batch;
+    private readonly StepOperation[] _ops;
+    private readonly int[] _slots;
+    private readonly StepFlags[] _flags;
+    private readonly SequenceId[] _ids;
+    private readonly int[] _entries;            // batch entry of _ops[i], -1 when it did not run
+    private readonly bool[] _hadStart;          // _ops[i] ran with Start (to re-arm the reset if the engine fails)
+    private readonly SlotSnapshot?[] _imports;  // state to import into _slots[i] before the batch
+    private readonly bool[] _importFailed;
+
+    public InstanceBatcher(SequenceBatcher owner, int index, IStatefulEngine engine, int slotCount, int capacity, IBatchPolicy policy)
+    {
+        _owner = owner;
+        Index = index;
+        Engine = engine;
+        _policy = policy;
+        FreeSlots = new SlotHeap(slotCount);
+        Owners = new Sequence?[slotCount];
+        _batch = new StepBatch(capacity, engine.Inputs.Count, engine.Outputs.Count);
+        _ops = new StepOperation[capacity];
+        _slots = new int[capacity];
+        _flags = new StepFlags[capacity];
+        _ids = new SequenceId[capacity];
+        _entries = new int[capacity];
+        _hadStart = new bool[capacity];
+        _imports = new SlotSnapshot?[capacity];
+        _importFailed = new bool[capacity];
+    }
+
+    public int Index { get; }
+    public IStatefulEngine Engine { get; }
+    public int Capacity => _batch.Capacity;
+    public Task Exited => _exited.Task;
+
+    public void Start()
+    {
+        var t = new Thread(Run) { IsBackground = true, Name = $"ovs-batch {_owner.ModelName}#{Index}" };
+        t.Start();
+    }
+
+    public void Wake() => _wake.Set();
+
+    private void Run()
+    {
+        try
+        {
+            while (RunOnce()) { }
+        }
+        catch (Exception ex)
+        {
+            // A bug in the loop: say where, loudly, rather than leave callers waiting silently.
+            Trace.TraceError($"ovs: batch loop of model '{_owner.ModelName}' instance {Index} failed: {ex}");
+            throw;
+        }
+        finally
+        {
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>One turn: take work, do it outside the lock, record it, complete. False when stopping.</summary>
+    private bool RunOnce()
+    {
+        _wake.Reset();
+        int n;
+        long decideAgainAt;
+        long takenAt;
+        lock (_owner.Lock)
+        {
+            _owner.AssertInvariants();
+            if (_owner.Stopping) return false;
+            (_exportsTaken, Exports) = (Exports, _exportsTaken);
+            takenAt = Stopwatch.GetTimestamp();
+            n = TakeBatch(takenAt, out decideAgainAt);
+        }
+        if (n == 0 && _exportsTaken.Count == 0)
+        {
+            Sleep(decideAgainAt);
+            return true;
+        }
+
+        for (var i = 0; i < n; i++) _owner.Metrics.RecordQueue(ModelMetrics.ElapsedNs(_ops[i].EnqueuedAt, takenAt));
+        RunExports();
+        var t0 = Stopwatch.GetTimestamp();
+        long t1 = t0, t2 = t0;
+        var inferred = n > 0 ? RunBatch(n, out t1, out t2) : 0;
+        var t3 = Stopwatch.GetTimestamp();
+        if (_batch.Count > 0) _owner.Metrics.RecordBatch(_batch.Count, inferred, ModelMetrics.ElapsedNs(t0, t1), ModelMetrics.ElapsedNs(t1, t2), ModelMetrics.ElapsedNs(t2, t3));
+
+        DeferredWork? deferred = _deferred;
+        lock (_owner.Lock)
+        {
+            _owner.AssertInvariants();
+            var now = Stopwatch.GetTimestamp();
+            ApplyExports(ref deferred);
+            for (var i = 0; i < n; i++) ApplyStep(i, now, ref deferred);
+            _owner.PublishGauges();
+        }
+        _batch.Clear();
+        // Observers first: when a client sees its END step's response, the lease is already over.
+        _owner.Flush(_deferred);
+        for (var i = 0; i < n; i++)
+        {
+            var op = _ops[i];
+            _ops[i] = null!;
+            _imports[i] = null;
+            var ns = ModelMetrics.ElapsedNs(op.EnqueuedAt, t3);
+            if (op.Error is null) _owner.Metrics.RecordSuccess(ns); else _owner.Metrics.RecordFailure(ns);
+            op.Complete();
+        }
+        _owner.FlushSignals();
+        return true;
+    }
+
+    /// <summary>Under the lock: the policy says how many ready sequences run; their head steps move in flight.</summary>
+    private int TakeBatch(long now, out long decideAgainAt)
+    {
+        var oldest = Ready.First is { } f ? f.Head!.EnqueuedAt : now;
+        var n = _policy.Decide(Ready.Count, _batch.Capacity, oldest, now, out decideAgainAt);
+        for (var i = 0; i < n; i++)
+        {
+            var seq = Ready.RemoveFirst();
+            var op = seq.PopHead();
+            op.State = StepState.InFlight;
+            seq.InFlight = op;
+            var start = op.IsStart || seq.ResetPending;
+            seq.ResetPending = false;
+            if (start) seq.Started = true;
+            _hadStart[i] = start;
+            _imports[i] = null;
+            _importFailed[i] = false;
+            if (seq.ImportPending)
+            {
+                // A START makes the spilled state moot: drop it instead of importing it.
+                if (start)
+                {
+                    _owner.ReleaseSpill(seq);
+                }
+                else
+                {
+                    // The loop owns the snapshot now; the spill stays counted until ApplyStep.
+                    _imports[i] = seq.Snapshot;
+                    seq.Snapshot = null;
+                    seq.ImportPending = false;
+                }
+            }
+            _ops[i] = op;
+            _slots[i] = seq.Slot;
+            _ids[i] = seq.Id;
+            _flags[i] = (op.Flags & ~StepFlags.Start) | (start ? StepFlags.Start : StepFlags.None);
+        }
+        return n;
+    }
+
+    private void Sleep(long decideAgainAt)
+    {
+        if (decideAgainAt == long.MaxValue)
+        {
+            _wake.Wait();
+            return;
+        }
+        var ms = (decideAgainAt - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+        if (ms > 0) _wake.Wait(TimeSpan.FromMilliseconds(Math.Min(Math.Ceiling(ms), int.MaxValue - 1)));
+    }
+
+    /// <summary>Outside the lock: export the state of every slot given away by spill, before anything else runs on it.</summary>
+    private void RunExports()
+    {
+        _exported.Clear();
+        _exportErrors.Clear();
+        foreach (var (slot, _) in _exportsTaken)
+        {
+            try
+            {
+                _exported.Add(Engine.ExportSlot(slot));
+                _exportErrors.Add(null);
+            }
+            catch (Exception ex)
+            {
+                _exported.Add(null);
+                _exportErrors.Add(ex);
+            }
+        }
+    }
+
+    /// <summary>Outside the lock: imports, fill the reused batch, Execute, copy outputs into responses. Returns steps inferred.</summary>
+    private int RunBatch(int n, out long t1, out long t2)
+    {
+        _batch.Clear();
+        // Observers first: when a client sees its END step's response, the lease is already over.
+        _owner.Flush(_deferred);
+        for (var i = 0; i < n; i++)
+        {
+            var op = _ops[i];
+            _entries[i] = -1;
+            if (_imports[i] is { } snapshot)
+            {
+                try
+                {
+                    Engine.ImportSlot(_slots[i], snapshot);
+                }
+                catch (Exception ex)
+                {
+                    _importFailed[i] = true;
+                    op.Error = new InferenceException(InferenceErrorKind.Internal,
+                        $"model '{_owner.ModelName}': restoring the spilled state of sequence {_ids[i]} into slot {_slots[i]} failed; the sequence's state is lost: {ex.Message}", ex);
+                    continue;
+                }
+            }
+            var e = _batch.Add(_slots[i], _flags[i], _ids[i]);
+            for (var k = 0; k < _batch.InputCount; k++) _batch.SetInput(e, k, op.Inputs[k]);
+            _entries[i] = e;
+        }
+        t1 = Stopwatch.GetTimestamp();
+        Exception? failure = null;
+        if (_batch.Count > 0)
+        {
+            try
+            {
+                Engine.Execute(_batch);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+        t2 = Stopwatch.GetTimestamp();
+        var inferred = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var e = _entries[i];
+            if (e < 0) continue;
+            var op = _ops[i];
+            if (failure is not null)
+            {
+                op.Error = new InferenceException(InferenceErrorKind.Internal,
+                    $"model '{_owner.ModelName}': the engine failed on a batch of {_batch.Count} steps holding sequence {_ids[i]}; its state is unchanged: {failure.Message}", failure);
+                continue;
+            }
+            op.Response = BuildResponse(op, e, _ids[i], ref inferred);
+        }
+        return inferred;
+    }
+
+    /// <summary>Copies one entry's outputs out of the engine's memory (valid only until its next Execute) into the response's tensors.</summary>
+    private InferenceResponse? BuildResponse(StepOperation op, int entry, SequenceId id, ref int inferred)
+    {
+        var outputs = Engine.Outputs;
+        var count = 0;
+        foreach (var w in op.WantOutput) if (w) count++;
+        var tensors = new Tensor[count];
+        var j = 0;
+        var ran = false;
+        for (var k = 0; k < outputs.Count; k++)
+        {
+            var mem = _batch.Output(entry, k);
+            if (!mem.IsEmpty) ran = true;
+            if (!op.WantOutput[k]) continue;
+            var spec = outputs[k];
+            long[] shape;
+            if (mem.IsEmpty)
+            {
+                // Not inferred (an END step with infer_end_requests = 0): Triton answers 0-shaped data.
+                shape = (long[])spec.RequestShape.Clone();
+                if (shape.Length > 0) shape[0] = 0;
+            }
+            else if (mem.Length != spec.RequestBytes)
+            {
+                op.Error = new InferenceException(InferenceErrorKind.Internal,
+                    $"model '{_owner.ModelName}': the engine returned {mem.Length} bytes for output '{spec.Name}' of sequence {id}; expected {spec.RequestBytes}");
+                return null;
+            }
+            else
+            {
+                shape = (long[])spec.RequestShape.Clone();
+            }
+            tensors[j++] = new Tensor(spec.Name, spec.DataType, shape, mem.ToArray());
+        }
+        if (ran || outputs.Count == 0) inferred++;
+        return new InferenceResponse
+        {
+            ModelName = _owner.ModelName,
+            ModelVersion = _owner.Settings.ModelVersion,
+            RequestId = op.RequestId,
+            Outputs = tensors,
+        };
+    }
+
+    /// <summary>Under the lock: exported states go to host memory (or, on failure, the victim is lost).</summary>
+    private void ApplyExports(ref DeferredWork? deferred)
+    {
+        for (var i = 0; i < _exportsTaken.Count; i++)
+        {
+            var victim = _exportsTaken[i].Victim;
+            var snapshot = _exported[i];
+            if (victim.Phase == SequencePhase.Removed)
+            {
+                _owner.ReleaseSpill(victim);
+                continue;
+            }
+            if (snapshot is null)
+            {
+                _owner.ReleaseSpill(victim);
+                var message = $"model '{_owner.ModelName}': spilling the state of sequence {victim.Id} to host memory failed; the sequence's state is lost: {_exportErrors[i]?.Message}";
+                _owner.FailPending(victim, message, ref deferred);
+                _owner.RemoveSequence(victim, SequenceEndReason.Error, ref deferred);
+                continue;
+            }
+            victim.Snapshot = snapshot;
+            _owner.AdjustSpill(victim, snapshot.TotalBytes);
+            victim.Phase = SequencePhase.Spilled;
+            _owner.Metrics.RecordSpill();
+            _owner.OnSpilled(victim);
+        }
+        _exportsTaken.Clear();
+    }
+
+    /// <summary>Under the lock: a step finished; its sequence moves on (ready, idle, restored, or ended and its slot freed).</summary>
+    private void ApplyStep(int i, long now, ref DeferredWork? deferred)
+    {
+        var op = _ops[i];
+        var seq = op.Sequence!;
+        seq.InFlight = null;
+        op.State = StepState.Done;
+        if (_imports[i] is not null)
+        {
+            _owner.ReleaseSpill(seq);
+            if (_importFailed[i])
+            {
+                _owner.FailPending(seq, ((InferenceException)op.Error!).Message, ref deferred);
+                _owner.RemoveSequence(seq, SequenceEndReason.Error, ref deferred);
+                return;
+            }
+            _owner.Metrics.RecordRestore();
+        }
+        if (op.Error is not null && _hadStart[i])
+        {
+            // The engine changed no slot: the next step must start the sequence again.
+            seq.ResetPending = true;
+            seq.Started = false;
+        }
+        if (seq.Phase == SequencePhase.Removed || _owner.Stopping) return;
+        seq.LastActivity = now;
+        if (op.IsEnd && seq.Head is null)
+        {
+            _owner.RemoveSequence(seq, SequenceEndReason.End, ref deferred);
+        }
+        else if (seq.Head is not null)
+        {
+            // Steps sent after END must carry START (Enqueue enforces it): the sequence begins again in its slot.
+            _owner.MakeReady(seq);
+        }
+        else
+        {
+            _owner.MakeIdle(seq);
+        }
+    }
+}

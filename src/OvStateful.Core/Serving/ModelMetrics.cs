@@ -1,0 +1,130 @@
+using System.Diagnostics;
+
+namespace OvStateful.Core.Serving;
+
+/// <summary>
+/// A model version's counters, updated with Interlocked from the batcher threads (no
+/// lock), read into a <see cref="ModelStatistics"/> on demand. Times are nanoseconds.
+/// </summary>
+public sealed class ModelMetrics
+{
+    private readonly string _name;
+    private readonly string _version;
+    private long _lastInferenceMs;
+    private long _inferenceCount, _executionCount;
+    private long _successCount, _successNs, _failCount, _failNs, _queueCount, _queueNs;
+    private long _inputNs, _inferNs, _outputNs;
+    private long _spills, _restores, _expired, _cancelled;
+    // Per batch size b (index b, 1..max): executions and phase times. Index 0 unused.
+    private readonly long[] _batchCount, _batchInputNs, _batchInferNs, _batchOutputNs;
+
+    public ModelMetrics(string name, string version, int maxBatchSize)
+    {
+        _name = name;
+        _version = version;
+        var n = Math.Max(1, maxBatchSize) + 1;
+        _batchCount = new long[n];
+        _batchInputNs = new long[n];
+        _batchInferNs = new long[n];
+        _batchOutputNs = new long[n];
+    }
+
+    public static long ElapsedNs(long fromTimestamp, long toTimestamp) =>
+        (long)((toTimestamp - fromTimestamp) * (1_000_000_000.0 / Stopwatch.Frequency));
+
+    public void RecordQueue(long ns)
+    {
+        Interlocked.Increment(ref _queueCount);
+        Interlocked.Add(ref _queueNs, ns);
+    }
+
+    public void RecordSuccess(long ns)
+    {
+        Interlocked.Increment(ref _successCount);
+        Interlocked.Add(ref _successNs, ns);
+    }
+
+    public void RecordFailure(long ns)
+    {
+        Interlocked.Increment(ref _failCount);
+        Interlocked.Add(ref _failNs, ns);
+    }
+
+    /// <summary>One engine execution of <paramref name="size"/> steps, <paramref name="inferred"/> of them inferred.</summary>
+    public void RecordBatch(int size, int inferred, long inputNs, long inferNs, long outputNs)
+    {
+        Interlocked.Increment(ref _executionCount);
+        Interlocked.Add(ref _inferenceCount, inferred);
+        Interlocked.Add(ref _inputNs, inputNs);
+        Interlocked.Add(ref _inferNs, inferNs);
+        Interlocked.Add(ref _outputNs, outputNs);
+        Interlocked.Exchange(ref _lastInferenceMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if ((uint)size < (uint)_batchCount.Length)
+        {
+            Interlocked.Increment(ref _batchCount[size]);
+            Interlocked.Add(ref _batchInputNs[size], inputNs);
+            Interlocked.Add(ref _batchInferNs[size], inferNs);
+            Interlocked.Add(ref _batchOutputNs[size], outputNs);
+        }
+    }
+
+    public void RecordSpill() => Interlocked.Increment(ref _spills);
+    public void RecordRestore() => Interlocked.Increment(ref _restores);
+    public void RecordExpired() => Interlocked.Increment(ref _expired);
+    public void RecordCancelled() => Interlocked.Increment(ref _cancelled);
+
+    /// <summary>Executions of each batch size so far (index = size); a copy.</summary>
+    public long[] BatchSizeHistogram()
+    {
+        var h = new long[_batchCount.Length];
+        for (var i = 0; i < h.Length; i++) h[i] = Interlocked.Read(ref _batchCount[i]);
+        return h;
+    }
+
+    /// <summary>The counters now, plus the sequence gauges the batcher passes in.</summary>
+    public ModelStatistics Snapshot(SequenceGauges gauges)
+    {
+        var batches = new List<BatchStatistics>();
+        for (var b = 1; b < _batchCount.Length; b++)
+        {
+            var c = (ulong)Interlocked.Read(ref _batchCount[b]);
+            if (c == 0) continue;
+            batches.Add(new BatchStatistics(b,
+                new StatisticDuration(c, (ulong)Interlocked.Read(ref _batchInputNs[b])),
+                new StatisticDuration(c, (ulong)Interlocked.Read(ref _batchInferNs[b])),
+                new StatisticDuration(c, (ulong)Interlocked.Read(ref _batchOutputNs[b]))));
+        }
+        var executions = (ulong)Interlocked.Read(ref _executionCount);
+        return new ModelStatistics
+        {
+            Name = _name,
+            Version = _version,
+            LastInference = (ulong)Interlocked.Read(ref _lastInferenceMs),
+            InferenceCount = (ulong)Interlocked.Read(ref _inferenceCount),
+            ExecutionCount = executions,
+            Success = Duration(ref _successCount, ref _successNs),
+            Fail = Duration(ref _failCount, ref _failNs),
+            Queue = Duration(ref _queueCount, ref _queueNs),
+            ComputeInput = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _inputNs)),
+            ComputeInfer = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _inferNs)),
+            ComputeOutput = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _outputNs)),
+            BatchStats = batches,
+            ActiveSequences = gauges.Active,
+            BackloggedSequences = gauges.Backlogged,
+            SpilledSequences = gauges.Spilled,
+            SpilledBytes = gauges.SpilledBytes,
+            SlotCount = gauges.SlotCount,
+            SlotsInUse = gauges.SlotsInUse,
+            SpillCount = (ulong)Interlocked.Read(ref _spills),
+            RestoreCount = (ulong)Interlocked.Read(ref _restores),
+            ExpiredSequences = (ulong)Interlocked.Read(ref _expired),
+            CancelledCount = (ulong)Interlocked.Read(ref _cancelled),
+        };
+    }
+
+    private static StatisticDuration Duration(ref long count, ref long ns) =>
+        new((ulong)Interlocked.Read(ref count), (ulong)Interlocked.Read(ref ns));
+}
+
+/// <summary>The batcher's sequence gauges at one moment.</summary>
+public readonly record struct SequenceGauges(long Active, long Backlogged, long Spilled, long SpilledBytes, int SlotCount, int SlotsInUse);

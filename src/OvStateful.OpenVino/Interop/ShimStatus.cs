@@ -1,0 +1,21 @@
+namespace OvStateful.OpenVino.Interop;
+
+/// <summary>The shim's return codes (ovs_status in native/include/ovs_shim.h).</summary>
+internal enum ShimStatus
+{
+    Ok = 0,
+    InvalidArgument = 1,
+    NotFound = 2,
+    BufferTooSmall = 3,
+    OpenVinoError = 4,
+    OutOfMemory = 5,
+    Unexpected = 6,
+}
+
+/// <summary>ovs_hint: the performance hint passed to compile_model.</summary>
+internal enum ShimHint
+{
+    Default = 0,
+    Latency = 1,
+    Throughput = 2,
+}

@@ -1,0 +1,40 @@
+using OvStateful.Core.Engines;
+using OvStateful.OpenVino.Interop;
+
+namespace OvStateful.OpenVino;
+
+/// <summary>Loads models into <see cref="OpenVinoEngine"/>s; reports whether the OpenVINO runtime and the shim are present.</summary>
+public sealed class OpenVinoEngineProvider : IEngineProvider
+{
+    public string Name => "openvino";
+
+    /// <summary>Unavailable (one line: what was looked for where, how to install) when the shim or OpenVINO is missing.</summary>
+    public EngineAvailability Availability => ShimLibrary.Availability;
+
+    public ModelFileSignature Inspect(string modelFile)
+    {
+        using var core = OvCore.Create();
+        using var model = OpenVinoModelLoader.Read(core, modelFile);
+        return new ModelFileSignature(model.Inputs, model.Outputs);
+    }
+
+    public IStatefulEngine Load(EngineLoadContext context)
+    {
+        var options = OpenVinoOptions.FromConfig(context.Config, context.Device);
+        var model = OpenVinoModelLoader.Load(context, options);
+        try
+        {
+            return new OpenVinoEngine(model, options, context.SlotCount);
+        }
+        catch (OpenVinoException e)
+        {
+            model.Dispose();
+            throw new EngineException($"model \"{context.Config.Name}\": OpenVINO infer requests could not be created: {e.Message}", e);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

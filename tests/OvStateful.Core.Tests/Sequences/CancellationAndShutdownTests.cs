@@ -1,0 +1,142 @@
+using OvStateful.Core.Sequences;
+using OvStateful.Core.Serving;
+using static OvStateful.Core.Tests.Sequences.BatcherHarness;
+
+namespace OvStateful.Core.Tests.Sequences;
+
+public class CancellationAndShutdownTests
+{
+    [Fact]
+    public async Task A_cancelled_queued_step_never_runs_and_does_not_advance_the_state()
+    {
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        var first = h.Step(1, 1, start: true);
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        var cancelled = h.Step(1, 1000, ct: cts.Token);
+        var third = h.Step(1, 10);
+        cts.Cancel();
+        var ex = await Fails(cancelled);
+        Assert.Equal(InferenceErrorKind.Cancelled, ex.Kind);
+        Assert.Contains("sequence 1", ex.Message);
+        gate.Set();
+        await Done(first);
+        var r = await Done(third);
+        Assert.Equal(new float[] { 11, 13, 15, 17 }, Sum(r));
+        Assert.Equal(2, Steps(r));
+        Assert.Equal(1UL, h.Batcher.GetStatistics().CancelledCount);
+        Assert.Null(h.Batcher.CheckConsistency());
+    }
+
+    [Fact]
+    public async Task A_cancelled_restart_leaves_the_live_sequence_as_it_was()
+    {
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        var busy = h.Step(1, 50, start: true);
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        var restart = h.Step(1, 1000, start: true, ct: cts.Token);
+        var after = h.Step(1, 3);
+        cts.Cancel();
+        await Fails(restart);
+        gate.Set();
+        await Done(busy);
+        var r = await Done(after);
+        Assert.Equal(new float[] { 53, 55, 57, 59 }, Sum(r));
+        Assert.Equal(2, Steps(r));
+    }
+
+    [Fact]
+    public async Task A_new_sequences_cancelled_START_passes_its_reset_to_the_next_step()
+    {
+        await using var h = Create(slotsPerInstance: 2, maxBatch: 1);
+        // Leave leftovers in both slots.
+        await Done(h.Step(7, 500, start: true));
+        await Done(h.Step(8, 600, start: true));
+        await Done(h.Step(7, 1, end: true));
+        await Done(h.Step(8, 1, end: true));
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        h.Engines[0].Entered.Reset();
+        var busy = h.Step(1, 50, start: true);
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        var start = h.Step(2, 1000, start: true, ct: cts.Token);
+        var after = h.Step(2, 3);
+        cts.Cancel();
+        await Fails(start);
+        gate.Set();
+        await Done(busy);
+        var r = await Done(after);
+        Assert.Equal(h.X(3), Sum(r));
+        Assert.Equal(1, Steps(r));
+    }
+
+    [Fact]
+    public async Task A_backlogged_sequence_whose_only_step_is_cancelled_leaves_nothing_behind()
+    {
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        await Done(h.Step(1, 1, start: true));
+        using var cts = new CancellationTokenSource();
+        var waiting = h.Step(2, 1, start: true, ct: cts.Token);
+        await WaitUntil(() => h.Batcher.GetStatistics().BackloggedSequences == 1, "2 backlogged");
+        cts.Cancel();
+        Assert.Equal(InferenceErrorKind.Cancelled, (await Fails(waiting)).Kind);
+        var stats = h.Batcher.GetStatistics();
+        Assert.Equal(0, stats.BackloggedSequences);
+        Assert.Equal(1, stats.ActiveSequences);
+        Assert.Equal(InferenceErrorKind.NotFound, (await Fails(h.Step(2, 1))).Kind);
+        Assert.Null(h.Batcher.CheckConsistency());
+    }
+
+    [Fact]
+    public async Task An_already_cancelled_token_fails_at_once()
+    {
+        await using var h = Create();
+        var ex = await Fails(h.Step(1, 1, start: true, ct: new CancellationToken(true)));
+        Assert.Equal(InferenceErrorKind.Cancelled, ex.Kind);
+        Assert.Equal(0, h.Batcher.GetStatistics().ActiveSequences);
+    }
+
+    [Fact]
+    public async Task Shutdown_fails_queued_steps_lets_the_running_batch_finish_and_never_hangs()
+    {
+        var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        var running = h.Step(1, 1, start: true);
+        h.Engines[0].Entered.Wait(HangGuard);
+        var queued = h.Step(1, 2);
+        var backlogged = h.Step(2, 2, start: true);
+        await WaitUntil(() => h.Batcher.GetStatistics().BackloggedSequences == 1, "2 backlogged");
+
+        var stop = h.Batcher.StopAsync();
+        foreach (var t in new[] { queued, backlogged })
+        {
+            var ex = await Fails(t);
+            Assert.Equal(InferenceErrorKind.Unavailable, ex.Kind);
+            Assert.Contains("model 'running_sum' is shutting down", ex.Message);
+        }
+        var late = await Fails(h.Step(3, 1, start: true));
+        Assert.Equal(InferenceErrorKind.Unavailable, late.Kind);
+        Assert.False(stop.IsCompleted); // the running batch holds it
+        gate.Set();
+        await stop.WaitAsync(HangGuard);
+        Assert.Equal(h.X(1), Sum(await Done(running)));
+        await h.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Stopping_an_idle_batcher_twice_completes()
+    {
+        var h = Create(instances: 2, idle: TimeSpan.FromMilliseconds(20));
+        await Done(h.Step(1, 1, start: true));
+        await h.Batcher.StopAsync().WaitAsync(HangGuard);
+        await h.Batcher.StopAsync().WaitAsync(HangGuard);
+        await h.DisposeAsync();
+    }
+}

@@ -1,0 +1,212 @@
+using OvStateful.Core.Config;
+using System.Runtime.InteropServices;
+using OvStateful.Core.Engines;
+using OvStateful.OnnxRuntime;
+using static OvStateful.OpenVino.Tests.EngineHarness;
+
+namespace OvStateful.OpenVino.Tests;
+
+/// <summary>
+/// The engine contract on real models through real OpenVINO, in both state modes: batched
+/// runs of many sequences equal each sequence run alone, slots are reused cleanly, export/import
+/// is bit-exact, a failed batch changes nothing. Skipped (with the finder's reason) where the
+/// OpenVINO runtime or the shim is absent.
+/// </summary>
+public class EngineSuiteTests
+{
+    private sealed record SeqRun(ulong Id, int Length, List<byte[][]> Inputs, List<byte[][]> Outputs)
+    {
+        public int Slot = -1;
+        public int Done;
+    }
+
+    private static byte[][][] RunAlone(ModelUnderTest m, SeqRun s)
+    {
+        using var alone = Load(m, 1);
+        var outs = new byte[s.Length][][];
+        for (var t = 0; t < s.Length; t++)
+        {
+            var flags = (t == 0 ? StepFlags.Start : 0) | (t == s.Length - 1 ? StepFlags.End : 0);
+            outs[t] = Run(alone, [new Step(0, flags, s.Id, s.Inputs[t])])[0];
+        }
+        return outs;
+    }
+
+    [OpenVinoTheory]
+    [MemberData(nameof(ModelUnderTest.All), MemberType = typeof(ModelUnderTest))]
+    public void Batched_sequences_equal_each_sequence_alone(string name, OpenVinoMode mode)
+    {
+        var m = ModelUnderTest.Get(name, mode);
+        const int slots = 12, sequences = 30;
+        var r = new Random(1234);
+        using var engine = Load(m, slots);
+        var runs = Enumerable.Range(0, sequences).Select(i => new SeqRun((ulong)(1000 + i), r.Next(1, 10), [], [])).ToList();
+        foreach (var s in runs) for (var t = 0; t < s.Length; t++) s.Inputs.Add(m.MakeInputs(r));
+
+        var free = new SortedSet<int>(Enumerable.Range(0, slots));
+        var waiting = new Queue<SeqRun>(runs);
+        var live = new List<SeqRun>();
+        var sizes = new HashSet<int>();
+        while (waiting.Count > 0 || live.Count > 0)
+        {
+            while (waiting.Count > 0 && free.Count > 0 && (live.Count == 0 || r.Next(3) == 0))
+            {
+                var s = waiting.Dequeue();
+                s.Slot = free.Min;
+                free.Remove(s.Slot);
+                live.Add(s);
+            }
+            var pick = live.OrderBy(_ => r.Next()).Take(r.Next(1, Math.Min(live.Count, engine.MaxBatchSize) + 1)).ToList();
+            var steps = pick.Select(s => new Step(s.Slot,
+                (s.Done == 0 ? StepFlags.Start : 0) | (s.Done == s.Length - 1 ? StepFlags.End : 0), s.Id, s.Inputs[s.Done])).ToList();
+            var outs = Run(engine, steps);
+            sizes.Add(pick.Count);
+            for (var i = 0; i < pick.Count; i++)
+            {
+                var s = pick[i];
+                s.Outputs.Add(outs[i]);
+                if (++s.Done == s.Length)
+                {
+                    live.Remove(s);
+                    free.Add(s.Slot);
+                }
+            }
+        }
+        Assert.True(sizes.Count > 3, $"batches of varying composition expected, got sizes {string.Join(",", sizes)}");
+
+        foreach (var s in runs)
+        {
+            var expected = RunAlone(m, s);
+            for (var t = 0; t < s.Length; t++)
+            {
+                for (var o = 0; o < expected[t].Length; o++)
+                {
+                    Assert.True(expected[t][o].AsSpan().SequenceEqual(s.Outputs[t][o]),
+                        $"{name} ({mode}): sequence {s.Id} step {t} output {engine.Outputs[o].Name} differs from running it alone");
+                }
+            }
+        }
+    }
+
+    [OpenVinoTheory]
+    [MemberData(nameof(ModelUnderTest.All), MemberType = typeof(ModelUnderTest))]
+    public void A_slot_reused_after_end_starts_from_the_initial_state(string name, OpenVinoMode mode)
+    {
+        var m = ModelUnderTest.Get(name, mode);
+        var r = new Random(7);
+        using var engine = Load(m, 2);
+        using var fresh = Load(m, 2);
+        for (var t = 0; t < 4; t++) Run(engine, [new Step(0, t == 0 ? StepFlags.Start : t == 3 ? StepFlags.End : 0, 1, m.MakeInputs(r))]);
+
+        for (var t = 0; t < 3; t++)
+        {
+            var inputs = m.MakeInputs(r);
+            var flags = t == 0 ? StepFlags.Start : 0;
+            var got = Run(engine, [new Step(0, flags, 2, inputs)])[0];
+            var expected = Run(fresh, [new Step(1, flags, 2, inputs)])[0];
+            for (var o = 0; o < expected.Length; o++) Assert.Equal(expected[o], got[o]);
+            var a = engine.ExportSlot(0);
+            var b = fresh.ExportSlot(1);
+            for (var s = 0; s < a.States.Count; s++) Assert.True(b.States[s].Data.Span.SequenceEqual(a.States[s].Data.Span), $"{name}: state {a.States[s].Name} differs after step {t}");
+        }
+    }
+
+    [OpenVinoTheory]
+    [MemberData(nameof(ModelUnderTest.All), MemberType = typeof(ModelUnderTest))]
+    public void Export_then_import_round_trips_bit_exactly(string name, OpenVinoMode mode)
+    {
+        var m = ModelUnderTest.Get(name, mode);
+        var other = ModelUnderTest.Get(name, mode == OpenVinoMode.Batched ? OpenVinoMode.PerSlot : OpenVinoMode.Batched);
+        var r = new Random(99);
+        using var a = Load(m, 8);
+        using var b = Load(m, 8);
+        using var c = Load(other, 8);
+        for (var t = 0; t < 3; t++) Run(a, [new Step(3, t == 0 ? StepFlags.Start : 0, 5, m.MakeInputs(r))]);
+
+        var snapshot = a.ExportSlot(3);
+        Assert.Equal(a.States.Count, snapshot.States.Count);
+        Assert.Contains(snapshot.States, s => s.Data.Span.IndexOfAnyExcept((byte)0) >= 0); // three steps moved it off zero
+        b.ImportSlot(6, snapshot);
+        c.ImportSlot(2, snapshot); // and across modes
+        foreach (var (engine, slot) in new[] { (b, 6), (c, 2) })
+        {
+            var again = engine.ExportSlot(slot);
+            for (var s = 0; s < snapshot.States.Count; s++)
+            {
+                Assert.Equal(snapshot.States[s].Name, again.States[s].Name);
+                Assert.True(snapshot.States[s].Data.Span.SequenceEqual(again.States[s].Data.Span), $"{name}: state {snapshot.States[s].Name} changed in the move");
+            }
+        }
+        var next = m.MakeInputs(r);
+        var fromA = Run(a, [new Step(3, 0, 5, next)])[0];
+        var fromB = Run(b, [new Step(6, 0, 5, next)])[0];
+        for (var o = 0; o < fromA.Length; o++) Assert.Equal(fromA[o], fromB[o]);
+    }
+
+    [OpenVinoTheory]
+    [InlineData(OpenVinoMode.Batched)]
+    [InlineData(OpenVinoMode.PerSlot)]
+    public void A_failed_batch_changes_no_slot_and_fails_only_that_batch(OpenVinoMode mode)
+    {
+        var m = ModelUnderTest.Get("accumulate_fp32", mode);
+        using var engine = Load(m, 4);
+        var r = new Random(3);
+        Run(engine, Enumerable.Range(0, 4).Select(s => new Step(s, StepFlags.Start, (ulong)s + 1, m.MakeInputs(r))).ToList());
+        var before = Enumerable.Range(0, 4).Select(engine.ExportSlot).ToList();
+
+        // Three good steps and one whose input is a row short: the batch fails as a whole.
+        var steps = Enumerable.Range(0, 4).Select(s => new Step(s, 0, (ulong)s + 1, s == 2 ? [new byte[16]] : m.MakeInputs(r))).ToList();
+        var error = Assert.Throws<EngineException>(() => Run(engine, steps));
+        Assert.Contains("accumulate_fp32", error.Message);
+        Assert.Contains("\"Input\"", error.Message);
+
+        for (var s = 0; s < 4; s++)
+        {
+            var after = engine.ExportSlot(s);
+            Assert.True(before[s].States[0].Data.Span.SequenceEqual(after.States[0].Data.Span), $"slot {s} changed after a failed batch");
+        }
+        var ok = Run(engine, [new Step(0, 0, 1, m.MakeInputs(r))]);
+        Assert.Equal(4 * 5 * 4, ok[0][0].Length);
+    }
+
+    [OpenVinoTheory]
+    [InlineData(OpenVinoMode.Batched)]
+    [InlineData(OpenVinoMode.PerSlot)]
+    public void End_steps_are_not_inferred_when_infer_end_requests_is_0(OpenVinoMode mode)
+    {
+        var m = ModelUnderTest.Get("accumulate_fp32", mode);
+        m.Config.Parameters["infer_end_requests"] = "0";
+        using var engine = Load(m, 2);
+        var r = new Random(1);
+        Run(engine, [new Step(0, StepFlags.Start, 1, m.MakeInputs(r))]);
+        var before = engine.ExportSlot(0);
+        var outs = Run(engine, [new Step(0, StepFlags.End, 1, m.MakeInputs(r)), new Step(1, StepFlags.Start, 2, m.MakeInputs(r))]);
+        Assert.Empty(outs[0][0]);
+        Assert.Equal(4 * 5 * 4, outs[1][0].Length);
+        Assert.True(before.States[0].Data.Span.SequenceEqual(engine.ExportSlot(0).States[0].Data.Span));
+    }
+
+    [OpenVinoTheory]
+    [InlineData("accumulate_fp32")]
+    [InlineData("silero_vad")]
+    public void OpenVINO_agrees_with_the_ONNX_Runtime_engine_within_float_tolerance(string name)
+    {
+        var m = ModelUnderTest.Get(name, OpenVinoMode.Batched);
+        using var ov = Load(m, 4);
+        using var ort = new OnnxRuntimeEngineProvider().Load(new EngineLoadContext(m.Config, Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, 4));
+        var r = new Random(11);
+        for (var t = 0; t < 5; t++)
+        {
+            var steps = Enumerable.Range(0, 3).Select(s => new Step(s, t == 0 ? StepFlags.Start : 0, (ulong)s + 1, m.MakeInputs(r))).ToList();
+            var a = Run(ov, steps);
+            var b = Run(ort, steps);
+            for (var e = 0; e < steps.Count; e++)
+            {
+                var x = MemoryMarshal.Cast<byte, float>(a[e][0]);
+                var y = MemoryMarshal.Cast<byte, float>(b[e][0]);
+                Assert.Equal(y.Length, x.Length);
+                for (var i = 0; i < x.Length; i++) Assert.True(Math.Abs(x[i] - y[i]) <= 1e-4 * Math.Max(1, Math.Abs(y[i])), $"{name} step {t} entry {e} element {i}: OpenVINO {x[i]} vs ONNX Runtime {y[i]}");
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using OvStateful.Core.Config;
+
+namespace OvStateful.OpenVino.Tests;
+
+/// <summary>The configs the OpenVINO tests load: the real config.pbtxt files, parsed, plus the test-only gather model's.</summary>
+internal static class TestConfigs
+{
+    public static ModelConfig Conformance(string name) => ModelConfigParser.ParseFile(Path.Combine(TestPaths.Conformance, name, "config.pbtxt"));
+
+    public static ModelConfig Example(string name) => ModelConfigParser.ParseFile(Path.Combine(TestPaths.Models, name, "config.pbtxt"));
+
+    public static ModelConfig GatherState(int maxBatch = 8) => ModelConfigParser.Parse($$"""
+        name: "gather_state"
+        max_batch_size: {{maxBatch}}
+        input [ { name: "index" data_type: TYPE_INT64 dims: [ 1 ] } ]
+        output [ { name: "Row" data_type: TYPE_FP32 dims: [ 4 ] } ]
+        sequence_batching { }
+        instance_group [ { kind: KIND_CPU } ]
+        parameters [ { key: "state_pairs" value: { string_value: "<<<Sum_In, Sum_Out>>>" } } ]
+        """, "gather_state/config.pbtxt");
+}
