@@ -1,3 +1,4 @@
+using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 
 namespace OvStateful.Cli;
@@ -6,15 +7,23 @@ namespace OvStateful.Cli;
 internal static class ModelRegistryFactory
 {
     /// <summary>
-    /// Opens <paramref name="repositoryPath"/>, loads every model its policy selects (engine per
-    /// config, batcher per model) and returns the registry. Errors name the model at fault.
+    /// Opens <paramref name="repositoryPath"/> and loads every model its policy selects (engine per
+    /// config, batcher per model). A model that fails to load is UNAVAILABLE with its reason in
+    /// the repository index; the others serve. <paramref name="observer"/> hears of sequence
+    /// starts and ends (the correlation-id manager, so END and idle timeouts end leases).
     /// </summary>
-    public static Task<IModelRegistry> CreateAsync(string repositoryPath, CancellationToken cancellationToken)
+    public static async Task<IModelRegistry> CreateAsync(string repositoryPath, ISequenceLifecycleObserver? observer, CancellationToken cancellationToken)
     {
-        // TODO(lead): build the registry over Core.Repository.ModelRepository + EngineProviders.Create()
-        // + the sequence batcher once they are on main; the server needs only IModelRegistry.
-        _ = repositoryPath;
-        _ = cancellationToken;
-        throw new NotSupportedException("the model registry is not built yet (ModelRegistryFactory.CreateAsync)");
+        var registry = new ModelRegistry(repositoryPath, EngineProviders.Create(), new BatcherOptions { Observer = observer });
+        try
+        {
+            await registry.LoadAllAsync(cancellationToken);
+            return registry;
+        }
+        catch
+        {
+            await registry.DisposeAsync();
+            throw;
+        }
     }
 }

@@ -51,6 +51,9 @@ public sealed partial class MetricsTests : IAsyncLifetime
         string[] ours = ["ovs_sequences_active", "ovs_sequences_backlogged", "ovs_sequences_spilled", "ovs_spilled_bytes", "ovs_slots_total", "ovs_slots_in_use"];
         foreach (var name in triton) Assert.Equal("counter", types[name]);
         foreach (var name in ours) Assert.Equal("gauge", types[name]);
+        string[] ourCounters = ["ovs_spills_total", "ovs_restores_total", "ovs_sequences_expired_total", "ovs_requests_cancelled_total"];
+        foreach (var name in ourCounters) Assert.Equal("counter", types[name]);
+        Assert.Equal("gauge", types["ovs_slot_utilization"]);
         Assert.Equal(types.Keys.Order(), help.Order());
 
         Assert.Equal(2, samples[("nv_inference_request_success", "accumulate")]);

@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OvStateful.Core.Serving;
+using OvStateful.Core.Sequences;
 using OvStateful.Server.Hosting;
+using OvStateful.Server.Sequences;
 
 namespace OvStateful.Cli.Commands;
 
@@ -18,8 +20,8 @@ internal static class ServeCommand
 {
     public static Command Create() => Create(ModelRegistryFactory.CreateAsync);
 
-    /// <summary>For tests and hosts: <paramref name="registryFactory"/> builds the registry for a repository folder.</summary>
-    public static Command Create(Func<string, CancellationToken, Task<IModelRegistry>> registryFactory)
+    /// <summary>For tests and hosts: <paramref name="registryFactory"/> builds the registry for a repository folder, reporting sequence starts/ends to the observer.</summary>
+    public static Command Create(Func<string, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory)
     {
         var repository = new Option<string?>("--model-repository") { Description = "Model repository folder (default: ./models, else the example models/ of this checkout)" };
         var host = new Option<string?>("--host") { Description = "Address to bind (default 127.0.0.1)" };
@@ -68,7 +70,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Validates, builds the registry, serves until <paramref name="stop"/>, then shuts down gracefully.</summary>
-    public static async Task<int> RunAsync(ServerOptions options, Func<string, CancellationToken, Task<IModelRegistry>> registryFactory,
+    public static async Task<int> RunAsync(ServerOptions options, Func<string, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory,
         TextWriter output, TextWriter errors, CancellationToken stop)
     {
         var check = new ServerOptionsValidator().Validate(null, options);
@@ -79,10 +81,14 @@ internal static class ServeCommand
             return 2;
         }
 
+        // One correlation-id manager: it hands out ids at /v2/sequences/allocate and hears from
+        // the batchers when those sequences end, so leases end with them.
+        var ids = new CorrelationIdManager();
         IModelRegistry registry;
         try
         {
-            registry = await registryFactory(Path.GetFullPath(options.ModelRepository), stop);
+            output.WriteLine($"ovs serve: loading {Path.GetFullPath(options.ModelRepository)}");
+            registry = await registryFactory(Path.GetFullPath(options.ModelRepository), ids, stop);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -92,11 +98,12 @@ internal static class ServeCommand
 
         try
         {
-            var server = new OvsServer(registry, options, logging: l => l.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            var server = new OvsServer(registry, options, new CorrelationIdManagerAllocator(ids), logging: l => l.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
             await using (server)
             {
                 await server.StartAsync(stop);
-                output.WriteLine($"ovs serve: repository {Path.GetFullPath(options.ModelRepository)}");
+                foreach (var entry in registry.Index())
+                    output.WriteLine($"  model {entry.Name} {entry.Version} {entry.State}{(entry.Reason.Length > 0 ? ": " + entry.Reason : "")}");
                 output.WriteLine($"  HTTP     {server.Addresses[0]}");
                 output.WriteLine($"  gRPC     {server.Addresses[1]}");
                 output.WriteLine($"  metrics  {server.Addresses[2]}/metrics");

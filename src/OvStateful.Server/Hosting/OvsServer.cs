@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.Server.Grpc;
 using OvStateful.Server.Http;
@@ -31,14 +32,14 @@ public sealed class OvsServer : IAsyncDisposable
 
     /// <param name="registry">The models to serve; the server never disposes it.</param>
     /// <param name="options">Validated here (ports, limits); the repository folder is the registry's business.</param>
-    /// <param name="allocator">Correlation-id allocator for /v2/sequences; a fresh one when null.</param>
+    /// <param name="allocator">Correlation-id allocator for /v2/sequences; when null, a fresh <see cref="CorrelationIdManager"/> (pass the one the batchers observe so END and idle timeouts end leases).</param>
     /// <param name="logging">Logging for the Kestrel hosts; none when null.</param>
     public OvsServer(IModelRegistry registry, ServerOptions options, ICorrelationIdAllocator? allocator = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
         ServerOptionsValidator.ThrowIfInvalid(options, requireRepository: false);
-        _services = new ServerServices(registry, allocator ?? new CorrelationIdAllocator(), options);
+        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager()), options);
         _logging = logging;
     }
 

@@ -31,6 +31,11 @@ internal static class PrometheusText
         new("ovs_spilled_bytes", "gauge", "Bytes of state held in host memory for spilled sequences", s => s.SpilledBytes),
         new("ovs_slots_total", "gauge", "State slots of the model (max_candidate_sequences)", s => s.SlotCount),
         new("ovs_slots_in_use", "gauge", "State slots held by live sequences", s => s.SlotsInUse),
+        new("ovs_slot_utilization", "gauge", "Slots in use divided by slots (0 when the model has none)", s => s.SlotUtilization),
+        new("ovs_spills_total", "counter", "Sequence states exported to host memory to free a slot", s => s.SpillCount),
+        new("ovs_restores_total", "counter", "Spilled sequence states imported back into a slot", s => s.RestoreCount),
+        new("ovs_sequences_expired_total", "counter", "Sequences released by max_sequence_idle_microseconds", s => s.ExpiredSequences),
+        new("ovs_requests_cancelled_total", "counter", "Queued steps cancelled by their client before they ran", s => s.CancelledCount),
     ];
 
     public static string Render(IReadOnlyList<ModelStatistics> models)

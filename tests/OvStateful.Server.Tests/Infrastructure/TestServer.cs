@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
+using OvStateful.Server.Sequences;
 using OvStateful.Server.Tests.TestDoubles;
 
 namespace OvStateful.Server.Tests.Infrastructure;
@@ -23,12 +24,12 @@ internal sealed class TestServer : IAsyncDisposable
     public HttpClient Metrics { get; }
     public GrpcTestClient Grpc { get; }
 
-    public static async Task<TestServer> StartAsync(IModelRegistry? registry = null, Action<ServerOptions>? configure = null)
+    public static async Task<TestServer> StartAsync(IModelRegistry? registry = null, Action<ServerOptions>? configure = null, ICorrelationIdAllocator? allocator = null)
     {
         registry ??= new TestModelRegistry(new AccumulatorTestModel(), new AccumulatorTestModel("accumulate_str", stringIds: true), new EchoTestModel());
         var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ShutdownTimeoutSeconds = 5 };
         configure?.Invoke(options);
-        var server = new OvsServer(registry, options, logging: Environment.GetEnvironmentVariable("OVS_TEST_LOG") is { Length: > 0 } log
+        var server = new OvsServer(registry, options, allocator, logging: Environment.GetEnvironmentVariable("OVS_TEST_LOG") is { Length: > 0 } log
             ? l => { l.AddProvider(new FileLoggerProvider(log)); l.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug); }
             : null);
         await server.StartAsync();
