@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using OvStateful.Core.Repository;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
@@ -22,40 +21,57 @@ public sealed class OrtFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// End to end through the real pieces: the conformance accumulate_fp32 model (config.pbtxt and
-/// ONNX file unchanged) on the ONNX Runtime engine behind the sequence batcher, served over
-/// HTTP and gRPC. Every output must equal what a second, in-process copy of the same served
-/// model answers for the same steps, and the model's arithmetic.
+/// End to end through the real pieces: Core's ModelRegistry over the conformance repository
+/// (Triton's accumulate_fp32 and accumulate_int32 folders, unchanged) on the ONNX Runtime engine
+/// behind the sequence batcher, served over HTTP and gRPC. Every output must equal what a
+/// second, in-process registry's copy of the model answers for the same steps, and the model's arithmetic.
 /// </summary>
-public sealed class EndToEndTests : IAsyncLifetime
+public sealed class EndToEndTests(EndToEndTests.Fixture fixture) : IClassFixture<EndToEndTests.Fixture>
 {
-    private readonly CorrelationIdManager _ids = new();
-    private ServedModel _served = null!;
-    private ServedModel _reference = null!;
-    private TestServer _server = null!;
-
-    private static ServedModel Load(string name, BatcherOptions? options = null)
+    /// <summary>
+    /// The registries load once for the class (two instances × 1280 slots per model); the tests
+    /// use distinct sequence ids. Loading is skipped where ONNX Runtime is missing (the tests skip too).
+    /// </summary>
+    public sealed class Fixture : IAsyncLifetime
     {
-        var definition = ModelRepository.LoadModel(Path.Combine(TestPaths.Conformance, name));
-        Assert.True(definition.IsValid, string.Join("; ", definition.Problems.Select(p => $"{p.Location}: {p.Message}")));
-        var version = definition.Versions.Single();
-        return ServedModel.Load(new OnnxRuntimeEngineProvider(), definition.Config!, version.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), version.Directory, version.ModelFile, options);
+        public CorrelationIdManager Ids { get; } = new();
+        public ModelRegistry Registry { get; private set; } = null!;
+        public ModelRegistry ReferenceRegistry { get; private set; } = null!;
+        public IServedModel Reference { get; private set; } = null!;
+        internal TestServer Server { get; private set; } = null!;
+
+        private static async Task<ModelRegistry> OpenConformance(BatcherOptions? options = null)
+        {
+            var registry = new ModelRegistry(TestPaths.Conformance, [new OnnxRuntimeEngineProvider()], options);
+            await registry.LoadAllAsync();
+            var notReady = registry.Index().Where(e => e.State != "READY").ToList();
+            Assert.True(notReady.Count == 0, string.Join("; ", notReady.Select(e => $"{e.Name}: {e.State} {e.Reason}")));
+            return registry;
+        }
+
+        public async Task InitializeAsync()
+        {
+            if (!new OnnxRuntimeEngineProvider().Availability.IsAvailable) return;
+            // The served registry tells the correlation-id manager when sequences start and end, as ovs serve wires it.
+            Registry = await OpenConformance(new BatcherOptions { Observer = Ids });
+            ReferenceRegistry = await OpenConformance();
+            Assert.True(ReferenceRegistry.TryGet("accumulate_fp32", null, out var reference));
+            Reference = reference!;
+            Server = await TestServer.StartAsync(Registry, allocator: new CorrelationIdManagerAllocator(Ids));
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Server is null) return;
+            await Server.DisposeAsync();
+            await Registry.DisposeAsync();
+            await ReferenceRegistry.DisposeAsync();
+        }
     }
 
-    public async Task InitializeAsync()
-    {
-        // The served copy tells the correlation-id manager when sequences start and end, as ovs serve wires it.
-        _served = Load("accumulate_fp32", new BatcherOptions { Observer = _ids });
-        _reference = Load("accumulate_fp32");
-        _server = await TestServer.StartAsync(new TestModelRegistry(_served), allocator: new CorrelationIdManagerAllocator(_ids));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _served.DisposeAsync();
-        await _reference.DisposeAsync();
-    }
+    private CorrelationIdManager _ids => fixture.Ids;
+    private IServedModel _reference => fixture.Reference;
+    private TestServer _server => fixture.Server;
 
     /// <summary>In-process answers of the reference copy for steps 0..steps-1 of sequence n.</summary>
     private async Task<List<float[]>> Expected(ulong n, int steps)
@@ -186,5 +202,41 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.False(_ids.IsLeased(id));
         using var release = await _server.Http.PostAsync("/v2/sequences/release", Accumulate.JsonContent($"{{\"sequence_id\": {n}}}"));
         Assert.Equal(HttpStatusCode.BadRequest, release.StatusCode);
+    }
+
+    [OrtFact]
+    public async Task Repository_endpoints_drive_the_real_registry()
+    {
+        var index = (await _server.Grpc.UnaryAsync("RepositoryIndex", new Pb.RepositoryIndexRequest(), Pb.RepositoryIndexResponse.Parser)).Single;
+        Assert.Equal(["accumulate_fp32", "accumulate_int32"], index.Models.Select(m => m.Name).Order());
+        Assert.All(index.Models, m => Assert.Equal("READY", m.State));
+
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostAsync("/v2/repository/models/accumulate_int32/unload", null)).StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/models/accumulate_int32/ready")).StatusCode);
+        var unloaded = await _server.Grpc.UnaryAsync("ModelInfer", new Pb.ModelInferRequest { ModelName = "accumulate_int32" }, Pb.ModelInferResponse.Parser);
+        Assert.NotEqual(0, unloaded.Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostAsync("/v2/repository/models/accumulate_int32/load", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/models/accumulate_int32/ready")).StatusCode);
+
+        // INT32 steps with typed contents: the same arithmetic in integers.
+        var id = new SequenceId(55);
+        var sum = new int[5];
+        for (var k = 0; k < 2; k++)
+        {
+            var values = Enumerable.Range(0, 20).Select(i => i + k).ToArray();
+            var r = new Pb.ModelInferRequest { ModelName = "accumulate_int32" };
+            var t = new Pb.ModelInferRequest.Types.InferInputTensor { Name = "Input", Datatype = "INT32", Contents = new Pb.InferTensorContents() };
+            t.Shape.Add(Accumulate.Shape);
+            t.Contents.IntContents.Add(values);
+            r.Inputs.Add(t);
+            r.Parameters["sequence_id"] = new Pb.InferParameter { Uint64Param = 55 };
+            r.Parameters["sequence_start"] = new Pb.InferParameter { BoolParam = k == 0 };
+            var response = (await _server.Grpc.UnaryAsync("ModelInfer", r, Pb.ModelInferResponse.Parser)).Single;
+            for (var row = 0; row < 4; row++)
+                for (var j = 0; j < 5; j++) sum[j] += values[row * 5 + j];
+            var got = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(response.RawOutputContents[0].Span).ToArray();
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => values[i] + sum[i % 5]), got);
+        }
     }
 }
