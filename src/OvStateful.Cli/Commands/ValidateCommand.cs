@@ -10,7 +10,7 @@ namespace OvStateful.Cli.Commands;
 /// </summary>
 internal static class ValidateCommand
 {
-    public static Command Create() => Create(EngineProviders.Create);
+    public static Command Create() => Create(() => EngineProviders.Create());
 
     /// <summary>For tests and hosts: <paramref name="providers"/> is asked for the engines when the command runs.</summary>
     public static Command Create(Func<IReadOnlyList<IEngineProvider>> providers)
