@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Tests.TestDoubles;
@@ -66,5 +67,21 @@ public sealed class ServerOptionsTests
         var config = ServerConfiguration.Build(Path.GetTempPath(), ["--Server:HttpPort=eighty"]);
         var e = Assert.Throws<InvalidOperationException>(() => ServerConfiguration.Bind(config));
         Assert.Contains("HttpPort", e.Message);
+    }
+
+    [Fact]
+    public void Options_pattern_binds_and_validates_on_first_read()
+    {
+        var good = new ServiceCollection();
+        good.AddServerOptions(ServerConfiguration.Build(Path.GetTempPath(), ["--Server:HttpPort=9500", $"--Server:ModelRepository={Path.GetTempPath()}"]));
+        using (var provider = good.BuildServiceProvider())
+            Assert.Equal(9500, provider.GetRequiredService<IOptions<ServerOptions>>().Value.HttpPort);
+
+        var bad = new ServiceCollection();
+        bad.AddServerOptions(ServerConfiguration.Build(Path.GetTempPath(), ["--Server:HttpPort=8001", "--Server:ModelRepository=/no/such/repo"]));
+        using var badProvider = bad.BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(() => badProvider.GetRequiredService<IOptions<ServerOptions>>().Value);
+        Assert.Contains(e.Failures, f => f.Contains("HttpPort and GrpcPort are both 8001", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("'/no/such/repo' does not exist", StringComparison.Ordinal));
     }
 }
