@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using OvStateful.Core.Engines;
-using static OvStateful.OnnxRuntime.Tests.EngineHarness;
+using static OvStateful.OnnxRuntime.Tests.OrtHarness;
+using static OvStateful.Testing.EngineHarness;
 
 namespace OvStateful.OnnxRuntime.Tests;
 

@@ -1,5 +1,6 @@
 using OvStateful.Core.Engines;
-using static OvStateful.OnnxRuntime.Tests.EngineHarness;
+using static OvStateful.OnnxRuntime.Tests.OrtHarness;
+using static OvStateful.Testing.EngineHarness;
 
 namespace OvStateful.OnnxRuntime.Tests;
 

@@ -1,5 +1,6 @@
 using OvStateful.Core.Engines;
-using static OvStateful.OnnxRuntime.Tests.EngineHarness;
+using static OvStateful.OnnxRuntime.Tests.OrtHarness;
+using static OvStateful.Testing.EngineHarness;
 
 namespace OvStateful.OnnxRuntime.Tests;
 
@@ -188,5 +189,33 @@ public class EngineSuiteTests
             var b = Run(pad, steps);
             for (var e = 0; e < 2; e++) Assert.Equal(a[e][0], b[e][0]);
         }
+    }
+}
+
+public class StoreStatesAsFp16Tests
+{
+    [Fact]
+    public void Silero_with_fp16_states_stays_close_to_fp32_and_halves_state_memory()
+    {
+        var m = ModelUnderTest.Get("silero_vad");
+        var config = TestConfigs.Example("silero_vad");
+        config.Parameters["store_states_as_fp16"] = "1";
+        using var full = (OnnxRuntimeEngine)Load(m, 4);
+        using var half = (OnnxRuntimeEngine)Load(m, 4, config);
+        var r = new Random(8);
+        var maxDiff = 0.0;
+        for (var t = 0; t < 6; t++)
+        {
+            var inputs = m.MakeInputs(r);
+            var a = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Run(full, [new Step(1, t == 0 ? StepFlags.Start : 0, 1, inputs)])[0][0]).ToArray();
+            var b = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Run(half, [new Step(1, t == 0 ? StepFlags.Start : 0, 1, inputs)])[0][0]).ToArray();
+            maxDiff = Math.Max(maxDiff, Math.Abs(a[0] - b[0]));
+        }
+        Assert.True(maxDiff < 1e-2, $"fp16 states moved the probability by {maxDiff}");
+        Assert.Equal(full.StateBytesReserved / 2, half.StateBytesReserved);
+        // The stored state really is rounded: it equals its own fp16 rounding.
+        var state = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(half.ExportSlot(1).States[0].Data.Span).ToArray();
+        Assert.All(state, v => Assert.Equal((float)(Half)v, v));
+        Assert.Contains(state, v => v != 0);
     }
 }

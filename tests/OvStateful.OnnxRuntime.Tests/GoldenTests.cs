@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Tensors;
-using static OvStateful.OnnxRuntime.Tests.EngineHarness;
+using static OvStateful.OnnxRuntime.Tests.OrtHarness;
+using static OvStateful.Testing.EngineHarness;
 
 namespace OvStateful.OnnxRuntime.Tests;
 

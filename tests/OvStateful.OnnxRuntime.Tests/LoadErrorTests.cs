@@ -39,7 +39,7 @@ public class LoadErrorTests
         var config = TestConfigs.Conformance("accumulate_fp32");
         config.Parameters["state_pairs"] = "<<<Accumulate_In, NoSuchOutput>>>";
         config.Input[0].Dims = [4, -1, 6];
-        var e = Assert.Throws<EngineException>(() => EngineHarness.Load(m, 1, config));
+        var e = Assert.Throws<EngineException>(() => OrtHarness.Load(m, 1, config));
         Assert.Contains("no output \"NoSuchOutput\"", e.Message);
         Assert.Contains("dimension 2 is 6 in the config and 5 in the model file", e.Message);
     }

@@ -1,7 +1,8 @@
 using OvStateful.Core.Config;
 using System.Runtime.InteropServices;
 using OvStateful.Core.Engines;
-using static OvStateful.OpenVino.Tests.EngineHarness;
+using static OvStateful.OpenVino.Tests.OvHarness;
+using static OvStateful.Testing.EngineHarness;
 
 namespace OvStateful.OpenVino.Tests;
 
@@ -14,7 +15,7 @@ public class ClosedFormTests
     [InlineData(OpenVinoMode.PerSlot)]
     public void Accumulate_int32_matches_the_closed_form_exactly(OpenVinoMode mode)
     {
-        var m = ModelUnderTest.Get("accumulate_int32", mode);
+        var m = OpenVinoModels.Get("accumulate_int32", mode);
         using var engine = Load(m, 4);
         var r = new Random(11);
         var sums = new int[3][];
@@ -44,7 +45,7 @@ public class ClosedFormTests
     [InlineData(OpenVinoMode.PerSlot)]
     public void The_configs_initial_state_file_is_where_a_sequence_starts(OpenVinoMode mode)
     {
-        var m = ModelUnderTest.Get("gru_counter", mode);
+        var m = OpenVinoModels.Get("gru_counter", mode);
         using var engine = Load(m, 3);
         var r = new Random(2);
         var counter = engine.States.ToList().FindIndex(s => s.InputName == "steps_in");

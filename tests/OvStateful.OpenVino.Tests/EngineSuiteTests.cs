@@ -2,7 +2,8 @@ using OvStateful.Core.Config;
 using System.Runtime.InteropServices;
 using OvStateful.Core.Engines;
 using OvStateful.OnnxRuntime;
-using static OvStateful.OpenVino.Tests.EngineHarness;
+using static OvStateful.OpenVino.Tests.OvHarness;
+using static OvStateful.Testing.EngineHarness;
 
 namespace OvStateful.OpenVino.Tests;
 
@@ -33,10 +34,10 @@ public class EngineSuiteTests
     }
 
     [OpenVinoTheory]
-    [MemberData(nameof(ModelUnderTest.All), MemberType = typeof(ModelUnderTest))]
+    [MemberData(nameof(OpenVinoModels.All), MemberType = typeof(OpenVinoModels))]
     public void Batched_sequences_equal_each_sequence_alone(string name, OpenVinoMode mode)
     {
-        var m = ModelUnderTest.Get(name, mode);
+        var m = OpenVinoModels.Get(name, mode);
         const int slots = 12, sequences = 30;
         var r = new Random(1234);
         using var engine = Load(m, slots);
@@ -89,10 +90,10 @@ public class EngineSuiteTests
     }
 
     [OpenVinoTheory]
-    [MemberData(nameof(ModelUnderTest.All), MemberType = typeof(ModelUnderTest))]
+    [MemberData(nameof(OpenVinoModels.All), MemberType = typeof(OpenVinoModels))]
     public void A_slot_reused_after_end_starts_from_the_initial_state(string name, OpenVinoMode mode)
     {
-        var m = ModelUnderTest.Get(name, mode);
+        var m = OpenVinoModels.Get(name, mode);
         var r = new Random(7);
         using var engine = Load(m, 2);
         using var fresh = Load(m, 2);
@@ -112,11 +113,11 @@ public class EngineSuiteTests
     }
 
     [OpenVinoTheory]
-    [MemberData(nameof(ModelUnderTest.All), MemberType = typeof(ModelUnderTest))]
+    [MemberData(nameof(OpenVinoModels.All), MemberType = typeof(OpenVinoModels))]
     public void Export_then_import_round_trips_bit_exactly(string name, OpenVinoMode mode)
     {
-        var m = ModelUnderTest.Get(name, mode);
-        var other = ModelUnderTest.Get(name, mode == OpenVinoMode.Batched ? OpenVinoMode.PerSlot : OpenVinoMode.Batched);
+        var m = OpenVinoModels.Get(name, mode);
+        var other = OpenVinoModels.Get(name, mode == OpenVinoMode.Batched ? OpenVinoMode.PerSlot : OpenVinoMode.Batched);
         var r = new Random(99);
         using var a = Load(m, 8);
         using var b = Load(m, 8);
@@ -148,7 +149,7 @@ public class EngineSuiteTests
     [InlineData(OpenVinoMode.PerSlot)]
     public void A_failed_batch_changes_no_slot_and_fails_only_that_batch(OpenVinoMode mode)
     {
-        var m = ModelUnderTest.Get("accumulate_fp32", mode);
+        var m = OpenVinoModels.Get("accumulate_fp32", mode);
         using var engine = Load(m, 4);
         var r = new Random(3);
         Run(engine, Enumerable.Range(0, 4).Select(s => new Step(s, StepFlags.Start, (ulong)s + 1, m.MakeInputs(r))).ToList());
@@ -174,7 +175,7 @@ public class EngineSuiteTests
     [InlineData(OpenVinoMode.PerSlot)]
     public void End_steps_are_not_inferred_when_infer_end_requests_is_0(OpenVinoMode mode)
     {
-        var m = ModelUnderTest.Get("accumulate_fp32", mode);
+        var m = OpenVinoModels.Get("accumulate_fp32", mode);
         m.Config.Parameters["infer_end_requests"] = "0";
         using var engine = Load(m, 2);
         var r = new Random(1);
@@ -191,7 +192,7 @@ public class EngineSuiteTests
     [InlineData("silero_vad")]
     public void OpenVINO_agrees_with_the_ONNX_Runtime_engine_within_float_tolerance(string name)
     {
-        var m = ModelUnderTest.Get(name, OpenVinoMode.Batched);
+        var m = OpenVinoModels.Get(name, OpenVinoMode.Batched);
         using var ov = Load(m, 4);
         using var ort = new OnnxRuntimeEngineProvider().Load(new EngineLoadContext(m.Config, Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, 4));
         var r = new Random(11);

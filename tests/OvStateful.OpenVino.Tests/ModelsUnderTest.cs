@@ -1,33 +1,17 @@
-using System.Runtime.InteropServices;
 using OvStateful.Core.Config;
-using OvStateful.Core.Tensors;
 
 namespace OvStateful.OpenVino.Tests;
 
-/// <summary>A real model the OpenVINO engine suite runs (the same ones as the ONNX Runtime suite), in one state mode.</summary>
-internal sealed record ModelUnderTest(string Name, ModelConfig Config, string ModelFile, Func<Random, byte[][]> MakeInputs)
+/// <summary>The ONNX Runtime suite's real models, configured for the OpenVINO engine in one state mode.</summary>
+internal static class OpenVinoModels
 {
-    public override string ToString() => Name;
-
     public static ModelUnderTest Get(string name, OpenVinoMode mode)
     {
-        var m = name switch
-        {
-            "accumulate_fp32" or "accumulate_int32" => new ModelUnderTest(name, TestConfigs.Conformance(name),
-                Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), name.EndsWith("fp32") ? r => [Floats(r, 20, 10)] : r => [Ints(r, 20, 100)]),
-            "accumulate" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 20, 10)]),
-            "gru_counter" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 8, 1)]),
-            "silero_vad" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 512, 0.5)]),
-            "gather_state" => new(name, TestConfigs.GatherState(),
-                Path.Combine(TestPaths.RepoRoot, "tests", "OvStateful.OnnxRuntime.Tests", "Models", "gather_state.onnx"), r => [Longs(r.Next(0, 8))]),
-            _ => throw new ArgumentException(name),
-        };
+        var m = ModelUnderTest.Get(name);
         m.Config.Parameters["engine"] = "openvino";
         m.Config.Parameters["openvino_mode"] = mode == OpenVinoMode.PerSlot ? "per_slot" : "batched";
         return m;
     }
-
-    private static string Example(string name) => Path.Combine(TestPaths.Models, name, "1", "model.onnx");
 
     /// <summary>Every model in both modes.</summary>
     public static TheoryData<string, OpenVinoMode> All
@@ -35,7 +19,7 @@ internal sealed record ModelUnderTest(string Name, ModelConfig Config, string Mo
         get
         {
             var data = new TheoryData<string, OpenVinoMode>();
-            foreach (var name in (string[])["accumulate_fp32", "accumulate_int32", "silero_vad", "gather_state", "accumulate", "gru_counter"])
+            foreach (var name in ModelUnderTest.All)
             {
                 data.Add(name, OpenVinoMode.Batched);
                 data.Add(name, OpenVinoMode.PerSlot);
@@ -43,20 +27,4 @@ internal sealed record ModelUnderTest(string Name, ModelConfig Config, string Mo
             return data;
         }
     }
-
-    public static byte[] Floats(Random r, int n, double scale)
-    {
-        var v = new float[n];
-        for (var i = 0; i < n; i++) v[i] = (float)((r.NextDouble() * 2 - 1) * scale);
-        return MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
-    }
-
-    public static byte[] Ints(Random r, int n, int max)
-    {
-        var v = new int[n];
-        for (var i = 0; i < n; i++) v[i] = r.Next(-max, max);
-        return MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
-    }
-
-    public static byte[] Longs(params long[] v) => MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
 }

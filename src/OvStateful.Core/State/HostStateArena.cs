@@ -14,15 +14,21 @@ public sealed class HostStateArena
 {
     private readonly StateSpec[] _states;
     private readonly BatchAxisLayout[] _layouts;
-    // Per state: the row a fresh or reset slot holds (zeros unless the config gives an initial state).
+    // Per state: the row a fresh or reset slot holds (zeros unless the config gives an initial state), in the model's type.
     private readonly byte[][] _initialRows;
+    // Per state: true when an FP32 state is kept as FP16 (store_states_as_fp16): rows are half the bytes.
+    private readonly bool[] _half;
+    // Per state: bytes of one stored row, and the initial row in stored form.
+    private readonly int[] _storedRowBytes;
+    private readonly byte[][] _initialStored;
     private readonly int _firstChunkSlots;
     private readonly int _chunkSlots;
     // [state][chunk]: pinned row storage, null until a slot of the chunk is first written.
     private readonly byte[]?[][] _chunks;
 
     /// <param name="initialRows">Per state, one slot's initial bytes, or null for zeros.</param>
-    public HostStateArena(IReadOnlyList<StateSpec> states, int slotCount, IReadOnlyList<byte[]?>? initialRows = null, ArenaGrowth? growth = null)
+    /// <param name="storeFp32AsFp16">Keep FP32 states as FP16 (the stateful backend's store_states_as_fp16): half the memory, rounded to FP16 on every commit.</param>
+    public HostStateArena(IReadOnlyList<StateSpec> states, int slotCount, IReadOnlyList<byte[]?>? initialRows = null, ArenaGrowth? growth = null, bool storeFp32AsFp16 = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slotCount, 1);
         growth ??= ArenaGrowth.AllAtOnce;
@@ -34,6 +40,9 @@ public sealed class HostStateArena
         _chunkSlots = growth.SubsequentSlots > 0 ? growth.SubsequentSlots : _firstChunkSlots;
         var chunkCount = 1 + (slotCount - _firstChunkSlots + _chunkSlots - 1) / _chunkSlots;
         _chunks = new byte[]?[_states.Length][];
+        _half = _states.Select(st => storeFp32AsFp16 && st.DataType == DataType.Fp32).ToArray();
+        _storedRowBytes = new int[_states.Length];
+        _initialStored = new byte[_states.Length][];
         for (var s = 0; s < _states.Length; s++)
         {
             var spec = _states[s];
@@ -44,6 +53,9 @@ public sealed class HostStateArena
                 throw new ArgumentException($"initial state for {spec.InputName} has {init.Length} bytes; {spec.SlotBytes} expected ({spec.DataType.WireName()} {Shapes.Format(spec.SlotShape)})");
             }
             _initialRows[s] = init ?? new byte[spec.SlotBytes];
+            _storedRowBytes[s] = _half[s] ? spec.SlotBytes / 2 : spec.SlotBytes;
+            _initialStored[s] = _half[s] ? new byte[_storedRowBytes[s]] : _initialRows[s];
+            if (_half[s]) Fp16Rows.Narrow(_initialRows[s], _initialStored[s]);
             _chunks[s] = new byte[]?[chunkCount];
         }
     }
@@ -67,20 +79,23 @@ public sealed class HostStateArena
     /// <summary>The initial row of a state (what START feeds).</summary>
     public ReadOnlySpan<byte> InitialRow(int state) => _initialRows[state];
 
-    /// <summary>A slot's current state row (its initial row when never written).</summary>
+    /// <summary>True when state <paramref name="state"/> is stored as FP16 (rows hold halves, not floats).</summary>
+    public bool StoredAsFp16(int state) => _half[state];
+
+    /// <summary>A slot's current state row as stored (its initial row when never written).</summary>
     public ReadOnlySpan<byte> Row(int state, int slot)
     {
         var (chunk, offset) = Locate(state, slot);
         var storage = _chunks[state][chunk];
-        return storage is null ? _initialRows[state] : storage.AsSpan(offset, _states[state].SlotBytes);
+        return storage is null ? _initialStored[state] : storage.AsSpan(offset, _storedRowBytes[state]);
     }
 
-    /// <summary>A slot's state row for writing; reserves its chunk on first use.</summary>
+    /// <summary>A slot's state row for writing, as stored; reserves its chunk on first use.</summary>
     public Span<byte> WritableRow(int state, int slot)
     {
         var (chunk, offset) = Locate(state, slot);
         var storage = _chunks[state][chunk] ??= ReserveChunk(state, chunk);
-        return storage.AsSpan(offset, _states[state].SlotBytes);
+        return storage.AsSpan(offset, _storedRowBytes[state]);
     }
 
     public void Reset(int slot)
@@ -89,7 +104,7 @@ public sealed class HostStateArena
         {
             var (chunk, _) = Locate(s, slot);
             if (_chunks[s][chunk] is null) continue; // never written: already initial
-            _initialRows[s].CopyTo(WritableRow(s, slot));
+            _initialStored[s].CopyTo(WritableRow(s, slot));
         }
     }
 
@@ -103,8 +118,9 @@ public sealed class HostStateArena
         var layout = _layouts[state];
         for (var i = 0; i < batchSize; i++)
         {
-            var row = i < slots.Length && !fromInitial[i] ? Row(state, slots[i]) : _initialRows[state];
-            layout.CopyRowIn(row, batch, i, batchSize);
+            var live = i < slots.Length && !fromInitial[i];
+            if (_half[state] && live) Fp16Rows.WidenRowIn(layout, Row(state, slots[i]), batch, i, batchSize);
+            else layout.CopyRowIn(live ? Row(state, slots[i]) : _initialRows[state], batch, i, batchSize);
         }
     }
 
@@ -114,7 +130,8 @@ public sealed class HostStateArena
         var layout = _layouts[state];
         for (var i = 0; i < slots.Length; i++)
         {
-            layout.CopyRowOut(batch, i, batchSize, WritableRow(state, slots[i]));
+            if (_half[state]) Fp16Rows.NarrowRowOut(layout, batch, i, batchSize, WritableRow(state, slots[i]));
+            else layout.CopyRowOut(batch, i, batchSize, WritableRow(state, slots[i]));
         }
     }
 
@@ -126,7 +143,7 @@ public sealed class HostStateArena
     public bool TryGetContiguous(int state, int firstSlot, int count, out Memory<byte> rows)
     {
         rows = default;
-        if (_layouts[state].Outer != 1 || count < 1) return false;
+        if (_layouts[state].Outer != 1 || count < 1 || _half[state]) return false;
         var (chunk, offset) = Locate(state, firstSlot);
         var (lastChunk, _) = Locate(state, firstSlot + count - 1);
         var storage = _chunks[state][chunk];
@@ -141,7 +158,10 @@ public sealed class HostStateArena
         for (var s = 0; s < _states.Length; s++)
         {
             var spec = _states[s];
-            tensors[s] = new Tensor(spec.InputName, spec.DataType, spec.SlotShape, Row(s, slot).ToArray());
+            var row = new byte[spec.SlotBytes];
+            if (_half[s]) Fp16Rows.Widen(Row(s, slot), row);
+            else Row(s, slot).CopyTo(row);
+            tensors[s] = new Tensor(spec.InputName, spec.DataType, spec.SlotShape, row);
         }
         return new SlotSnapshot(tensors);
     }
@@ -161,13 +181,17 @@ public sealed class HostStateArena
             }
             rows[s] = t.Data;
         }
-        for (var s = 0; s < _states.Length; s++) rows[s].Span.CopyTo(WritableRow(s, slot));
+        for (var s = 0; s < _states.Length; s++)
+        {
+            if (_half[s]) Fp16Rows.Narrow(rows[s].Span, WritableRow(s, slot));
+            else rows[s].Span.CopyTo(WritableRow(s, slot));
+        }
     }
 
     private (int Chunk, int Offset) Locate(int state, int slot)
     {
         if ((uint)slot >= (uint)SlotCount) throw new ArgumentOutOfRangeException(nameof(slot), $"slot {slot} is outside 0..{SlotCount - 1}");
-        var rowBytes = _states[state].SlotBytes;
+        var rowBytes = _storedRowBytes[state];
         if (slot < _firstChunkSlots) return (0, slot * rowBytes);
         var rest = slot - _firstChunkSlots;
         return (1 + rest / _chunkSlots, rest % _chunkSlots * rowBytes);
@@ -176,10 +200,10 @@ public sealed class HostStateArena
     private byte[] ReserveChunk(int state, int chunk)
     {
         var slots = chunk == 0 ? _firstChunkSlots : Math.Min(_chunkSlots, SlotCount - _firstChunkSlots - (chunk - 1) * _chunkSlots);
-        var rowBytes = _states[state].SlotBytes;
+        var rowBytes = _storedRowBytes[state];
         // Pinned: runs may bind these rows in place, so the GC must never move them.
         var storage = GC.AllocateUninitializedArray<byte>(slots * rowBytes, pinned: true);
-        for (var i = 0; i < slots; i++) _initialRows[state].CopyTo(storage.AsSpan(i * rowBytes, rowBytes));
+        for (var i = 0; i < slots; i++) _initialStored[state].CopyTo(storage.AsSpan(i * rowBytes, rowBytes));
         return storage;
     }
 }

@@ -76,3 +76,33 @@ public class HostStateArenaTests
         Assert.Equal(5, MemoryMarshal.Cast<byte, long>(arena.Row(0, 0))[0]);
     }
 }
+
+public class HostStateArenaFp16Tests
+{
+    private static readonly StateSpec Silero = new("state", "stateN", DataType.Fp32, [2, -1, 128], 1);
+
+    [Fact]
+    public void Fp32_states_stored_as_fp16_take_half_the_memory_and_round_to_half()
+    {
+        var full = new HostStateArena([Silero], 4);
+        var half = new HostStateArena([Silero], 4, storeFp32AsFp16: true);
+        full.WritableRow(0, 0);
+        half.WritableRow(0, 0);
+        Assert.Equal(full.ReservedBytes / 2, half.ReservedBytes);
+        Assert.True(half.StoredAsFp16(0));
+
+        var batch = new float[2 * 3 * 128];
+        for (var i = 0; i < batch.Length; i++) batch[i] = 0.1f * i + 1f / 3;
+        half.Scatter(0, [2, 0, 3], MemoryMarshal.AsBytes(batch.AsSpan()), 3);
+        var back = new float[batch.Length];
+        half.Gather(0, [2, 0, 3], [false, false, false], MemoryMarshal.AsBytes(back.AsSpan()), 3);
+        for (var i = 0; i < batch.Length; i++) Assert.Equal((float)(Half)batch[i], back[i]);
+
+        var snapshot = half.Export(0);
+        Assert.Equal(DataType.Fp32, snapshot.States[0].DataType);
+        Assert.Equal(Silero.SlotBytes, snapshot.States[0].Data.Length);
+        half.Import(1, snapshot);
+        Assert.True(half.Export(1).States[0].Data.Span.SequenceEqual(snapshot.States[0].Data.Span));
+        Assert.False(half.TryGetContiguous(0, 0, 2, out _));
+    }
+}

@@ -1,9 +1,9 @@
 using OvStateful.Core.Config;
 
-namespace OvStateful.OnnxRuntime.Tests;
+namespace OvStateful.Testing;
 
 /// <summary>The configs the engine tests load: the real config.pbtxt files, parsed, plus the test-only gather model's.</summary>
-internal static class TestConfigs
+public static class TestConfigs
 {
     public static ModelConfig Conformance(string name) => ModelConfigParser.ParseFile(Path.Combine(TestPaths.Conformance, name, "config.pbtxt"));
 

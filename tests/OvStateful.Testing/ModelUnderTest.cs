@@ -1,11 +1,12 @@
+using Xunit;
 using System.Runtime.InteropServices;
 using OvStateful.Core.Config;
 using OvStateful.Core.Tensors;
 
-namespace OvStateful.OnnxRuntime.Tests;
+namespace OvStateful.Testing;
 
 /// <summary>A real model the engine suite runs: its config, its file, and how to make one step's inputs.</summary>
-internal sealed record ModelUnderTest(string Name, ModelConfig Config, string ModelFile, Func<Random, byte[][]> MakeInputs)
+public sealed record ModelUnderTest(string Name, ModelConfig Config, string ModelFile, Func<Random, byte[][]> MakeInputs)
 {
     public override string ToString() => Name;
 
@@ -17,7 +18,7 @@ internal sealed record ModelUnderTest(string Name, ModelConfig Config, string Mo
         "gru_counter" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 8, 1)]),
         "silero_vad" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 512, 0.5)]),
         "gather_state" => new(name, TestConfigs.GatherState(),
-            Path.Combine(AppContext.BaseDirectory, "Models", "gather_state.onnx"), r => [Longs(r.Next(0, 8))]),
+            Path.Combine(TestPaths.TestModels, "gather_state.onnx"), r => [Longs(r.Next(0, 8))]),
         _ => throw new ArgumentException(name),
     };
 

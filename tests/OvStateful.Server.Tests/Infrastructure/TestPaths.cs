@@ -1,10 +1,10 @@
-namespace OvStateful.OpenVino.Tests;
+namespace OvStateful.Server.Tests.Infrastructure;
 
-/// <summary>Locates the repository (the folder holding OvStateful.sln) and ../shared beside it.</summary>
+/// <summary>Folders the tests read: the checkout (beside OvStateful.sln) and ../shared.</summary>
 internal static class TestPaths
 {
     public static string RepoRoot { get; } = FindRoot();
-    public static string Models => Path.Combine(RepoRoot, "models");
+
     public static string Conformance => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "conformance", "triton-stateful"));
 
     private static string FindRoot()

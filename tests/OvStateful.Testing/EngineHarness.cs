@@ -2,13 +2,13 @@ using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
 
-namespace OvStateful.OnnxRuntime.Tests;
+namespace OvStateful.Testing;
 
-/// <summary>Loads engines and runs batches, copying each entry's outputs out of the engine's memory.</summary>
-internal static class EngineHarness
+/// <summary>Loads engines through a provider and runs batches, copying each entry's outputs out of the engine's memory.</summary>
+public static class EngineHarness
 {
-    public static IStatefulEngine Load(ModelUnderTest m, int slots, ModelConfig? config = null) =>
-        new OnnxRuntimeEngineProvider().Load(new EngineLoadContext(config ?? m.Config, Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, slots));
+    public static IStatefulEngine Load(IEngineProvider provider, ModelUnderTest m, int slots, ModelConfig? config = null) =>
+        provider.Load(new EngineLoadContext(config ?? m.Config, Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, slots));
 
     public sealed record Step(int Slot, StepFlags Flags, ulong Id, byte[][] Inputs);
 

@@ -1,0 +1,193 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+using OvStateful.Core.Serving;
+using OvStateful.Core.Tensors;
+using OvStateful.Server.Protocol;
+using Pb = OvStateful.Server.Protocol.Inference;
+
+namespace OvStateful.Server.Grpc;
+
+/// <summary>
+/// ModelInferRequest/Response to and from Core's request types. Inputs arrive either in
+/// raw_input_contents (what Triton's clients send) or in typed InferTensorContents; outputs
+/// always go out in raw_output_contents, as Triton sends them.
+/// </summary>
+internal static class GrpcInferCodec
+{
+    public static InferenceRequest Decode(Pb.ModelInferRequest r)
+    {
+        var raw = r.RawInputContents;
+        if (raw.Count > 0 && raw.Count != r.Inputs.Count)
+            throw ServerErrors.Invalid($"raw_input_contents has {raw.Count} entries for {r.Inputs.Count} inputs; expected one per input, in input order");
+
+        var inputs = new List<Tensor>(r.Inputs.Count);
+        for (var i = 0; i < r.Inputs.Count; i++)
+        {
+            var input = r.Inputs[i];
+            var name = input.Name;
+            if (string.IsNullOrEmpty(name)) throw ServerErrors.Invalid($"inputs[{i}] has no name");
+            if (input.Parameters.ContainsKey(SharedMemory.RegionParameter)) throw SharedMemory.NotSupported(name);
+            var type = TensorBytes.ParseDatatype(name, input.Datatype);
+            var shape = input.Shape.ToArray();
+            ReadOnlyMemory<byte> data;
+            if (raw.Count > 0)
+            {
+                if (input.Contents is not null)
+                    throw ServerErrors.Invalid($"input '{name}' has 'contents' while the request uses raw_input_contents; use one form for all inputs");
+                // No copy: a ByteString is immutable and lives as long as the tensor refers to it.
+                data = raw[i].Memory;
+                TensorBytes.CheckRaw(name, type, shape, data.Span, "raw_input_contents");
+            }
+            else
+            {
+                if (input.Contents is null)
+                    throw ServerErrors.Invalid($"input '{name}' has no data: set its 'contents' or the request's raw_input_contents");
+                data = FromContents(name, type, shape, input.Contents);
+            }
+            inputs.Add(new Tensor(name, type, shape, data));
+        }
+
+        var sequenceId = default(Core.Sequences.SequenceId);
+        bool start = false, end = false;
+        foreach (var (key, p) in r.Parameters)
+        {
+            switch (key)
+            {
+                case SequenceParameters.SequenceId:
+                    sequenceId = p.ParameterChoiceCase switch
+                    {
+                        Pb.InferParameter.ParameterChoiceOneofCase.Int64Param => SequenceParameters.FromInt64(p.Int64Param),
+                        Pb.InferParameter.ParameterChoiceOneofCase.Uint64Param => SequenceParameters.FromUInt64(p.Uint64Param),
+                        Pb.InferParameter.ParameterChoiceOneofCase.StringParam => SequenceParameters.FromString(p.StringParam),
+                        _ => throw ServerErrors.Invalid($"parameter 'sequence_id' is a {p.ParameterChoiceCase}; expected int64_param, uint64_param or string_param"),
+                    };
+                    break;
+                case SequenceParameters.SequenceStart: start = Bool(key, p); break;
+                case SequenceParameters.SequenceEnd: end = Bool(key, p); break;
+            }
+        }
+
+        List<string>? requested = null;
+        if (r.Outputs.Count > 0)
+        {
+            requested = new List<string>(r.Outputs.Count);
+            foreach (var o in r.Outputs)
+            {
+                if (o.Parameters.ContainsKey(SharedMemory.RegionParameter)) throw SharedMemory.NotSupported(o.Name);
+                if (o.Parameters.ContainsKey("classification"))
+                    throw ServerErrors.Invalid($"output '{o.Name}' asks for classification, which this server does not offer");
+                requested.Add(o.Name);
+            }
+        }
+
+        return new InferenceRequest
+        {
+            ModelName = r.ModelName,
+            ModelVersion = string.IsNullOrEmpty(r.ModelVersion) ? null : r.ModelVersion,
+            RequestId = string.IsNullOrEmpty(r.Id) ? null : r.Id,
+            SequenceId = sequenceId,
+            SequenceStart = start,
+            SequenceEnd = end,
+            Inputs = inputs,
+            RequestedOutputs = requested,
+        };
+    }
+
+    private static bool Bool(string key, Pb.InferParameter p) =>
+        p.ParameterChoiceCase == Pb.InferParameter.ParameterChoiceOneofCase.BoolParam
+            ? p.BoolParam
+            : throw ServerErrors.Invalid($"parameter '{key}' is a {p.ParameterChoiceCase}; expected bool_param");
+
+    public static Pb.ModelInferResponse Encode(InferenceResponse response, InferenceRequest request)
+    {
+        var p = new Pb.ModelInferResponse
+        {
+            ModelName = response.ModelName,
+            ModelVersion = response.ModelVersion,
+            Id = response.RequestId ?? request.RequestId ?? "",
+        };
+        if (!request.SequenceId.IsNone)
+        {
+            p.Parameters[SequenceParameters.SequenceId] = request.SequenceId.IsString
+                ? new Pb.InferParameter { StringParam = request.SequenceId.Text }
+                : new Pb.InferParameter { Uint64Param = request.SequenceId.Number };
+            p.Parameters[SequenceParameters.SequenceStart] = new Pb.InferParameter { BoolParam = request.SequenceStart };
+            p.Parameters[SequenceParameters.SequenceEnd] = new Pb.InferParameter { BoolParam = request.SequenceEnd };
+        }
+        foreach (var t in response.Outputs)
+        {
+            var o = new Pb.ModelInferResponse.Types.InferOutputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
+            o.Shape.AddRange(t.Shape);
+            p.Outputs.Add(o);
+            p.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(t.Data));
+        }
+        return p;
+    }
+
+    /// <summary>Typed contents to little-endian bytes; the element count must match the shape.</summary>
+    private static byte[] FromContents(string name, DataType type, long[] shape, Pb.InferTensorContents c)
+    {
+        var count = TensorBytes.ElementCount(name, shape);
+        switch (type)
+        {
+            case DataType.Bool:
+                Check(name, type, shape, count, c.BoolContents.Count, "bool_contents");
+                return c.BoolContents.Select(b => b ? (byte)1 : (byte)0).ToArray();
+            case DataType.Int8:
+                Check(name, type, shape, count, c.IntContents.Count, "int_contents");
+                return Narrow(name, c.IntContents, 1, v => v is >= sbyte.MinValue and <= sbyte.MaxValue, (v, d) => d[0] = unchecked((byte)(sbyte)v));
+            case DataType.Int16:
+                Check(name, type, shape, count, c.IntContents.Count, "int_contents");
+                return Narrow(name, c.IntContents, 2, v => v is >= short.MinValue and <= short.MaxValue, (v, d) => BinaryPrimitives.WriteInt16LittleEndian(d, (short)v));
+            case DataType.Int32:
+                Check(name, type, shape, count, c.IntContents.Count, "int_contents");
+                return Narrow(name, c.IntContents, 4, _ => true, (v, d) => BinaryPrimitives.WriteInt32LittleEndian(d, v));
+            case DataType.Int64:
+                Check(name, type, shape, count, c.Int64Contents.Count, "int64_contents");
+                return Narrow(name, c.Int64Contents, 8, _ => true, (v, d) => BinaryPrimitives.WriteInt64LittleEndian(d, v));
+            case DataType.UInt8:
+                Check(name, type, shape, count, c.UintContents.Count, "uint_contents");
+                return Narrow(name, c.UintContents, 1, v => v <= byte.MaxValue, (v, d) => d[0] = (byte)v);
+            case DataType.UInt16:
+                Check(name, type, shape, count, c.UintContents.Count, "uint_contents");
+                return Narrow(name, c.UintContents, 2, v => v <= ushort.MaxValue, (v, d) => BinaryPrimitives.WriteUInt16LittleEndian(d, (ushort)v));
+            case DataType.UInt32:
+                Check(name, type, shape, count, c.UintContents.Count, "uint_contents");
+                return Narrow(name, c.UintContents, 4, _ => true, (v, d) => BinaryPrimitives.WriteUInt32LittleEndian(d, v));
+            case DataType.UInt64:
+                Check(name, type, shape, count, c.Uint64Contents.Count, "uint64_contents");
+                return Narrow(name, c.Uint64Contents, 8, _ => true, (v, d) => BinaryPrimitives.WriteUInt64LittleEndian(d, v));
+            case DataType.Fp32:
+                Check(name, type, shape, count, c.Fp32Contents.Count, "fp32_contents");
+                return Narrow(name, c.Fp32Contents, 4, _ => true, (v, d) => BinaryPrimitives.WriteSingleLittleEndian(d, v));
+            case DataType.Fp64:
+                Check(name, type, shape, count, c.Fp64Contents.Count, "fp64_contents");
+                return Narrow(name, c.Fp64Contents, 8, _ => true, (v, d) => BinaryPrimitives.WriteDoubleLittleEndian(d, v));
+            case DataType.String:
+                Check(name, type, shape, count, c.BytesContents.Count, "bytes_contents");
+                return TensorBytes.JoinStrings(c.BytesContents.Select(b => b.Memory).ToList());
+            default:
+                throw ServerErrors.Invalid($"input '{name}' is {type.WireName()}, which has no typed contents field; send it in raw_input_contents");
+        }
+    }
+
+    private static void Check(string name, DataType type, long[] shape, long expected, int actual, string field)
+    {
+        if (actual != expected)
+            throw ServerErrors.Invalid($"input '{name}' has {actual} values in contents.{field}; shape {Shapes.Format(shape)} of {type.WireName()} needs {expected}");
+    }
+
+    private delegate void ElementWriter<T>(T value, Span<byte> destination);
+
+    private static byte[] Narrow<T>(string name, RepeatedField<T> values, int size, Func<T, bool> inRange, ElementWriter<T> write)
+    {
+        var bytes = new byte[values.Count * size];
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (!inRange(values[i])) throw ServerErrors.Invalid($"input '{name}' value {i} ({values[i]}) is out of range for its datatype");
+            write(values[i], bytes.AsSpan(i * size, size));
+        }
+        return bytes;
+    }
+}

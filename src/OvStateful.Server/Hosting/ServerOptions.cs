@@ -1,0 +1,32 @@
+namespace OvStateful.Server.Hosting;
+
+/// <summary>
+/// Settings of <c>ovs serve</c>, bound from configuration section "Server" (appsettings.json,
+/// OVS_ environment variables such as OVS_Server__HttpPort, and the command line).
+/// Checked at start by <see cref="ServerOptionsValidator"/>.
+/// </summary>
+public sealed class ServerOptions
+{
+    public const string SectionName = "Server";
+
+    /// <summary>Folder of the Triton-style model repository; must exist.</summary>
+    public string ModelRepository { get; set; } = "models";
+
+    /// <summary>Address every endpoint binds to; loopback unless the operator opens it up.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>KServe v2 REST (HTTP/1.1; Kestrel offers HTTP/2 beside it only over TLS). 0 = any free port. Distinct from the other two unless 0.</summary>
+    public int HttpPort { get; set; } = 8000;
+
+    /// <summary>KServe v2 gRPC (HTTP/2 cleartext only). 0 = any free port.</summary>
+    public int GrpcPort { get; set; } = 8001;
+
+    /// <summary>Prometheus text metrics at GET /metrics. 0 = any free port.</summary>
+    public int MetricsPort { get; set; } = 8002;
+
+    /// <summary>Largest HTTP request body and largest single gRPC message, in bytes; 1 to int.MaxValue.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How long shutdown waits for in-flight requests before failing them; &gt;= 0.</summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 10;
+}

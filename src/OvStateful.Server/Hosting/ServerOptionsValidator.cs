@@ -1,0 +1,63 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace OvStateful.Server.Hosting;
+
+/// <summary>Rejects settings that cannot work, each failure naming the setting and what was expected.</summary>
+public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
+{
+    /// <param name="requireRepository">False where the caller supplies the registry itself (tests, embedding).</param>
+    public ServerOptionsValidator(bool requireRepository = true) => _requireRepository = requireRepository;
+
+    private readonly bool _requireRepository;
+
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        var failures = new List<string>();
+        CheckPort(failures, nameof(options.HttpPort), options.HttpPort);
+        CheckPort(failures, nameof(options.GrpcPort), options.GrpcPort);
+        CheckPort(failures, nameof(options.MetricsPort), options.MetricsPort);
+
+        (string Name, int Port)[] ports = [("HttpPort", options.HttpPort), ("GrpcPort", options.GrpcPort), ("MetricsPort", options.MetricsPort)];
+        for (var i = 0; i < ports.Length; i++)
+        {
+            for (var j = i + 1; j < ports.Length; j++)
+            {
+                if (ports[i].Port != 0 && ports[i].Port == ports[j].Port)
+                    failures.Add($"{ports[i].Name} and {ports[j].Name} are both {ports[i].Port}; each endpoint needs its own port (or 0 for any free port)");
+            }
+        }
+
+        if (options.MaxRequestBodyBytes is <= 0 or > int.MaxValue)
+            failures.Add($"MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; expected a byte count > 0 and at most {int.MaxValue}");
+        if (options.ShutdownTimeoutSeconds < 0 || double.IsNaN(options.ShutdownTimeoutSeconds))
+            failures.Add($"ShutdownTimeoutSeconds is {options.ShutdownTimeoutSeconds}; expected seconds >= 0");
+        if (string.IsNullOrWhiteSpace(options.Host))
+            failures.Add("Host is empty; expected an IP address or host name such as 127.0.0.1");
+        else if (!IPAddress.TryParse(options.Host, out _) && !string.Equals(options.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+                 && Uri.CheckHostName(options.Host) == UriHostNameType.Unknown)
+            failures.Add($"Host '{options.Host}' is not an IP address or host name");
+
+        if (_requireRepository)
+        {
+            if (string.IsNullOrWhiteSpace(options.ModelRepository))
+                failures.Add("ModelRepository is empty; expected the folder of a model repository");
+            else if (!Directory.Exists(options.ModelRepository))
+                failures.Add($"ModelRepository '{Path.GetFullPath(options.ModelRepository)}' does not exist; expected the folder of a model repository");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckPort(List<string> failures, string name, int port)
+    {
+        if (port is < 0 or > 65535) failures.Add($"{name} is {port}; expected 0 (any free port) to 65535");
+    }
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every failure.</summary>
+    public static void ThrowIfInvalid(ServerOptions options, bool requireRepository = true)
+    {
+        var result = new ServerOptionsValidator(requireRepository).Validate(null, options);
+        if (result.Failed) throw new OptionsValidationException(Options.DefaultName, typeof(ServerOptions), result.Failures);
+    }
+}

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OvStateful.Core.Sequences;
+using OvStateful.Server.Hosting;
+using OvStateful.Server.Protocol;
+using OvStateful.Server.Sequences;
+using Pb = OvStateful.Server.Protocol.Inference;
+
+namespace OvStateful.Server.Http;
+
+/// <summary>KServe v2 REST routes (health, metadata, config, infer, repository, statistics) plus our sequence-id routes.</summary>
+internal static class HttpEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app, ServerServices s)
+    {
+        app.MapGet("/v2/health/live", ctx => Guard(ctx, () => Empty(ctx, StatusCodes.Status200OK)));
+        app.MapGet("/v2/health/ready", ctx => Guard(ctx, () => s.Registry.IsReady
+            ? Empty(ctx, StatusCodes.Status200OK)
+            : HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, "server is not ready: some models are not loaded")));
+        app.MapGet("/v2", ctx => Guard(ctx, () => Json(ctx, MetadataMapper.Server())));
+
+        app.MapGet("/v2/models/stats", ctx => Guard(ctx, () => Stats(ctx, s, null, null)));
+        MapModel(app, "", (ctx, m, v) => Json(ctx, MetadataMapper.Model(s.Resolver.Resolve(m, v), s.Registry)));
+        MapModel(app, "/ready", (ctx, m, v) => Ready(ctx, s, m, v));
+        MapModel(app, "/config", (ctx, m, v) => Json(ctx, ModelConfigMapper.ToProto(s.Resolver.Resolve(m, v).Config)));
+        MapModel(app, "/stats", (ctx, m, v) => Stats(ctx, s, m, v));
+        MapModel(app, "/infer", (ctx, m, v) => Infer(ctx, s, m, v), post: true);
+
+        app.MapPost("/v2/repository/index", ctx => Guard(ctx, () => RepositoryIndex(ctx, s)));
+        app.MapPost("/v2/repository/models/{model}/load", ctx => Guard(ctx, async () =>
+        {
+            await s.Registry.LoadAsync(Route(ctx, "model")!, ctx.RequestAborted).ConfigureAwait(false);
+            await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
+        }));
+        app.MapPost("/v2/repository/models/{model}/unload", ctx => Guard(ctx, async () =>
+        {
+            await s.Registry.UnloadAsync(Route(ctx, "model")!, ctx.RequestAborted).ConfigureAwait(false);
+            await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
+        }));
+
+        app.MapPost("/v2/sequences/allocate", ctx => Guard(ctx, () => AllocateSequence(ctx, s)));
+        app.MapPost("/v2/sequences/release", ctx => Guard(ctx, () => ReleaseSequence(ctx, s)));
+    }
+
+    private static void MapModel(IEndpointRouteBuilder app, string suffix, Func<HttpContext, string, string?, Task> handler, bool post = false)
+    {
+        RequestDelegate d = ctx => Guard(ctx, () => handler(ctx, Route(ctx, "model")!, Route(ctx, "version")));
+        foreach (var pattern in new[] { "/v2/models/{model}" + suffix, "/v2/models/{model}/versions/{version}" + suffix })
+        {
+            if (post) app.MapPost(pattern, d); else app.MapGet(pattern, d);
+        }
+    }
+
+    private static string? Route(HttpContext ctx, string key) => ctx.Request.RouteValues.TryGetValue(key, out var v) ? v as string : null;
+
+    /// <summary>Every handler runs inside this: an error fails this request alone, with its status and message.</summary>
+    private static async Task Guard(HttpContext ctx, Func<Task> handler)
+    {
+        try
+        {
+            await handler().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+        {
+            await HttpErrors.WriteAsync(ctx, e).ConfigureAwait(false);
+        }
+    }
+
+    private static Task Empty(HttpContext ctx, int status)
+    {
+        ctx.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    private static Task Json(HttpContext ctx, IMessage message) => WriteJson(ctx, ProtoJson.ToUtf8(message));
+
+    private static Task WriteJson(HttpContext ctx, byte[] json)
+    {
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.ContentLength = json.Length;
+        return ctx.Response.Body.WriteAsync(json, ctx.RequestAborted).AsTask();
+    }
+
+    private static Task Ready(HttpContext ctx, ServerServices s, string model, string? version)
+    {
+        if (s.Resolver.IsReady(model, version)) return Empty(ctx, StatusCodes.Status200OK);
+        // KServe: any 4xx means "not ready". Unknown model/version: 404 with the resolver's message;
+        // known but not ready (loading, unloaded): 400, as Triton answers.
+        try
+        {
+            s.Resolver.Resolve(model, version);
+        }
+        catch (Core.Serving.InferenceException e) when (e.Kind == Core.Serving.InferenceErrorKind.NotFound)
+        {
+            throw;
+        }
+        catch (Core.Serving.InferenceException e)
+        {
+            return HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, e.Message);
+        }
+        return HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, $"model '{model}' is not ready");
+    }
+
+    private static Task Stats(HttpContext ctx, ServerServices s, string? model, string? version)
+    {
+        var response = new Pb.ModelStatisticsResponse();
+        if (model is null)
+        {
+            foreach (var m in s.Resolver.ReadyModels()) response.ModelStats.Add(StatisticsMapper.ToProto(m.GetStatistics()));
+        }
+        else
+        {
+            response.ModelStats.Add(StatisticsMapper.ToProto(s.Resolver.Resolve(model, version).GetStatistics()));
+        }
+        return Json(ctx, response);
+    }
+
+    private static async Task RepositoryIndex(HttpContext ctx, ServerServices s)
+    {
+        var readyOnly = false;
+        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        if (body.Length > 0)
+        {
+            using var doc = HttpBody.ParseJson(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("ready", out var r))
+                readyOnly = r.ValueKind == JsonValueKind.True;
+        }
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var e in s.Registry.Index())
+            {
+                if (readyOnly && e.State != "READY") continue;
+                ProtoJson.WriteMessage(w, new Pb.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
+            }
+            w.WriteEndArray();
+        }
+        await WriteJson(ctx, buffer.WrittenSpan.ToArray()).ConfigureAwait(false);
+    }
+
+    private static async Task Infer(HttpContext ctx, ServerServices s, string model, string? version)
+    {
+        var served = s.Resolver.Resolve(model, version);
+        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        long? headerLength = null;
+        if (ctx.Request.Headers.TryGetValue(HttpInferCodec.HeaderLengthHeader, out var hv))
+        {
+            headerLength = long.TryParse(hv.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var h)
+                ? h
+                : throw ServerErrors.Invalid($"header {HttpInferCodec.HeaderLengthHeader} is '{hv}'; expected the JSON header's byte count");
+        }
+        var decoded = HttpInferCodec.Decode(served.Name, version, body, headerLength);
+        var response = await s.Invoker.InferAsync(served, decoded.Request, ctx.RequestAborted).ConfigureAwait(false);
+        var (bytes, jsonLength) = HttpInferCodec.Encode(response, decoded.Request, decoded);
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
+        if (jsonLength is int n)
+        {
+            ctx.Response.ContentType = "application/octet-stream";
+            ctx.Response.Headers[HttpInferCodec.HeaderLengthHeader] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            ctx.Response.ContentType = "application/json";
+        }
+        ctx.Response.ContentLength = bytes.Length;
+        await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task AllocateSequence(HttpContext ctx, ServerServices s)
+    {
+        var asString = false;
+        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        if (body.Length > 0)
+        {
+            using var doc = HttpBody.ParseJson(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("type", out var t))
+                asString = SequenceIdTypes.IsString(t.ValueKind == JsonValueKind.String ? t.GetString() : t.GetRawText());
+        }
+        var id = s.Allocator.Allocate(asString);
+        await WriteJson(ctx, SequenceIdJson(id)).ConfigureAwait(false);
+    }
+
+    private static async Task ReleaseSequence(HttpContext ctx, ServerServices s)
+    {
+        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        using var doc = HttpBody.ParseJson(body);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("sequence_id", out var v))
+            throw ServerErrors.Invalid("release needs a body {\"sequence_id\": <number or string>}");
+        var id = v.ValueKind switch
+        {
+            JsonValueKind.Number => SequenceParameters.FromJsonNumber(v.GetRawText()),
+            JsonValueKind.String => SequenceParameters.FromString(v.GetString()!),
+            _ => throw ServerErrors.Invalid($"'sequence_id' is {v.ValueKind}; expected an unsigned 64-bit number or a string"),
+        };
+        if (!s.Allocator.Release(id)) throw SequenceIdTypes.NotAllocated(id);
+        await WriteJson(ctx, SequenceIdJson(id)).ConfigureAwait(false);
+    }
+
+    private static byte[] SequenceIdJson(SequenceId id)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            if (id.IsString) w.WriteString("sequence_id", id.Text); else w.WriteNumber("sequence_id", id.Number);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,51 @@
+using OvStateful.Core.Serving;
+
+namespace OvStateful.Server.Protocol;
+
+/// <summary>
+/// The one path from a decoded request to a model, shared by HTTP and gRPC: resolve,
+/// validate, run, and turn whatever escapes into an <see cref="InferenceException"/>.
+/// </summary>
+internal sealed class InferenceInvoker(ModelResolver resolver)
+{
+    public ModelResolver Resolver { get; } = resolver;
+
+    public async ValueTask<InferenceResponse> InferAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
+    {
+        RequestValidator.Validate(model, request);
+        try
+        {
+            return await model.InferAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InferenceException e) when (e.Kind == InferenceErrorKind.NotFound)
+        {
+            // The model was found, so NOT_FOUND from it means an unknown sequence: a bad
+            // request (Triton answers INVALID_ARGUMENT), not a missing resource.
+            throw new InferenceException(InferenceErrorKind.InvalidArgument, e.Message, e);
+        }
+        catch (InferenceException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new InferenceException(InferenceErrorKind.Cancelled, $"request to model '{model.Name}' was cancelled", e);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new InferenceException(InferenceErrorKind.Unavailable, $"model '{model.Name}' was unloaded while the request ran", e);
+        }
+        catch (Exception e)
+        {
+            throw new InferenceException(InferenceErrorKind.Internal, $"model '{model.Name}' failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Any exception as an <see cref="InferenceException"/>, for the protocol's error mapping.</summary>
+    public static InferenceException AsInferenceException(Exception e) => e switch
+    {
+        InferenceException ie => ie,
+        OperationCanceledException => new InferenceException(InferenceErrorKind.Cancelled, "the request was cancelled", e),
+        _ => new InferenceException(InferenceErrorKind.Internal, e.Message, e),
+    };
+}

@@ -1,0 +1,98 @@
+using System.Buffers.Binary;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Server.Protocol;
+
+/// <summary>
+/// Size checks for tensor data as it arrives: every input's bytes must be exactly what its
+/// shape and datatype say (BYTES: exactly shape-product length-prefixed elements).
+/// </summary>
+internal static class TensorBytes
+{
+    /// <summary>Element count of a request shape; negative dimensions are an error naming the input.</summary>
+    public static long ElementCount(string input, IReadOnlyList<long> shape)
+    {
+        long n = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw ServerErrors.Invalid($"input '{input}' has shape {Shapes.Format(shape.ToArray())}; every dimension must be >= 0");
+            try { n = checked(n * d); }
+            catch (OverflowException) { throw ServerErrors.Invalid($"input '{input}' has shape {Shapes.Format(shape.ToArray())}, which is too large"); }
+        }
+        return n;
+    }
+
+    public static DataType ParseDatatype(string input, string? datatype) =>
+        DataTypes.TryParseWire(datatype, out var type)
+            ? type
+            : throw ServerErrors.Invalid($"input '{input}' has datatype '{datatype}'; expected one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BF16, BYTES");
+
+    /// <summary>Checks raw bytes against shape × element size (or, for BYTES, the element count).</summary>
+    public static void CheckRaw(string input, DataType type, IReadOnlyList<long> shape, ReadOnlySpan<byte> data, string source)
+    {
+        var count = ElementCount(input, shape);
+        if (type == DataType.String)
+        {
+            var elements = CountStringElements(input, data, source);
+            if (elements != count)
+                throw ServerErrors.Invalid($"input '{input}' has {elements} BYTES elements in {source}; shape {Shapes.Format(shape.ToArray())} needs {count}");
+            return;
+        }
+        var expected = count * type.ByteSize();
+        if (data.Length != expected)
+            throw ServerErrors.Invalid($"input '{input}' has {data.Length} bytes in {source}; shape {Shapes.Format(shape.ToArray())} of {type.WireName()} needs {expected}");
+    }
+
+    /// <summary>Counts KServe BYTES elements (uint32 little-endian length, then the bytes).</summary>
+    public static long CountStringElements(string input, ReadOnlySpan<byte> data, string source)
+    {
+        long n = 0;
+        var offset = 0;
+        while (offset < data.Length)
+        {
+            if (data.Length - offset < 4)
+                throw ServerErrors.Invalid($"input '{input}' BYTES data in {source} ends inside an element's 4-byte length prefix");
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
+            offset += 4;
+            if (length > (uint)(data.Length - offset))
+                throw ServerErrors.Invalid($"input '{input}' BYTES element {n} in {source} claims {length} bytes but only {data.Length - offset} remain");
+            offset += (int)length;
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>Splits KServe BYTES data into its elements (the data was checked before).</summary>
+    public static List<ReadOnlyMemory<byte>> SplitStrings(ReadOnlyMemory<byte> data)
+    {
+        var list = new List<ReadOnlyMemory<byte>>();
+        var offset = 0;
+        var span = data.Span;
+        while (offset + 4 <= span.Length)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[offset..]);
+            offset += 4;
+            if (length > span.Length - offset) break;
+            list.Add(data.Slice(offset, length));
+            offset += length;
+        }
+        return list;
+    }
+
+    /// <summary>Joins elements into KServe BYTES data.</summary>
+    public static byte[] JoinStrings(IReadOnlyList<ReadOnlyMemory<byte>> elements)
+    {
+        var total = 0;
+        foreach (var e in elements) total = checked(total + 4 + e.Length);
+        var bytes = new byte[total];
+        var offset = 0;
+        foreach (var e in elements)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(offset), (uint)e.Length);
+            offset += 4;
+            e.Span.CopyTo(bytes.AsSpan(offset));
+            offset += e.Length;
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf;
+using OvStateful.Core.Sequences;
+using OvStateful.Core.Serving;
+using OvStateful.Core.Tensors;
+using Pb = OvStateful.Server.Protocol.Inference;
+
+namespace OvStateful.Server.Tests.Infrastructure;
+
+/// <summary>Steps for accumulate-style models (Input/Output FP32 [1, 4, 1, 5]) in every wire form the tests use.</summary>
+internal static class Accumulate
+{
+    public static readonly long[] Shape = [1, 4, 1, 5];
+
+    /// <summary>Deterministic, distinct per sequence and step, exact in FP32.</summary>
+    public static float[] Input(ulong sequence, int step)
+    {
+        var v = new float[20];
+        for (var i = 0; i < 20; i++) v[i] = (float)((double)(sequence % 97) + step * 3 + i * 0.25);
+        return v;
+    }
+
+    public static InferenceRequest InProcess(string model, SequenceId id, int step, bool start, bool end, float[] input) => new()
+    {
+        ModelName = model,
+        SequenceId = id,
+        SequenceStart = start,
+        SequenceEnd = end,
+        Inputs = [Tensor.FromArray("Input", DataType.Fp32, Shape, input)],
+    };
+
+    public static Pb.ModelInferRequest Grpc(string model, SequenceId id, bool start, bool end, float[] input, string? requestId = null)
+    {
+        var r = new Pb.ModelInferRequest { ModelName = model, Id = requestId ?? "" };
+        var t = new Pb.ModelInferRequest.Types.InferInputTensor { Name = "Input", Datatype = "FP32" };
+        t.Shape.AddRange(Shape);
+        r.Inputs.Add(t);
+        r.RawInputContents.Add(ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.AsSpan())));
+        r.Parameters["sequence_id"] = id.IsString ? new Pb.InferParameter { StringParam = id.Text } : new Pb.InferParameter { Uint64Param = id.Number };
+        r.Parameters["sequence_start"] = new Pb.InferParameter { BoolParam = start };
+        r.Parameters["sequence_end"] = new Pb.InferParameter { BoolParam = end };
+        return r;
+    }
+
+    public static float[] Output(Pb.ModelInferResponse r) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(r.RawOutputContents[0].Span).ToArray();
+
+    /// <summary>KServe JSON body with nested data [1][4][1][5].</summary>
+    public static string Json(SequenceId id, bool start, bool end, float[] input, string? requestId = null)
+    {
+        var nested = new object[] { Enumerable.Range(0, 4).Select(r => new object[] { input.Skip(r * 5).Take(5).ToArray() }).ToArray() };
+        var body = new Dictionary<string, object?>
+        {
+            ["parameters"] = new Dictionary<string, object?>
+            {
+                ["sequence_id"] = id.IsString ? id.Text : id.Number,
+                ["sequence_start"] = start,
+                ["sequence_end"] = end,
+            },
+            ["inputs"] = new[] { new Dictionary<string, object?> { ["name"] = "Input", ["shape"] = Shape, ["datatype"] = "FP32", ["data"] = nested } },
+        };
+        if (requestId is not null) body["id"] = requestId;
+        return JsonSerializer.Serialize(body);
+    }
+
+    public static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static float[] Output(JsonElement response) =>
+        response.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+
+    /// <summary>What the model answers in-process for the given steps of one sequence.</summary>
+    public static async Task<List<float[]>> ReferenceAsync(IServedModel reference, SequenceId id, int steps)
+    {
+        var outputs = new List<float[]>();
+        for (var s = 0; s < steps; s++)
+        {
+            var r = await reference.InferAsync(InProcess(reference.Name, id, s, s == 0, s == steps - 1, Input(Key(id), s)), CancellationToken.None);
+            outputs.Add(r.Outputs[0].ToArray<float>());
+        }
+        return outputs;
+    }
+
+    public static ulong Key(SequenceId id) => id.IsString ? (ulong)id.Text!.Length * 31 + id.Text![^1] : id.Number;
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OvStateful.Server.Hosting;
+using OvStateful.Server.Tests.TestDoubles;
+
+namespace OvStateful.Server.Tests;
+
+/// <summary>Server settings: binding from configuration sources and validation messages.</summary>
+public sealed class ServerOptionsTests
+{
+    [Fact]
+    public void Defaults_are_loopback_and_triton_ports()
+    {
+        var o = new ServerOptions();
+        Assert.Equal("127.0.0.1", o.Host);
+        Assert.Equal((8000, 8001, 8002), (o.HttpPort, o.GrpcPort, o.MetricsPort));
+        Assert.Equal("models", o.ModelRepository);
+    }
+
+    [Fact]
+    public void Bad_settings_fail_with_each_setting_named()
+    {
+        var o = new ServerOptions { HttpPort = 70000, GrpcPort = 9000, MetricsPort = 9000, MaxRequestBodyBytes = 0, ModelRepository = "/no/such/folder", Host = "" };
+        var result = new ServerOptionsValidator().Validate(null, o);
+        Assert.True(result.Failed);
+        var failures = string.Join("\n", result.Failures!);
+        Assert.Contains("HttpPort is 70000; expected 0 (any free port) to 65535", failures);
+        Assert.Contains("GrpcPort and MetricsPort are both 9000", failures);
+        Assert.Contains("MaxRequestBodyBytes is 0; expected a byte count > 0", failures);
+        Assert.Contains("ModelRepository '/no/such/folder' does not exist", failures);
+        Assert.Contains("Host is empty", failures);
+        Assert.Throws<OptionsValidationException>(() => new OvsServer(new TestModelRegistry(), o));
+    }
+
+    [Fact]
+    public void Zero_ports_may_repeat_and_an_existing_repository_passes()
+    {
+        var o = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath() };
+        Assert.True(new ServerOptionsValidator().Validate(null, o).Succeeded);
+    }
+
+    [Fact]
+    public void Json_then_environment_then_command_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("ovs-settings").FullName;
+        File.WriteAllText(Path.Combine(folder, "appsettings.json"), """{"Server": {"HttpPort": 9100, "GrpcPort": 9101, "MaxRequestBodyBytes": 1234}}""");
+        Environment.SetEnvironmentVariable("OVS_Server__GrpcPort", "9201");
+        try
+        {
+            var config = ServerConfiguration.Build(folder, ["--Server:MetricsPort=9302"]);
+            var o = ServerConfiguration.Bind(config);
+            Assert.Equal(9100, o.HttpPort);
+            Assert.Equal(9201, o.GrpcPort);
+            Assert.Equal(9302, o.MetricsPort);
+            Assert.Equal(1234, o.MaxRequestBodyBytes);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OVS_Server__GrpcPort", null);
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Fact]
+    public void Wrongly_typed_setting_names_the_key()
+    {
+        var config = ServerConfiguration.Build(Path.GetTempPath(), ["--Server:HttpPort=eighty"]);
+        var e = Assert.Throws<InvalidOperationException>(() => ServerConfiguration.Bind(config));
+        Assert.Contains("HttpPort", e.Message);
+    }
+
+    [Fact]
+    public void Options_pattern_binds_and_validates_on_first_read()
+    {
+        var good = new ServiceCollection();
+        good.AddServerOptions(ServerConfiguration.Build(Path.GetTempPath(), ["--Server:HttpPort=9500", $"--Server:ModelRepository={Path.GetTempPath()}"]));
+        using (var provider = good.BuildServiceProvider())
+            Assert.Equal(9500, provider.GetRequiredService<IOptions<ServerOptions>>().Value.HttpPort);
+
+        var bad = new ServiceCollection();
+        bad.AddServerOptions(ServerConfiguration.Build(Path.GetTempPath(), ["--Server:HttpPort=8001", "--Server:ModelRepository=/no/such/repo"]));
+        using var badProvider = bad.BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(() => badProvider.GetRequiredService<IOptions<ServerOptions>>().Value);
+        Assert.Contains(e.Failures, f => f.Contains("HttpPort and GrpcPort are both 8001", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("'/no/such/repo' does not exist", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,37 @@
+using OvStateful.Core.Config;
+using OvStateful.Core.Engines;
+using OvStateful.Core.Serving;
+using OvStateful.Core.Tensors;
+
+namespace OvStateful.Server.Tests.TestDoubles;
+
+/// <summary>A stateless test double whose steps wait until the test opens the gate (for shutdown tests).</summary>
+internal sealed class GatedTestModel : IServedModel
+{
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Released once per step that reaches the gate.</summary>
+    private readonly SemaphoreSlim _entered = new(0);
+
+    public string Name => "gated";
+    public string Version => "1";
+    public ModelConfig Config { get; } = new() { Name = "gated", Input = [new ModelInput { Name = "X", DataType = DataType.Int32, Dims = [1] }] };
+    public string EngineName => "test-double";
+    public IReadOnlyList<TensorSpec> Inputs { get; } = [new TensorSpec("X", DataType.Int32, [1])];
+    public IReadOnlyList<TensorSpec> Outputs { get; } = [new TensorSpec("Y", DataType.Int32, [1])];
+    public bool IsReady => true;
+
+    /// <summary>Completes when another step is waiting at the gate.</summary>
+    public Task NextEntered() => _entered.WaitAsync();
+
+    public void Open() => _gate.TrySetResult();
+
+    public async ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
+    {
+        _entered.Release();
+        await _gate.Task.WaitAsync(cancellationToken);
+        var x = request.Inputs[0].ToArray<int>()[0];
+        return new InferenceResponse { ModelName = Name, ModelVersion = Version, RequestId = request.RequestId, Outputs = [Tensor.FromArray("Y", DataType.Int32, [1], new[] { x + 1 })] };
+    }
+
+    public ModelStatistics GetStatistics() => new() { Name = Name, Version = Version };
+}
