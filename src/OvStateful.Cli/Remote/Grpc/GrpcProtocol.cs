@@ -1,0 +1,166 @@
+using Google.Protobuf;
+using OvStateful.Cli.Workloads;
+using OvStateful.Core.Tensors;
+using Pb = OvStateful.Server.Protocol.Inference;
+
+namespace OvStateful.Cli.Remote.Grpc;
+
+/// <summary>
+/// KServe v2 gRPC (package inference, GRPCInferenceService) over HTTP/2 cleartext with prior
+/// knowledge, framed by hand on <see cref="HttpClient"/> with the Server project's generated
+/// messages. Tensors travel as raw_input_contents / raw_output_contents. Stream mode opens one
+/// ModelStreamInfer call per sequence client, as Triton's sequence clients do; unary mode sends
+/// a ModelInfer call per step.
+/// </summary>
+internal sealed class GrpcProtocol : IRemoteProtocol
+{
+    public const string Service = "/inference.GRPCInferenceService/";
+    private readonly HttpClient _http;
+    private readonly bool _stream;
+
+    public GrpcProtocol(Uri baseAddress, bool stream)
+    {
+        _stream = stream;
+        // Several connections, so hundreds of concurrent streams are not all queued on one.
+        _http = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+        {
+            BaseAddress = baseAddress,
+            DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    public string Name => _stream ? "grpc (ModelStreamInfer)" : "grpc (ModelInfer)";
+
+    public async Task<RemoteModel> MetadataAsync(string model, CancellationToken cancellationToken)
+    {
+        Pb.ModelMetadataResponse metadata;
+        try
+        {
+            metadata = await GrpcUnaryCall.CallAsync(_http, Service + "ModelMetadata", new Pb.ModelMetadataRequest { Name = model },
+                Pb.ModelMetadataResponse.Parser, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new UsageException($"cannot reach {_http.BaseAddress} over HTTP/2 (h2c): {e.Message}; is the server running (ovs serve) and is this its gRPC port?");
+        }
+        catch (GrpcCallException e) when (e.Status is GrpcStatus.NotFound or 3)
+        {
+            throw new UsageException($"the server at {_http.BaseAddress} does not serve model \"{model}\"; models there: {await ModelNamesAsync(cancellationToken).ConfigureAwait(false)}");
+        }
+        catch (GrpcCallException e)
+        {
+            throw new UsageException($"ModelMetadata for \"{model}\" at {_http.BaseAddress} failed: {e.Message}");
+        }
+        return new RemoteModel(metadata.Name, metadata.Versions.ToList(),
+            metadata.Inputs.Select(t => RemoteModel.Spec(model, t.Name, t.Datatype, t.Shape)).ToList(),
+            metadata.Outputs.Select(t => t.Datatype == "BYTES" ? new Core.Engines.TensorSpec(t.Name, DataType.String, [1]) : RemoteModel.Spec(model, t.Name, t.Datatype, t.Shape)).ToList());
+    }
+
+    private async Task<string> ModelNamesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var index = await GrpcUnaryCall.CallAsync(_http, Service + "RepositoryIndex", new Pb.RepositoryIndexRequest(), Pb.RepositoryIndexResponse.Parser, cancellationToken).ConfigureAwait(false);
+            var names = index.Models.Select(m => m.Name + (m.State is { Length: > 0 } s && s != "READY" ? $" ({s})" : "")).Distinct().ToList();
+            return names.Count == 0 ? "none" : string.Join(", ", names);
+        }
+        catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidProtocolBufferException)
+        {
+            return "(the repository index could not be read)";
+        }
+    }
+
+    public IStepClient CreateClient(RemoteModel model) => _stream ? new StreamClient(_http, model) : new UnaryClient(_http, model);
+
+    /// <summary>A step as ModelInferRequest: sequence parameters, raw input bytes.</summary>
+    internal static Pb.ModelInferRequest Request(string model, StepCall step)
+    {
+        var request = new Pb.ModelInferRequest { ModelName = model };
+        request.Parameters["sequence_id"] = step.Id.IsString ? new Pb.InferParameter { StringParam = step.Id.Text } : new Pb.InferParameter { Uint64Param = step.Id.Number };
+        request.Parameters["sequence_start"] = new Pb.InferParameter { BoolParam = step.Start };
+        request.Parameters["sequence_end"] = new Pb.InferParameter { BoolParam = step.End };
+        foreach (var t in step.Inputs)
+        {
+            var input = new Pb.ModelInferRequest.Types.InferInputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
+            input.Shape.AddRange(t.Shape);
+            request.Inputs.Add(input);
+            request.RawInputContents.Add(ByteString.CopyFrom(t.Data.Span));
+        }
+        return request;
+    }
+
+    /// <summary>Outputs of a response: raw_output_contents in output order (or typed contents, which this server does not send for raw requests).</summary>
+    internal static IReadOnlyList<Tensor> Outputs(Pb.ModelInferResponse response)
+    {
+        var list = new List<Tensor>(response.Outputs.Count);
+        for (var i = 0; i < response.Outputs.Count; i++)
+        {
+            var o = response.Outputs[i];
+            DataTypes.TryParseWire(o.Datatype, out var type);
+            var data = i < response.RawOutputContents.Count ? response.RawOutputContents[i].ToByteArray() : [];
+            list.Add(new Tensor(o.Name, type, o.Shape.ToArray(), data));
+        }
+        return list;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class UnaryClient(HttpClient http, RemoteModel model) : IStepClient
+    {
+        public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var response = await GrpcUnaryCall.CallAsync(http, Service + "ModelInfer", Request(model.Name, step), Pb.ModelInferResponse.Parser, cancellationToken).ConfigureAwait(false);
+                return Outputs(response);
+            }
+            catch (GrpcCallException e)
+            {
+                throw new StepFailedException(e.Kind, e.Message, e);
+            }
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// One ModelStreamInfer call for this client's whole life (all its sequences). A step's error
+    /// comes back as the response's error_message and the stream stays usable; when the stream
+    /// itself fails, the next step opens a new one.
+    /// </summary>
+    private sealed class StreamClient(HttpClient http, RemoteModel model) : IStepClient
+    {
+        private GrpcDuplexCall<Pb.ModelStreamInferResponse>? _call;
+
+        public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
+        {
+            _call ??= new GrpcDuplexCall<Pb.ModelStreamInferResponse>(http, Service + "ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+            Pb.ModelStreamInferResponse response;
+            try
+            {
+                _call.Write(Request(model.Name, step));
+                response = await _call.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidOperationException)
+            {
+                var broken = _call;
+                _call = null;
+                await broken.DisposeAsync().ConfigureAwait(false);
+                throw e is GrpcCallException g ? new StepFailedException(g.Kind, g.Message, g) : new StepFailedException("transport", e.Message, e);
+            }
+            if (!string.IsNullOrEmpty(response.ErrorMessage)) throw new StepFailedException("grpc stream error", response.ErrorMessage);
+            return Outputs(response.InferResponse);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_call is not null) await _call.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
