@@ -1,0 +1,172 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using OvStateful.Core.Serving;
+using OvStateful.OnnxRuntime;
+using OvStateful.Server.Hosting;
+
+namespace OvStateful.Cli.Tests;
+
+/// <summary>
+/// `ovs bench` against a real <see cref="OvsServer"/> started in the test on free ports, serving
+/// the example repository through ONNX Runtime (hosted the way the server's own tests host it).
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : IClassFixture<BenchCommandTests.ServerFixture>
+{
+    public sealed class ServerFixture : IAsyncLifetime
+    {
+        private ModelRegistry? _registry;
+        private OvsServer? _server;
+
+        public string Http => $"http://127.0.0.1:{_server!.HttpPort}";
+        public string Grpc => $"http://127.0.0.1:{_server!.GrpcPort}";
+
+        public async Task InitializeAsync()
+        {
+            if (!new OnnxRuntimeEngineProvider().Availability.IsAvailable) return;
+            _registry = new ModelRegistry(CliRunner.Models, [new OnnxRuntimeEngineProvider(new OnnxRuntimeOptions { IntraOpThreads = 1 })]);
+            await _registry.LoadAllAsync();
+            _server = new OvsServer(_registry, new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ShutdownTimeoutSeconds = 5 });
+            await _server.StartAsync();
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (_server is not null)
+            {
+                await _server.StopAsync();
+                await _server.DisposeAsync();
+            }
+            if (_registry is not null) await _registry.DisposeAsync();
+        }
+    }
+
+    private static (int Exit, string Out, string Err, JsonDocument Json, string Dir) Bench(params string[] args)
+    {
+        var dir = CliRunner.TempFolder();
+        var (exit, output, error) = CliRunner.Run(["bench", .. args, "--output", dir]);
+        var file = Path.Combine(dir, "bench.json");
+        Assert.True(File.Exists(file), $"no bench.json (exit {exit}): {error}{output}");
+        return (exit, output, error, JsonDocument.Parse(File.ReadAllText(file)), dir);
+    }
+
+    [OrtAvailableFact]
+    public void Http_binary_sends_every_step_without_errors_and_writes_the_three_files()
+    {
+        var (exit, output, error, json, dir) = Bench("--url", server.Http, "-m", "accumulate", "-n", "3", "-k", "7");
+        try
+        {
+            Assert.True(exit == 0, error + output);
+            Assert.Contains("over http (binary tensors)", output);
+            Assert.Contains("21 ok, 0 failed", output);
+            var r = json.RootElement.GetProperty("result");
+            Assert.Equal(21, r.GetProperty("steps_sent").GetInt64());
+            Assert.Equal(21, r.GetProperty("steps_ok").GetInt64());
+            Assert.Equal(3, r.GetProperty("sequences").GetInt64());
+            Assert.Empty(r.GetProperty("errors_by_kind").EnumerateObject());
+            Assert.True(r.GetProperty("latency_ms").GetProperty("p50_ms").GetDouble() > 0);
+            var csv = File.ReadAllLines(Path.Combine(dir, "bench.csv"));
+            Assert.Equal(2, csv.Length);
+            Assert.StartsWith("http-binary,true,,3,3,21,21,0,", csv[1]);
+            var svg = XDocument.Load(Path.Combine(dir, "bench.svg"));
+            Assert.Equal("svg", svg.Root!.Name.LocalName);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [OrtAvailableFact]
+    public void Http_json_tensors_on_a_model_with_two_outputs_of_two_types()
+    {
+        var (exit, output, error, json, dir) = Bench("--url", server.Http, "-m", "gru_counter", "--http-format", "json", "-n", "2", "-k", "5", "--sequence-id-start", "1000");
+        Directory.Delete(dir, recursive: true);
+        Assert.True(exit == 0, error + output);
+        Assert.Equal(10, json.RootElement.GetProperty("result").GetProperty("steps_ok").GetInt64());
+    }
+
+    [OrtAvailableFact]
+    public void Grpc_stream_sends_every_step_without_errors()
+    {
+        var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "--protocol", "grpc", "-m", "accumulate", "-n", "3", "-k", "7", "--sequence-id-start", "2000");
+        Directory.Delete(dir, recursive: true);
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("over grpc (ModelStreamInfer)", output);
+        Assert.Contains("21 ok, 0 failed", output);
+        Assert.Equal(21, json.RootElement.GetProperty("result").GetProperty("steps_ok").GetInt64());
+        Assert.Empty(json.RootElement.GetProperty("result").GetProperty("errors_by_kind").EnumerateObject());
+    }
+
+    [OrtAvailableFact]
+    public void Grpc_unary_sends_every_step_without_errors()
+    {
+        var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "-p", "grpc", "--grpc-mode", "unary", "-m", "gru_counter", "-n", "2", "-k", "4", "--sequence-id-start", "3000");
+        Directory.Delete(dir, recursive: true);
+        Assert.True(exit == 0, error + output);
+        Assert.Equal(8, json.RootElement.GetProperty("result").GetProperty("steps_ok").GetInt64());
+    }
+
+    [OrtAvailableFact]
+    public void Duration_mode_starts_new_sequences_until_the_time_is_up()
+    {
+        var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "-p", "grpc", "-m", "accumulate", "-n", "2", "-k", "2", "--duration", "0.5", "--sequence-id-start", "4000");
+        Directory.Delete(dir, recursive: true);
+        Assert.True(exit == 0, error + output);
+        var r = json.RootElement.GetProperty("result");
+        // Every sequence sends at most --steps (2) steps and the step after the deadline is its END,
+        // so the steps are spread over the sequences the clients started, never more than 2 each.
+        Assert.True(r.GetProperty("sequences").GetInt64() >= 2);
+        Assert.True(r.GetProperty("steps_sent").GetInt64() <= 2 * r.GetProperty("sequences").GetInt64());
+        Assert.Equal(r.GetProperty("steps_sent").GetInt64(), r.GetProperty("steps_ok").GetInt64());
+        Assert.Equal(0.5, json.RootElement.GetProperty("duration_seconds").GetDouble());
+    }
+
+    [OrtAvailableFact]
+    public void Failed_steps_are_counted_by_kind_and_fail_the_run()
+    {
+        // accumulate's CORRID is TYPE_UINT64: string ids are refused at the first step of each sequence.
+        var (exit, _, error, json, dir) = Bench("--url", server.Http, "-m", "accumulate", "-n", "2", "-k", "3", "--string-ids");
+        Directory.Delete(dir, recursive: true);
+        Assert.Equal(1, exit);
+        Assert.Contains("2 step(s) failed (http 400: 2)", error);
+        var errors = json.RootElement.GetProperty("result").GetProperty("errors_by_kind");
+        Assert.Equal(2, errors.GetProperty("http 400").GetInt64());
+
+        var (gExit, _, gError, gJson, gDir) = Bench("--url", server.Grpc, "-p", "grpc", "-m", "accumulate", "-n", "2", "-k", "3", "--string-ids");
+        Directory.Delete(gDir, recursive: true);
+        Assert.Equal(1, gExit);
+        Assert.Contains("must be a unsigned 64-bit number", gError);
+        Assert.Equal(2, gJson.RootElement.GetProperty("result").GetProperty("errors_by_kind").GetProperty("grpc stream error").GetInt64());
+    }
+
+    [OrtAvailableFact]
+    public void Unknown_model_lists_the_served_models_over_both_protocols()
+    {
+        var (exit, _, error) = CliRunner.Run("bench", "--url", server.Http, "-m", "acumulate");
+        Assert.Equal(2, exit);
+        Assert.Contains("does not serve model \"acumulate\"; models there: accumulate, gru_counter, silero_vad", error);
+        (exit, _, error) = CliRunner.Run("bench", "--url", server.Grpc, "-p", "grpc", "-m", "acumulate");
+        Assert.Equal(2, exit);
+        Assert.Contains("does not serve model \"acumulate\"; models there: accumulate, gru_counter, silero_vad", error);
+    }
+
+    [Fact]
+    public void Unreachable_server_says_so()
+    {
+        var (exit, _, error) = CliRunner.Run("bench", "--url", "127.0.0.1:1", "-m", "accumulate");
+        Assert.Equal(2, exit);
+        Assert.Contains("cannot reach http://127.0.0.1:1/", error);
+        Assert.Contains("is the server running (ovs serve)", error);
+    }
+
+    [Fact]
+    public void Unknown_protocol_lists_the_valid_ones()
+    {
+        var (exit, output, error) = CliRunner.Run("bench", "--url", "127.0.0.1:1", "-m", "accumulate", "--protocol", "websocket");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("'websocket'", error + output);
+        Assert.Contains("'grpc'", error + output);
+        Assert.Contains("'http'", error + output);
+    }
+}
