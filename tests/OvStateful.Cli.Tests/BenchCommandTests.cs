@@ -65,6 +65,10 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
             Assert.Equal(3, r.GetProperty("sequences").GetInt64());
             Assert.Empty(r.GetProperty("errors_by_kind").EnumerateObject());
             Assert.True(r.GetProperty("latency_ms").GetProperty("p50_ms").GetDouble() > 0);
+            // The server's batch statistics around the run account for exactly these 21 steps.
+            var histogram = r.GetProperty("batches").GetProperty("histogram");
+            Assert.Equal(21, histogram.EnumerateObject().Sum(p => int.Parse(p.Name) * p.Value.GetInt64()));
+            Assert.Contains("server batches", output);
             var csv = File.ReadAllLines(Path.Combine(dir, "bench.csv"));
             Assert.Equal(2, csv.Length);
             Assert.StartsWith("http-binary,true,,3,3,21,21,0,", csv[1]);
@@ -95,6 +99,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         Assert.Contains("over grpc (ModelStreamInfer)", output);
         Assert.Contains("21 ok, 0 failed", output);
         Assert.Equal(21, json.RootElement.GetProperty("result").GetProperty("steps_ok").GetInt64());
+        Assert.Equal(21, json.RootElement.GetProperty("result").GetProperty("batches").GetProperty("histogram").EnumerateObject().Sum(p => int.Parse(p.Name) * p.Value.GetInt64()));
         Assert.Empty(json.RootElement.GetProperty("result").GetProperty("errors_by_kind").EnumerateObject());
     }
 

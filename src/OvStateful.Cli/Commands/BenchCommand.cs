@@ -78,13 +78,18 @@ internal static class BenchCommand
                           $", inputs {string.Join(", ", remote.Inputs.Select(i => $"{i.Name} {i.DataType.WireName()} [{string.Join(",", i.RequestShape)}]"))}");
         var settings = new WorkloadSettings { Clients = a.Sequences, Duration = duration, FirstSequenceId = a.FirstId, StringIds = a.StringIds };
         var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
+        // The server's batch statistics are cumulative: read them around the run. Other clients'
+        // steps in the same window are counted too.
+        var statsBefore = await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
         var run = workload.RunAsync(ct);
         await ProgressDisplay.ShowAsync(console, "bench", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
         var result = await run.ConfigureAwait(false);
-        MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}", result, null);
+        var statsAfter = statsBefore is null ? null : await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
+        var batches = statsBefore is not null && statsAfter is not null ? BatchSizes.Between(statsBefore, statsAfter) : null;
+        MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}", result, batches, batchesLabel: "server batches");
 
         var label = a.Protocol == "http" ? $"http-{a.HttpFormat}" : $"grpc-{a.GrpcMode}";
-        var row = MeasurementReport.From(label, result);
+        var row = MeasurementReport.From(label, result) with { Batches = batches is null ? null : BatchSizeReport.From(batches) };
         Directory.CreateDirectory(a.Output.FullName);
         var json = Path.Combine(a.Output.FullName, "bench.json");
         var csv = Path.Combine(a.Output.FullName, "bench.csv");

@@ -61,6 +61,32 @@ internal sealed class HttpProtocol : IRemoteProtocol
         }
     }
 
+    public async Task<IReadOnlyDictionary<int, ulong>?> BatchExecutionsAsync(string model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync($"v2/models/{Uri.EscapeDataString(model)}/stats", cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return null;
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            var histogram = new Dictionary<int, ulong>();
+            foreach (var m in doc.RootElement.GetProperty("model_stats").EnumerateArray())
+            {
+                if (!m.TryGetProperty("batch_stats", out var batches)) continue;
+                foreach (var b in batches.EnumerateArray())
+                {
+                    var size = b.GetProperty("batch_size").GetInt32();
+                    var count = b.GetProperty("compute_infer").GetProperty("count").GetUInt64();
+                    histogram[size] = histogram.GetValueOrDefault(size) + count;
+                }
+            }
+            return histogram;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return null; // statistics are extra: a server without them still gets benchmarked
+        }
+    }
+
     public IStepClient CreateClient(RemoteModel model) => new HttpStepClient(_http, model.Name, model.Outputs, _binary);
 
     public ValueTask DisposeAsync()

@@ -33,7 +33,7 @@ internal sealed record MeasurementReport
         return From(m.Engine, r) with
         {
             EngineName = m.EngineName,
-            Batches = new BatchSizeReport(m.Batches.Histogram.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value), m.Batches.Executions, m.Batches.Mean),
+            Batches = BatchSizeReport.From(m.Batches),
             Difference = difference is null ? null : DifferenceReport.From(difference, against!),
         };
     }
@@ -56,7 +56,11 @@ internal sealed record MeasurementReport
 }
 
 /// <param name="Histogram">Batch size → executions (keys are strings so the JSON is an object).</param>
-internal sealed record BatchSizeReport(IReadOnlyDictionary<string, ulong> Histogram, ulong Executions, double Mean);
+internal sealed record BatchSizeReport(IReadOnlyDictionary<string, ulong> Histogram, ulong Executions, double Mean)
+{
+    public static BatchSizeReport From(BatchSizes b) =>
+        new(b.Histogram.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value), b.Executions, b.Mean);
+}
 
 internal sealed record DifferenceReport(string Against, double MaxAbsolute, double MaxRelative, long ValuesCompared, long StepsCompared, string? Worst)
 {

@@ -22,6 +22,22 @@ internal sealed record BatchSizes(IReadOnlyDictionary<int, ulong> Histogram, ulo
         return new BatchSizes(histogram, executions, executions == 0 ? 0 : (double)entries / executions);
     }
 
+    /// <summary>What happened between two readings of a server's cumulative executions per batch size.</summary>
+    public static BatchSizes Between(IReadOnlyDictionary<int, ulong> before, IReadOnlyDictionary<int, ulong> after)
+    {
+        var histogram = new SortedDictionary<int, ulong>();
+        ulong executions = 0, entries = 0;
+        foreach (var (size, count) in after)
+        {
+            var n = count - Math.Min(count, before.GetValueOrDefault(size));
+            if (n == 0) continue;
+            histogram[size] = n;
+            executions += n;
+            entries += n * (ulong)size;
+        }
+        return new BatchSizes(histogram, executions, executions == 0 ? 0 : (double)entries / executions);
+    }
+
     /// <summary>"1×12 2×40 4×3" (size×executions).</summary>
     public string Format(int most = 12)
     {

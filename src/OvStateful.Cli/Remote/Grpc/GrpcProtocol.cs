@@ -72,6 +72,23 @@ internal sealed class GrpcProtocol : IRemoteProtocol
         }
     }
 
+    public async Task<IReadOnlyDictionary<int, ulong>?> BatchExecutionsAsync(string model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stats = await GrpcUnaryCall.CallAsync(_http, Service + "ModelStatistics", new Pb.ModelStatisticsRequest { Name = model },
+                Pb.ModelStatisticsResponse.Parser, cancellationToken).ConfigureAwait(false);
+            var histogram = new Dictionary<int, ulong>();
+            foreach (var b in stats.ModelStats.SelectMany(m => m.BatchStats))
+                histogram[(int)b.BatchSize] = histogram.GetValueOrDefault((int)b.BatchSize) + (b.ComputeInfer?.Count ?? 0);
+            return histogram;
+        }
+        catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidProtocolBufferException)
+        {
+            return null; // statistics are extra: a server without them still gets benchmarked
+        }
+    }
+
     public IStepClient CreateClient(RemoteModel model) => _stream ? new StreamClient(_http, model) : new UnaryClient(_http, model);
 
     /// <summary>A step as ModelInferRequest: sequence parameters, raw input bytes.</summary>
