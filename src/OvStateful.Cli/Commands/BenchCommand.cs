@@ -46,6 +46,7 @@ internal static class BenchCommand
         var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds, each client starting a new sequence (of --steps steps) when one ends" };
         duration.Validators.Add(r =>
         {
+            if (r.Tokens.Count > 0 && !double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
             if (r.GetValueOrDefault<double?>() is { } d && !(d > 0)) r.AddError($"--duration must be more than 0 seconds (got {d})");
         });
         var firstId = new Option<ulong>("--sequence-id-start") { Description = "Correlation id of the first sequence; the others count up from it", DefaultValueFactory = _ => 1 };

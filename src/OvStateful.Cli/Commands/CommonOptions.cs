@@ -45,6 +45,8 @@ internal static class CommonOptions
     {
         option.Validators.Add(r =>
         {
+            // A token that is not a number is reported by the parser itself; reading it here would throw.
+            if (r.Tokens.Count > 0 && !T.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
             var v = r.GetValueOrDefault<T>();
             if (v <= T.Zero) r.AddError($"{option.Name} must be at least 1 (got {v})");
         });
