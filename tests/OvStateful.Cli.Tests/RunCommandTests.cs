@@ -49,6 +49,29 @@ public class RunCommandTests
         Assert.Contains("verify: max abs difference 0,", output);
     }
 
+    [OrtAvailableFact]
+    public void More_sequences_than_slots_with_spill_still_match_the_solo_replay()
+    {
+        // accumulate has 256 slots (max_candidate_sequences); 270 concurrent sequences need the backlog or spill.
+        var dir = CliRunner.TempFolder();
+        try
+        {
+            var json = Path.Combine(dir, "spill.json");
+            var (exit, output, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "accumulate", "-n", "270", "-k", "3", "--spill", "--verify", "--json", json);
+            Assert.True(exit == 0, error + output);
+            Assert.Contains("810 ok, 0 failed", output);
+            Assert.Contains("verify: max abs difference 0,", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var spill = doc.RootElement.GetProperty("result").GetProperty("spill");
+            // Whatever was spilled came back: every sequence ran to its end.
+            Assert.Equal(spill.GetProperty("spilled").GetUInt64(), spill.GetProperty("restored").GetUInt64());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [SileroFact]
     public void Silero_streams_wav_files_one_sequence_per_file()
     {

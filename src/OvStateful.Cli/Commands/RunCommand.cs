@@ -71,7 +71,7 @@ internal static class RunCommand
                 (w, run) => ProgressDisplay.ShowAsync(console, "run", () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false);
         }
         var result = measurement.Result!;
-        MeasurementPrinter.Print(console, $"{target.Name} on {measurement.EngineName}", result, measurement.Batches);
+        MeasurementPrinter.Print(console, $"{target.Name} on {measurement.EngineName}", result, measurement.Batches, spill: measurement.Spill);
 
         OutputDifference? difference = null;
         if (a.Verify)

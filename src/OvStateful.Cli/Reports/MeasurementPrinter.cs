@@ -7,7 +7,7 @@ namespace OvStateful.Cli.Reports;
 /// <summary>The human summary of one run: throughput, latency, batches, memory, errors.</summary>
 internal static class MeasurementPrinter
 {
-    public static void Print(IAnsiConsole console, string title, WorkloadResult r, BatchSizes? batches, string batchesLabel = "batches")
+    public static void Print(IAnsiConsole console, string title, WorkloadResult r, BatchSizes? batches, string batchesLabel = "batches", SpillCounts? spill = null)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         void Row(string k, string v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v));
@@ -17,6 +17,7 @@ internal static class MeasurementPrinter
         Row("latency ms", Latency(r.Latency));
         if (batches is not null)
             Row(batchesLabel, batches.Executions == 0 ? "none" : $"{batches.Executions} executions, mean size {F(batches.Mean, "F2")}: {batches.Format()}");
+        if (spill is { Spilled: > 0 } or { Restored: > 0 }) Row("spill", $"{spill.Spilled} states spilled to host memory, {spill.Restored} restored");
         Row("memory", $"peak working set {Bytes(r.Memory.PeakWorkingSetBytes)} (process peak {Bytes(r.Memory.ProcessPeakWorkingSetBytes)}), " +
                       $"peak GC heap {Bytes(r.Memory.PeakGcHeapBytes)}, allocated {Bytes(r.Memory.AllocatedBytes)}");
         if (r.ErrorsByKind.Count > 0)

@@ -24,6 +24,7 @@ internal sealed record MeasurementReport
     public LatencySummary LatencyMs { get; init; } = LatencySummary.Empty;
     public BatchSizeReport? Batches { get; init; }
     public MemorySummary? Memory { get; init; }
+    public SpillCounts? Spill { get; init; }
     /// <summary>compare: against the first available engine; run: against the solo replay (--verify).</summary>
     public DifferenceReport? Difference { get; init; }
 
@@ -34,6 +35,7 @@ internal sealed record MeasurementReport
         {
             EngineName = m.EngineName,
             Batches = BatchSizeReport.From(m.Batches),
+            Spill = m.Spill,
             Difference = difference is null ? null : DifferenceReport.From(difference, against!),
         };
     }

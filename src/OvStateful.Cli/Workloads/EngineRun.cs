@@ -7,6 +7,9 @@ namespace OvStateful.Cli.Workloads;
 /// <summary>One engine's run of a workload, or why it could not run.</summary>
 internal sealed record EngineMeasurement(string Engine, string? EngineName, WorkloadResult? Result, BatchSizes Batches, string? Unavailable)
 {
+    /// <summary>Sequences whose state was exported to host memory, and imported back (--spill).</summary>
+    public SpillCounts? Spill { get; init; }
+
     public bool Ran => Result is not null;
 }
 
@@ -54,9 +57,17 @@ internal static class EngineRun
         var run = workload.RunAsync(cancellationToken);
         if (progress is not null) await progress(workload, run).ConfigureAwait(false);
         var result = await run.ConfigureAwait(false);
-        return new EngineMeasurement(choice.Label, model.EngineName, result, BatchSizes.From(model.GetStatistics()), null);
+        var stats = model.GetStatistics();
+        return new EngineMeasurement(choice.Label, model.EngineName, result, BatchSizes.From(stats), null)
+        {
+            Spill = new SpillCounts(stats.SpillCount, stats.RestoreCount),
+        };
     }
 
     public static string OneLine(string text) =>
         string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
+
+/// <param name="Spilled">States exported to host memory because every slot was busy.</param>
+/// <param name="Restored">Spilled states imported back into a slot for their next step.</param>
+internal sealed record SpillCounts(ulong Spilled, ulong Restored);
