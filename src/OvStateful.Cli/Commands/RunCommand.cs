@@ -25,7 +25,7 @@ internal static class RunCommand
         var device = new Option<string?>("--device", "-d") { Description = "Device for the engine: cpu, cuda[:N], trt[:N] (onnxruntime); CPU, GPU, AUTO (openvino). Default: from config.pbtxt" };
         var sequences = CommonOptions.Sequences(8);
         var steps = CommonOptions.Steps(100, "Steps per sequence (synthetic inputs)");
-        var inputDir = new Option<DirectoryInfo?>("--input-dir") { Description = "Folder of 16 kHz mono 16-bit PCM .wav files: one sequence per file, cut into the model's input size (silero_vad: 512 samples). Default: synthetic inputs" };
+        var inputDir = new Option<DirectoryInfo?>("--input-dir") { Description = "Folder of 16 kHz mono 16-bit PCM .wav files: one sequence per file, cut into the model's input size (silero_vad: 512 samples); --sequences and --steps then come from the files. Default: synthetic inputs" };
         var verify = new Option<bool>("--verify") { Description = "Replay every sequence alone on a fresh single-slot engine and report the largest output difference (0 expected on CPU)" };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest absolute difference --verify accepts (exit code 1 above it)", DefaultValueFactory = _ => 0 };
         var spill = new Option<bool>("--spill") { Description = "Spill idle sequences' states to host memory when all slots are busy, instead of making new sequences wait" };
