@@ -16,6 +16,13 @@ public class ChartAndStatsTests
     public void Axis_maximum_is_a_round_number_at_or_above_the_largest_bar(double max, double expected) =>
         Assert.Equal(expected, BarChartSvg.NiceCeiling(max), 9);
 
+    [Theory]
+    [InlineData(1000.0, "1000")]
+    [InlineData(625.0, "625")]
+    [InlineData(0.0125, "0.0125")]
+    [InlineData(2.5e7, "2.5E+07")]
+    public void Axis_ticks_are_readable(double v, string text) => Assert.Equal(text, BarChartSvg.Tick(v));
+
     [Fact]
     public void Svg_escapes_labels_and_draws_missing_values_as_na()
     {

@@ -69,7 +69,7 @@ internal static class BarChartSvg
         {
             var y = baseY - plotHeight * t / 4;
             Line(w, plotLeft, y, plotLeft + plotWidth, y, t == 0 ? "#333333" : "#dddddd");
-            Text(w, plotLeft - 4, y + 4, (scale * t / 4).ToString("G3", CultureInfo.InvariantCulture), 10, "end");
+            Text(w, plotLeft - 4, y + 4, Tick(scale * t / 4), 10, "end");
         }
 
         var n = Math.Max(1, panel.Bars.Count);
@@ -115,6 +115,10 @@ internal static class BarChartSvg
         }
         return 10 * exp;
     }
+
+    /// <summary>Axis labels: whole numbers written out ("1000", not "1E+03") below a million.</summary>
+    public static string Tick(double v) =>
+        Math.Abs(v) < 1e6 && v == Math.Round(v) ? v.ToString("F0", CultureInfo.InvariantCulture) : v.ToString("G3", CultureInfo.InvariantCulture);
 
     private static void Rect(XmlWriter w, double x, double y, double width, double height, string fill)
     {
