@@ -125,6 +125,12 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         Assert.True(r.GetProperty("steps_sent").GetInt64() <= 2 * r.GetProperty("sequences").GetInt64());
         Assert.Equal(r.GetProperty("steps_sent").GetInt64(), r.GetProperty("steps_ok").GetInt64());
         Assert.Equal(0.5, json.RootElement.GetProperty("duration_seconds").GetDouble());
+        // The timeline accounts for every successful step.
+        var timeline = r.GetProperty("timeline");
+        var width = timeline.GetProperty("bucket_seconds").GetDouble();
+        var seconds = r.GetProperty("seconds").GetDouble();
+        var counted = timeline.GetProperty("steps_per_second").EnumerateArray().Select((v, i) => v.GetDouble() * Math.Min(width, seconds - i * width)).Sum();
+        Assert.Equal(r.GetProperty("steps_ok").GetInt64(), Math.Round(counted));
     }
 
     [OrtAvailableFact]

@@ -47,6 +47,26 @@ public class ChartAndStatsTests
     }
 
     [Fact]
+    public void Timeline_counts_steps_per_bucket_and_divides_the_last_by_the_time_it_covers()
+    {
+        // At most 20 buckets of at least 0.1 s: 2.05 s / 20 = 0.1025 s each.
+        var completions = new List<(double, double)> { (0.01, 1), (0.02, 3), (0.05, 2), (2.04, 9) };
+        var t = Timeline.Of(completions, 2.05);
+        Assert.Equal(0.1025, t.BucketSeconds, 9);
+        Assert.Equal(20, t.StepsPerSecond.Count);
+        Assert.Equal(3 / 0.1025, t.StepsPerSecond[0], 6);
+        Assert.Equal(3.0, t.P99Ms[0]);
+        Assert.Equal(1 / 0.1025, t.StepsPerSecond[19], 6);
+        Assert.Equal(0, t.StepsPerSecond[10]);
+
+        // A long run gets whole-second buckets; the last one covers only 0.5 s.
+        var longRun = Timeline.Of([(0.5, 1), (20.2, 1)], 20.5);
+        Assert.Equal(2, longRun.BucketSeconds);
+        Assert.Equal(11, longRun.StepsPerSecond.Count);
+        Assert.Equal(1 / 0.5, longRun.StepsPerSecond[10], 9);
+    }
+
+    [Fact]
     public void Output_difference_finds_the_largest_absolute_and_relative_gap()
     {
         var source = new FixedSteps(1, 2);

@@ -29,7 +29,7 @@ internal static class BarChartSvg
 
     public static void Write(Stream stream, string title, IReadOnlyList<BarPanel> panels, string? footnote = null)
     {
-        var width = Gap + panels.Count * (PanelWidth + Gap);
+        var width = Gap + panels.Sum(p => WidthOf(p) + Gap);
         var height = Top + PanelHeight + Bottom + (footnote is null ? 0 : 20);
         using var w = XmlWriter.Create(stream, new XmlWriterSettings { Indent = true, Encoding = new System.Text.UTF8Encoding(false) });
         w.WriteStartDocument();
@@ -42,25 +42,29 @@ internal static class BarChartSvg
         Rect(w, 0, 0, width, height, "#ffffff");
         Text(w, width / 2, 28, title, 18, "middle", bold: true);
 
-        for (var p = 0; p < panels.Count; p++)
+        var x0 = Gap;
+        foreach (var panel in panels)
         {
-            var panel = panels[p];
-            var x0 = Gap + p * (PanelWidth + Gap);
             DrawPanel(w, panel, x0);
+            x0 += WidthOf(panel) + Gap;
         }
         if (footnote is not null) Text(w, Gap, height - 10, footnote, 11, "start");
         w.WriteEndElement();
         w.WriteEndDocument();
     }
 
+    /// <summary>Panels widen with their bar count so that every bar keeps about 22 px (time series have many).</summary>
+    private static double WidthOf(BarPanel panel) => Math.Max(PanelWidth, Left + 10 + 22 * panel.Bars.Count);
+
     private static void DrawPanel(XmlWriter w, BarPanel panel, double x0)
     {
+        var panelWidth = WidthOf(panel);
         var plotLeft = x0 + Left;
-        var plotWidth = PanelWidth - Left - 10;
+        var plotWidth = panelWidth - Left - 10;
         var plotTop = Top + 20;
         var plotHeight = PanelHeight - 20;
         var baseY = plotTop + plotHeight;
-        Text(w, x0 + PanelWidth / 2, Top + 4, $"{panel.Title} ({panel.Unit})", 13, "middle", bold: true);
+        Text(w, x0 + panelWidth / 2, Top + 4, $"{panel.Title} ({panel.Unit})", 13, "middle", bold: true);
 
         var max = panel.Bars.Where(b => b.Value is { } v && double.IsFinite(v)).Select(b => b.Value!.Value).DefaultIfEmpty(0).Max();
         var scale = NiceCeiling(max);
@@ -87,7 +91,8 @@ internal static class BarChartSvg
                 w.WriteAttributeString("fill", Palette[i % Palette.Length]);
                 w.WriteElementString("title", "http://www.w3.org/2000/svg", $"{bar.Label}: {v.ToString(panel.Format, CultureInfo.InvariantCulture)} {panel.Unit}");
                 w.WriteEndElement();
-                Text(w, cx, baseY - h - 4, v.ToString(panel.Format, CultureInfo.InvariantCulture), 10, "middle");
+                // Values above narrow bars would overlap; their <title> still carries the value.
+                if (slot >= 36) Text(w, cx, baseY - h - 4, v.ToString(panel.Format, CultureInfo.InvariantCulture), 10, "middle");
             }
             else
             {

@@ -124,6 +124,12 @@ internal static class BenchCommand
             new("latency", "ms", [new("p50", l.P50Ms), new("p90", l.P90Ms), new("p95", l.P95Ms), new("p99", l.P99Ms), new("max", l.MaxMs)], "G3"),
             new("throughput", "steps/s", [new(r.Engine, r.StepsPerSecond)], "F0"),
         };
+        if (r.Timeline is { StepsPerSecond.Count: > 1 } t)
+        {
+            string At(int i) => (i * t.BucketSeconds).ToString(t.BucketSeconds >= 1 ? "F0" : "F1", CultureInfo.InvariantCulture) + " s";
+            panels.Add(new BarPanel("throughput over time", "steps/s", t.StepsPerSecond.Select((v, i) => new Bar(At(i), v)).ToList(), "F0"));
+            panels.Add(new BarPanel("p99 over time", "ms", t.P99Ms.Select((v, i) => new Bar(At(i), v)).ToList(), "G3"));
+        }
         panels.Add(r.ErrorsByKind.Count > 0
             ? new BarPanel("errors", "steps", r.ErrorsByKind.Select(kv => new Bar(kv.Key, kv.Value)).ToList(), "F0")
             : new BarPanel("steps", "count", [new("ok", r.StepsOk), new("failed", r.StepsFailed)], "F0"));

@@ -25,6 +25,8 @@ internal sealed record MeasurementReport
     public BatchSizeReport? Batches { get; init; }
     public MemorySummary? Memory { get; init; }
     public SpillCounts? Spill { get; init; }
+    /// <summary>Throughput and p99 per time bucket (not in the CSV, which has one row per run).</summary>
+    public Timeline? Timeline { get; init; }
     /// <summary>compare: against the first available engine; run: against the solo replay (--verify).</summary>
     public DifferenceReport? Difference { get; init; }
 
@@ -54,6 +56,7 @@ internal sealed record MeasurementReport
         StepsPerSecond = r.StepsPerSecond,
         LatencyMs = r.Latency,
         Memory = r.Memory,
+        Timeline = r.Timeline,
     };
 }
 

@@ -43,6 +43,7 @@ internal sealed class StreamingWorkload
     {
         var outputs = _settings.RecordOutputs ? new RecordedOutputs(_source) : null;
         var latencies = new List<double>[_settings.Clients];
+        var completions = new List<(double, double)>[_settings.Clients];
         await using var memory = new MemorySampler();
         var clock = Stopwatch.StartNew();
         var deadline = _settings.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
@@ -51,7 +52,8 @@ internal sealed class StreamingWorkload
         {
             var client = c;
             latencies[c] = new List<double>(_settings.Duration is null ? _source.StepsOf(c) : 1024);
-            tasks[c] = Task.Run(() => RunClientAsync(client, deadline, latencies[client], outputs, cancellationToken), cancellationToken);
+            completions[c] = new List<(double, double)>(latencies[c].Capacity);
+            tasks[c] = Task.Run(() => RunClientAsync(client, deadline, latencies[client], completions[client], clock, outputs, cancellationToken), cancellationToken);
         }
         await Task.WhenAll(tasks).ConfigureAwait(false);
         clock.Stop();
@@ -66,12 +68,14 @@ internal sealed class StreamingWorkload
             FirstError = _firstError,
             Seconds = clock.Elapsed.TotalSeconds,
             Latency = LatencySummary.Of(latencies.SelectMany(l => l).ToArray()),
+            Timeline = Timeline.Of(completions.SelectMany(c => c).ToList(), clock.Elapsed.TotalSeconds),
             Memory = mem,
             Outputs = outputs,
         };
     }
 
-    private async Task RunClientAsync(int client, long deadline, List<double> latencies, RecordedOutputs? outputs, CancellationToken cancellationToken)
+    private async Task RunClientAsync(int client, long deadline, List<double> latencies, List<(double, double)> completions, Stopwatch clock,
+        RecordedOutputs? outputs, CancellationToken cancellationToken)
     {
         await using var sender = _clientFactory(client);
         // Fixed mode: client c plays source sequence c once. Duration mode: it cycles through
@@ -102,7 +106,9 @@ internal sealed class StreamingWorkload
                 Interlocked.Increment(ref _completed);
                 if (result is not null)
                 {
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    latencies.Add(ms);
+                    completions.Add((clock.Elapsed.TotalSeconds, ms));
                     Interlocked.Increment(ref _ok);
                     if (outputs is not null && _settings.Duration is null) outputs.Set(sourceSequence, k, result);
                 }

@@ -15,6 +15,7 @@ internal sealed record WorkloadResult
     public double StepsPerSecond => Seconds > 0 ? StepsOk / Seconds : 0;
     public required LatencySummary Latency { get; init; }
     public required MemorySummary Memory { get; init; }
+    public Timeline Timeline { get; init; } = Timeline.Empty;
     /// <summary>Null unless <see cref="WorkloadSettings.RecordOutputs"/>.</summary>
     public RecordedOutputs? Outputs { get; init; }
 }
