@@ -15,8 +15,11 @@ internal sealed class StreamingWorkload
     private readonly IStepSource _source;
     private readonly WorkloadSettings _settings;
     private readonly Func<int, IStepClient> _clientFactory;
+    // Failed steps by kind; Σ values == _completed − _ok.
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
+    // Steps answered (ok or failed) ≥ _ok; sequences started; the next correlation id to hand out. Interlocked only.
     private long _completed, _ok, _sequences, _nextId;
+    // Set once, by the first failure.
     private string? _firstError;
 
     /// <param name="clientFactory">Makes the step client of client number c.</param>

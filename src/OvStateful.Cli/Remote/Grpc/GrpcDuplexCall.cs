@@ -12,11 +12,13 @@ namespace OvStateful.Cli.Remote.Grpc;
 /// </summary>
 internal sealed class GrpcDuplexCall<TResponse> : IAsyncDisposable where TResponse : IMessage<TResponse>
 {
+    // Framed requests not yet written to the request body; completed (half-close) by DisposeAsync.
     private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly MessageParser<TResponse> _parser;
     private readonly Task<HttpResponseMessage> _response;
     private readonly HttpRequestMessage _request;
     private readonly CancellationTokenSource _abort = new();
+    // Null until the response headers have arrived and the body is opened; then the one reader's stream.
     private Stream? _responseStream;
 
     public GrpcDuplexCall(HttpClient http, string method, MessageParser<TResponse> parser)
