@@ -50,6 +50,45 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         return (exit, output, error, JsonDocument.Parse(File.ReadAllText(file)), dir);
     }
 
+    private static JsonElement Result(JsonDocument json) => Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
+
+    [OrtAvailableFact]
+    public void Concurrency_range_measures_each_level_in_turn()
+    {
+        var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "-p", "grpc", "-m", "accumulate", "--concurrency-range", "1:5:2", "-k", "3", "--sequence-id-start", "5000");
+        try
+        {
+            Assert.True(exit == 0, error + output);
+            var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(["grpc-stream n=1", "grpc-stream n=3", "grpc-stream n=5"], results.Select(r => r.GetProperty("engine").GetString()));
+            Assert.Equal([3L, 9, 15], results.Select(r => r.GetProperty("steps_ok").GetInt64()));
+            Assert.Equal([1L, 3, 5], results.Select(r => r.GetProperty("clients").GetInt64()));
+            Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "bench.csv")).Length);
+            var svg = XDocument.Load(Path.Combine(dir, "bench.svg"));
+            var ns = svg.Root!.Name.Namespace;
+            // Three panels (throughput, p50, p99), one bar per level each.
+            Assert.Equal(9, svg.Descendants(ns + "title").Count());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("1:4", new[] { 1, 2, 3, 4 })]
+    [InlineData("2:16:7", new[] { 2, 9, 16 })]
+    [InlineData("8:8", new[] { 8 })]
+    public void Concurrency_range_is_start_end_step(string text, int[] levels) => Assert.Equal(levels, Commands.ConcurrencyRange.Parse(text));
+
+    [Theory]
+    [InlineData("4", "is not start:end[:step]")]
+    [InlineData("4:2", "expected 1 ≤ start ≤ end and step ≥ 1")]
+    [InlineData("0:2", "expected 1 ≤ start ≤ end and step ≥ 1")]
+    [InlineData("1:1000", "gives 1000 levels; at most 64")]
+    public void Bad_concurrency_range_says_what_is_expected(string text, string message) =>
+        Assert.Contains(message, Assert.Throws<UsageException>(() => Commands.ConcurrencyRange.Parse(text)).Message);
+
     [OrtAvailableFact]
     public void Http_binary_sends_every_step_without_errors_and_writes_the_three_files()
     {
@@ -59,7 +98,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
             Assert.True(exit == 0, error + output);
             Assert.Contains("over http (binary tensors)", output);
             Assert.Contains("21 ok, 0 failed", output);
-            var r = json.RootElement.GetProperty("result");
+            var r = Result(json);
             Assert.Equal(21, r.GetProperty("steps_sent").GetInt64());
             Assert.Equal(21, r.GetProperty("steps_ok").GetInt64());
             Assert.Equal(3, r.GetProperty("sequences").GetInt64());
@@ -87,7 +126,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         var (exit, output, error, json, dir) = Bench("--url", server.Http, "-m", "gru_counter", "--http-format", "json", "-n", "2", "-k", "5", "--sequence-id-start", "1000");
         Directory.Delete(dir, recursive: true);
         Assert.True(exit == 0, error + output);
-        Assert.Equal(10, json.RootElement.GetProperty("result").GetProperty("steps_ok").GetInt64());
+        Assert.Equal(10, Result(json).GetProperty("steps_ok").GetInt64());
     }
 
     [OrtAvailableFact]
@@ -98,9 +137,9 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         Assert.True(exit == 0, error + output);
         Assert.Contains("over grpc (ModelStreamInfer)", output);
         Assert.Contains("21 ok, 0 failed", output);
-        Assert.Equal(21, json.RootElement.GetProperty("result").GetProperty("steps_ok").GetInt64());
-        Assert.Equal(21, json.RootElement.GetProperty("result").GetProperty("batches").GetProperty("histogram").EnumerateObject().Sum(p => int.Parse(p.Name) * p.Value.GetInt64()));
-        Assert.Empty(json.RootElement.GetProperty("result").GetProperty("errors_by_kind").EnumerateObject());
+        Assert.Equal(21, Result(json).GetProperty("steps_ok").GetInt64());
+        Assert.Equal(21, Result(json).GetProperty("batches").GetProperty("histogram").EnumerateObject().Sum(p => int.Parse(p.Name) * p.Value.GetInt64()));
+        Assert.Empty(Result(json).GetProperty("errors_by_kind").EnumerateObject());
     }
 
     [OrtAvailableFact]
@@ -109,7 +148,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "-p", "grpc", "--grpc-mode", "unary", "-m", "gru_counter", "-n", "2", "-k", "4", "--sequence-id-start", "3000");
         Directory.Delete(dir, recursive: true);
         Assert.True(exit == 0, error + output);
-        Assert.Equal(8, json.RootElement.GetProperty("result").GetProperty("steps_ok").GetInt64());
+        Assert.Equal(8, Result(json).GetProperty("steps_ok").GetInt64());
     }
 
     [OrtAvailableFact]
@@ -118,7 +157,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "-p", "grpc", "-m", "accumulate", "-n", "2", "-k", "2", "--duration", "0.5", "--sequence-id-start", "4000");
         Directory.Delete(dir, recursive: true);
         Assert.True(exit == 0, error + output);
-        var r = json.RootElement.GetProperty("result");
+        var r = Result(json);
         // Every sequence sends at most --steps (2) steps and the step after the deadline is its END,
         // so the steps are spread over the sequences the clients started, never more than 2 each.
         Assert.True(r.GetProperty("sequences").GetInt64() >= 2);
@@ -141,14 +180,14 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         Directory.Delete(dir, recursive: true);
         Assert.Equal(1, exit);
         Assert.Contains("2 step(s) failed (http 400: 2)", error);
-        var errors = json.RootElement.GetProperty("result").GetProperty("errors_by_kind");
+        var errors = Result(json).GetProperty("errors_by_kind");
         Assert.Equal(2, errors.GetProperty("http 400").GetInt64());
 
         var (gExit, _, gError, gJson, gDir) = Bench("--url", server.Grpc, "-p", "grpc", "-m", "accumulate", "-n", "2", "-k", "3", "--string-ids");
         Directory.Delete(gDir, recursive: true);
         Assert.Equal(1, gExit);
         Assert.Contains("must be a unsigned 64-bit number", gError);
-        Assert.Equal(2, gJson.RootElement.GetProperty("result").GetProperty("errors_by_kind").GetProperty("grpc stream error").GetInt64());
+        Assert.Equal(2, Result(gJson).GetProperty("errors_by_kind").GetProperty("grpc stream error").GetInt64());
     }
 
     [OrtAvailableFact]

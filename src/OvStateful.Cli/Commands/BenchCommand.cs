@@ -53,44 +53,61 @@ internal static class BenchCommand
         var stringIds = new Option<bool>("--string-ids") { Description = "Send correlation ids as strings (for models whose CORRID is TYPE_STRING)" };
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for bench.json, bench.csv and bench.svg", DefaultValueFactory = _ => new DirectoryInfo("ovs-bench") };
         var seed = CommonOptions.Seed();
+        var range = new Option<string?>("--concurrency-range")
+        {
+            Description = "Measure several concurrency levels one after another, as perf_analyzer does: start:end[:step] (linear, step 1 by default), " +
+                          "e.g. 1:16:4 → 1, 5, 9, 13. Instead of --sequences; one row per level in the files",
+        };
         var cmd = new Command("bench", "Load-test a running server (perf_analyzer-style sequence mode): N concurrent sequences streaming steps over HTTP or gRPC.")
         {
-            url, model, protocol, format, grpcMode, sequences, steps, duration, firstId, stringIds, output, seed,
+            url, model, protocol, format, grpcMode, sequences, range, steps, duration, firstId, stringIds, output, seed,
         };
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("bench", () => RunAsync(new Arguments(
             parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(sequences),
-            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output)!, parse.GetValue(seed)), ct)));
+            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(range)), ct)));
         return cmd;
     }
 
     private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int Sequences, int Steps, double? Duration,
-        ulong FirstId, bool StringIds, DirectoryInfo Output, int Seed);
+        ulong FirstId, bool StringIds, DirectoryInfo Output, int Seed, string? ConcurrencyRange);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
         if (a.FirstId == 0 && !a.StringIds) throw new UsageException("--sequence-id-start 0 is not a correlation id (0 means none); start at 1 or more");
+        var levels = a.ConcurrencyRange is { } range ? ConcurrencyRange.Parse(range) : [a.Sequences];
         await using var protocol = Protocols.Create(a.Protocol, a.Url, a.HttpFormat, a.GrpcMode);
         var remote = await protocol.MetadataAsync(a.Model, ct).ConfigureAwait(false);
         var console = Consoles.Create();
-        var source = new SyntheticSteps(remote.Inputs, a.Sequences, a.Steps, a.Seed);
         var duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : (TimeSpan?)null;
-        console.WriteLine($"{remote.Name} at {a.Url} over {protocol.Name}: {a.Sequences} concurrent sequences of {a.Steps} steps" +
+        var label = a.Protocol == "http" ? $"http-{a.HttpFormat}" : $"grpc-{a.GrpcMode}";
+        console.WriteLine($"{remote.Name} at {a.Url} over {protocol.Name}: {string.Join(", ", levels)} concurrent sequences of {a.Steps} steps" +
                           (duration is { } t ? $" for {t.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s" : "") +
                           $", inputs {string.Join(", ", remote.Inputs.Select(i => $"{i.Name} {i.DataType.WireName()} [{string.Join(",", i.RequestShape)}]"))}");
-        var settings = new WorkloadSettings { Clients = a.Sequences, Duration = duration, FirstSequenceId = a.FirstId, StringIds = a.StringIds };
-        var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
-        // The server's batch statistics are cumulative: read them around the run. Other clients'
-        // steps in the same window are counted too.
-        var statsBefore = await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
-        var run = workload.RunAsync(ct);
-        await ProgressDisplay.ShowAsync(console, "bench", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
-        var result = await run.ConfigureAwait(false);
-        var statsAfter = statsBefore is null ? null : await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
-        var batches = statsBefore is not null && statsAfter is not null ? BatchSizes.Between(statsBefore, statsAfter) : null;
-        MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}", result, batches, batchesLabel: "server batches");
 
-        var label = a.Protocol == "http" ? $"http-{a.HttpFormat}" : $"grpc-{a.GrpcMode}";
-        var row = MeasurementReport.From(label, result) with { Batches = batches is null ? null : BatchSizeReport.From(batches) };
+        var rows = new List<MeasurementReport>();
+        var nextId = a.FirstId;
+        foreach (var clients in levels)
+        {
+            var source = new SyntheticSteps(remote.Inputs, clients, a.Steps, a.Seed);
+            var settings = new WorkloadSettings { Clients = clients, Duration = duration, FirstSequenceId = nextId, StringIds = a.StringIds };
+            var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
+            // The server's batch statistics are cumulative: read them around the run. Other clients'
+            // steps in the same window are counted too.
+            var statsBefore = await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
+            var run = workload.RunAsync(ct);
+            await ProgressDisplay.ShowAsync(console, $"bench n={clients}", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
+            var result = await run.ConfigureAwait(false);
+            var statsAfter = statsBefore is null ? null : await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
+            var batches = statsBefore is not null && statsAfter is not null ? BatchSizes.Between(statsBefore, statsAfter) : null;
+            MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}, {clients} concurrent", result, batches, batchesLabel: "server batches");
+            rows.Add(MeasurementReport.From(levels.Count > 1 ? $"{label} n={clients}" : label, result) with
+            {
+                Batches = batches is null ? null : BatchSizeReport.From(batches),
+            });
+            // Later levels never reuse an id an earlier level used (a server may still hold it briefly).
+            nextId += (ulong)result.Sequences;
+        }
+
         Directory.CreateDirectory(a.Output.FullName);
         var json = Path.Combine(a.Output.FullName, "bench.json");
         var csv = Path.Combine(a.Output.FullName, "bench.csv");
@@ -102,14 +119,20 @@ internal static class BenchCommand
             Protocol = protocol.Name,
             StepsPerSequence = a.Steps,
             DurationSeconds = a.Duration,
-            Result = row,
+            Results = rows,
         });
-        ReportFiles.WriteCsv(csv, [row]);
-        BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, {a.Sequences} sequences", BenchPanels(row));
+        ReportFiles.WriteCsv(csv, rows);
+        if (rows.Count == 1)
+            BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, {levels[0]} sequences", BenchPanels(rows[0]));
+        else
+            BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, concurrency {string.Join(", ", levels)}", MeasurementCharts.Panels(rows, memory: false));
         console.WriteLine($"wrote {json}, {csv}, {svg}");
-        if (result.StepsFailed > 0)
+
+        var failed = rows.Where(r => r.StepsFailed > 0).ToList();
+        if (failed.Count > 0)
         {
-            Console.Error.WriteLine($"ovs bench: {result.StepsFailed} step(s) failed ({string.Join(", ", result.ErrorsByKind.Select(kv => $"{kv.Key}: {kv.Value}"))}); first: {result.FirstError}");
+            var errors = failed.SelectMany(r => r.ErrorsByKind).GroupBy(kv => kv.Key).Select(g => $"{g.Key}: {g.Sum(kv => kv.Value)}");
+            Console.Error.WriteLine($"ovs bench: {failed.Sum(r => r.StepsFailed)} step(s) failed ({string.Join(", ", errors)}); first: {failed[0].FirstError}");
             return 1;
         }
         return 0;
@@ -146,5 +169,6 @@ internal sealed record BenchReport
     public required string Protocol { get; init; }
     public int StepsPerSequence { get; init; }
     public double? DurationSeconds { get; init; }
-    public required MeasurementReport Result { get; init; }
+    /// <summary>One measurement per concurrency level (one, unless --concurrency-range).</summary>
+    public required IReadOnlyList<MeasurementReport> Results { get; init; }
 }
