@@ -17,17 +17,13 @@ public class EngineBenchmarks
 {
     private IStatefulEngine _engine = null!;
     private StepBatch _stepBatch = null!;
-    private OrtSession _rawSession = null!;
-    private OrtIoBinding _rawBinding = null!;
-    private readonly List<IDisposable> _keep = [];
-    // The raw run's tensors: referenced here so the GC never frees memory ORT writes into.
-    private readonly List<byte[]> _rawMemory = [];
+    private RawSileroBatch _raw = null!;
 
     [Params(1, 16, 64, 256)]
     public int Batch { get; set; }
 
     [GlobalSetup]
-    public unsafe void Setup()
+    public void Setup()
     {
         var model = Path.Combine(RepoPaths.Root, "models", "silero_vad", "1", "model.onnx");
         var config = new ModelConfig
@@ -54,40 +50,13 @@ public class EngineBenchmarks
             _stepBatch.SetInput(e, 0, audio);
         }
 
-        _rawSession = OrtSession.Create(model, new OrtSessionSettings { IntraOpThreads = 1 });
-        _rawBinding = _rawSession.CreateBinding();
         // The raw run gets the same audio and a real (non-zero) state, so both sides compute on the same kind of numbers.
         for (var i = 0; i < 4; i++) _engine.Execute(_stepBatch);
-        var state = _engine.ExportSlot(0).States[0].Data.ToArray(); // [2, 1, 128]
-        OrtValueHandle Bind(long[] shape, DataType type, int bytes, long fill = 0, byte[]? rows = null, int rowBlocks = 1)
-        {
-            var mem = GC.AllocateArray<byte>(bytes, pinned: true);
-            _rawMemory.Add(mem);
-            if (fill != 0) BitConverter.TryWriteBytes(mem, fill);
-            if (rows is not null)
-            {
-                // Tile one row (rowBlocks blocks) over every batch position, along the batch axis.
-                var block = rows.Length / rowBlocks;
-                var perBlock = bytes / rowBlocks;
-                for (var o = 0; o < rowBlocks; o++)
-                    for (var at = 0; at < perBlock; at += block) rows.AsSpan(o * block, block).CopyTo(mem.AsSpan(o * perBlock + at, block));
-            }
-            fixed (byte* p = mem)
-            {
-                var v = OrtTensor.OverMemory(OrtMemory.Cpu, p, bytes, shape, type.ToOnnx());
-                _keep.Add(v);
-                return v;
-            }
-        }
-        _rawBinding.BindInput("input", Bind([Batch, 512], DataType.Fp32, Batch * 512 * 4, rows: audio));
-        _rawBinding.BindInput("state", Bind([2, Batch, 128], DataType.Fp32, Batch * 256 * 4, rows: state, rowBlocks: 2));
-        _rawBinding.BindInput("sr", Bind([], DataType.Int64, 8, fill: 16000));
-        _rawBinding.BindOutput("output", Bind([Batch, 1], DataType.Fp32, Batch * 4));
-        _rawBinding.BindOutput("stateN", Bind([2, Batch, 128], DataType.Fp32, Batch * 256 * 4));
+        _raw = new RawSileroBatch(Batch, audio, _engine.ExportSlot(0).States[0].Data.ToArray());
     }
 
     [Benchmark(Baseline = true, Description = "raw ORT Run (bound)")]
-    public void RawOrt() => _rawSession.Run(_rawBinding);
+    public void RawOrt() => _raw.Run();
 
     [Benchmark(Description = "engine Execute")]
     public void Engine() => _engine.Execute(_stepBatch);
@@ -96,8 +65,6 @@ public class EngineBenchmarks
     public void Cleanup()
     {
         _engine.Dispose();
-        _rawBinding.Dispose();
-        foreach (var k in _keep) k.Dispose();
-        _rawSession.Dispose();
+        _raw.Dispose();
     }
 }

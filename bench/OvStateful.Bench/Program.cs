@@ -3,10 +3,16 @@ using BenchmarkDotNet.Running;
 namespace OvStateful.Bench;
 
 /// <summary>
-/// BenchmarkDotNet entry: `dotnet run -c Release --project bench/OvStateful.Bench -- --filter '*'`.
+/// BenchmarkDotNet entry: `dotnet run -c Release --project bench/OvStateful.Bench -- --filter '*'`;
+/// `-- batcher-vs-raw [sequences] [steps]` runs the in-process steady-state comparison instead.
 /// See bench/README.md for the recorded results and the exact commands.
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "batcher-vs-raw") return BatcherVsRaw.RunAsync(args[1..]).GetAwaiter().GetResult();
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+        return 0;
+    }
 }
