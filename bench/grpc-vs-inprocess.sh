@@ -9,13 +9,15 @@ cd "$(dirname "$0")/.."
 seqs="${1:-256}" steps="${2:-40}"
 out="$(mktemp -d)"
 dotnet build -c Release src/OvStateful.Cli -v q -nologo >/dev/null
-ovs() { dotnet src/OvStateful.Cli/bin/Release/net10.0/ovs.dll "$@"; }
-ovs serve --model-repository models --http-port 18000 --grpc-port 18001 --metrics-port 18002 >"$out/serve.log" 2>&1 &
+dll=src/OvStateful.Cli/bin/Release/net10.0/ovs.dll
+ovs() { dotnet "$dll" "$@"; }
+# Started directly (not through the function) so that $! is the server process itself.
+dotnet "$dll" serve --model-repository models --http-port 18000 --grpc-port 18001 --metrics-port 18002 >"$out/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$out"' EXIT
 for _ in $(seq 1 60); do curl -sf http://127.0.0.1:18000/v2/health/ready >/dev/null && break; sleep 1; done
 ovs bench --url http://127.0.0.1:18001 --protocol grpc --model silero_vad --sequences "$seqs" --steps "$steps" --output "$out/bench" | tail -n 12
-kill $server; wait $server 2>/dev/null || true
+kill $server 2>/dev/null || true; wait $server 2>/dev/null || true
 ovs run --model-repository models --model silero_vad --sequences "$seqs" --steps "$steps" --json "$out/run.json" | tail -n 12
 python3 - "$out/bench/bench.json" "$out/run.json" <<'PY'
 import json, sys
