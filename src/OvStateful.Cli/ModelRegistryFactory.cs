@@ -1,5 +1,7 @@
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
+using OvStateful.OnnxRuntime;
+using OvStateful.Server.Hosting;
 
 namespace OvStateful.Cli;
 
@@ -7,14 +9,21 @@ namespace OvStateful.Cli;
 internal static class ModelRegistryFactory
 {
     /// <summary>
-    /// Opens <paramref name="repositoryPath"/> and loads every model its policy selects (engine per
+    /// Opens <paramref name="options"/>' repository and loads every model its policy selects (engine per
     /// config, batcher per model). A model that fails to load is UNAVAILABLE with its reason in
     /// the repository index; the others serve. <paramref name="observer"/> hears of sequence
     /// starts and ends (the correlation-id manager, so END and idle timeouts end leases).
     /// </summary>
-    public static async Task<IModelRegistry> CreateAsync(string repositoryPath, ISequenceLifecycleObserver? observer, CancellationToken cancellationToken)
+    public static async Task<IModelRegistry> CreateAsync(ServerOptions options, ISequenceLifecycleObserver? observer, CancellationToken cancellationToken)
     {
-        var registry = new ModelRegistry(repositoryPath, EngineProviders.Create(), new BatcherOptions { Observer = observer });
+        var ort = new OnnxRuntimeOptions
+        {
+            IntraOpThreads = options.IntraOpThreads,
+            InterOpThreads = options.InterOpThreads,
+            Device = string.IsNullOrEmpty(options.Device) ? null : options.Device,
+        };
+        var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
+        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching);
         try
         {
             await registry.LoadAllAsync(cancellationToken);

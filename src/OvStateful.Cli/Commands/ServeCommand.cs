@@ -21,16 +21,19 @@ internal static class ServeCommand
     public static Command Create() => Create(ModelRegistryFactory.CreateAsync);
 
     /// <summary>For tests and hosts: <paramref name="registryFactory"/> builds the registry for a repository folder, reporting sequence starts/ends to the observer.</summary>
-    public static Command Create(Func<string, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory)
+    public static Command Create(Func<ServerOptions, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory)
     {
         var repository = new Option<string?>("--model-repository") { Description = "Model repository folder (default: ./models, else the example models/ of this checkout)" };
         var host = new Option<string?>("--host") { Description = "Address to bind (default 127.0.0.1)" };
         var httpPort = new Option<int?>("--http-port") { Description = "KServe v2 HTTP port (default 8000; 0 = any free port)" };
         var grpcPort = new Option<int?>("--grpc-port") { Description = "KServe v2 gRPC port, HTTP/2 cleartext (default 8001; 0 = any free port)" };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Prometheus metrics port (default 8002; 0 = any free port)" };
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads per model instance (default: ONNX Runtime's)" };
+        var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
+        var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
-            repository, host, httpPort, grpcPort, metricsPort,
+            repository, host, httpPort, grpcPort, metricsPort, threads, device, spill,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(parse =>
@@ -52,6 +55,9 @@ internal static class ServeCommand
             options.HttpPort = parse.GetValue(httpPort) ?? options.HttpPort;
             options.GrpcPort = parse.GetValue(grpcPort) ?? options.GrpcPort;
             options.MetricsPort = parse.GetValue(metricsPort) ?? options.MetricsPort;
+            options.IntraOpThreads = parse.GetValue(threads) ?? options.IntraOpThreads;
+            options.Device = parse.GetValue(device) ?? options.Device;
+            options.SpillEnabled = parse.GetValue(spill) || options.SpillEnabled;
             if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && FindExampleModels() is { } examples)
                 options.ModelRepository = examples;
 
@@ -70,7 +76,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Validates, builds the registry, serves until <paramref name="stop"/>, then shuts down gracefully.</summary>
-    public static async Task<int> RunAsync(ServerOptions options, Func<string, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory,
+    public static async Task<int> RunAsync(ServerOptions options, Func<ServerOptions, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory,
         TextWriter output, TextWriter errors, CancellationToken stop)
     {
         var check = new ServerOptionsValidator().Validate(null, options);
@@ -88,7 +94,8 @@ internal static class ServeCommand
         try
         {
             output.WriteLine($"ovs serve: loading {Path.GetFullPath(options.ModelRepository)}");
-            registry = await registryFactory(Path.GetFullPath(options.ModelRepository), ids, stop);
+            options.ModelRepository = Path.GetFullPath(options.ModelRepository);
+            registry = await registryFactory(options, ids, stop);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

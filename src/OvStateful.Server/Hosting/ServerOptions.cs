@@ -29,4 +29,22 @@ public sealed class ServerOptions
 
     /// <summary>How long shutdown waits for in-flight requests before failing them; &gt;= 0.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>ONNX Runtime intra-op threads per session; 0 = ONNX Runtime's default.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>ONNX Runtime inter-op threads per session; 0 = ONNX Runtime's default.</summary>
+    public int InterOpThreads { get; set; }
+
+    /// <summary>ONNX Runtime device for every model ("cpu", "cuda[:N]", "trt[:N]"); empty = each config's instance_group and ort_ep.</summary>
+    public string Device { get; set; } = "";
+
+    /// <summary>
+    /// Beyond Triton: when every slot is busy, move the least recently used idle sequence's state
+    /// to host memory instead of making new sequences wait (off = Triton's backlog).
+    /// </summary>
+    public bool SpillEnabled { get; set; }
+
+    /// <summary>Most bytes of spilled state per model; once reached, new sequences wait in the backlog.</summary>
+    public long SpillMemoryCapBytes { get; set; } = 1L << 30;
 }

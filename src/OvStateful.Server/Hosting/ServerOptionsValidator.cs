@@ -38,6 +38,12 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
                  && Uri.CheckHostName(options.Host) == UriHostNameType.Unknown)
             failures.Add($"Host '{options.Host}' is not an IP address or host name");
 
+        if (options.IntraOpThreads < 0) failures.Add($"IntraOpThreads is {options.IntraOpThreads}; expected 0 (ONNX Runtime's default) or a thread count");
+        if (options.InterOpThreads < 0) failures.Add($"InterOpThreads is {options.InterOpThreads}; expected 0 (ONNX Runtime's default) or a thread count");
+        if (options.SpillMemoryCapBytes <= 0) failures.Add($"SpillMemoryCapBytes is {options.SpillMemoryCapBytes}; expected a byte count > 0");
+        if (!string.IsNullOrEmpty(options.Device) && !System.Text.RegularExpressions.Regex.IsMatch(options.Device, "^(cpu|cuda(:[0-9]+)?|trt(:[0-9]+)?)$"))
+            failures.Add($"Device '{options.Device}' is not a device; expected cpu, cuda, cuda:N, trt or trt:N (or empty for each model's config)");
+
         if (_requireRepository)
         {
             if (string.IsNullOrWhiteSpace(options.ModelRepository))
