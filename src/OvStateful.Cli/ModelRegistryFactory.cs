@@ -23,7 +23,7 @@ internal static class ModelRegistryFactory
             Device = string.IsNullOrEmpty(options.Device) ? null : options.Device,
         };
         var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
-        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching);
+        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching, defaultEngine: options.DefaultEngine);
         try
         {
             await registry.LoadAllAsync(cancellationToken);

@@ -35,11 +35,12 @@ public sealed class ServerOptionsTests
     [Fact]
     public void Engine_and_spill_settings_are_checked()
     {
-        var o = new ServerOptions { ModelRepository = Path.GetTempPath(), IntraOpThreads = -1, InterOpThreads = -2, SpillMemoryCapBytes = 0, Device = "gpu0" };
+        var o = new ServerOptions { ModelRepository = Path.GetTempPath(), IntraOpThreads = -1, InterOpThreads = -2, SpillMemoryCapBytes = 0, Device = "gpu0", DefaultEngine = "tensorflow" };
         var failures = string.Join("\n", new ServerOptionsValidator().Validate(null, o).Failures!);
         Assert.Contains("IntraOpThreads is -1", failures);
         Assert.Contains("InterOpThreads is -2", failures);
         Assert.Contains("SpillMemoryCapBytes is 0", failures);
+        Assert.Contains("DefaultEngine 'tensorflow' is not an engine; expected onnxruntime or openvino", failures);
         Assert.Contains("Device 'gpu0' is not a device; expected cpu, cuda, cuda:N, trt or trt:N", failures);
         var fine = new ServerOptions { ModelRepository = Path.GetTempPath(), IntraOpThreads = 2, Device = "cuda:1", SpillEnabled = true };
         Assert.True(new ServerOptionsValidator().Validate(null, fine).Succeeded);

@@ -30,10 +30,11 @@ internal static class ServeCommand
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Prometheus metrics port (default 8002; 0 = any free port)" };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads per model instance (default: ONNX Runtime's)" };
         var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
+        var engine = new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" };
         var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
-            repository, host, httpPort, grpcPort, metricsPort, threads, device, spill,
+            repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(parse =>
@@ -55,6 +56,7 @@ internal static class ServeCommand
             options.HttpPort = parse.GetValue(httpPort) ?? options.HttpPort;
             options.GrpcPort = parse.GetValue(grpcPort) ?? options.GrpcPort;
             options.MetricsPort = parse.GetValue(metricsPort) ?? options.MetricsPort;
+            options.DefaultEngine = parse.GetValue(engine) ?? options.DefaultEngine;
             options.IntraOpThreads = parse.GetValue(threads) ?? options.IntraOpThreads;
             options.Device = parse.GetValue(device) ?? options.Device;
             options.SpillEnabled = parse.GetValue(spill) || options.SpillEnabled;

@@ -24,12 +24,13 @@ public static class ModelRepository
         return System.IO.Directory.GetDirectories(root)
             .Where(d => !Path.GetFileName(d).StartsWith('.'))
             .Order(StringComparer.Ordinal)
-            .Select(LoadModel)
+            .Select(d => LoadModel(d))
             .ToList();
     }
 
     /// <summary>Reads one model folder. Never throws for a bad model: problems go to <see cref="ModelDefinition.Problems"/>.</summary>
-    public static ModelDefinition LoadModel(string modelDirectory)
+    /// <param name="defaultEngine">The engine for configs without an <c>engine</c> parameter (the server's default); null = onnxruntime.</param>
+    public static ModelDefinition LoadModel(string modelDirectory, string? defaultEngine = null)
     {
         var dir = Path.GetFullPath(modelDirectory);
         var folderName = Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar));
@@ -58,6 +59,7 @@ public static class ModelRepository
             return new ModelDefinition { Name = folderName, Directory = dir, ConfigFile = configFile, Problems = problems };
         }
 
+        if (defaultEngine is not null && !config.Parameters.ContainsKey("engine")) config.Parameters["engine"] = defaultEngine;
         if (config.Name.Length == 0) config.Name = folderName;
         else if (config.Name != folderName)
         {

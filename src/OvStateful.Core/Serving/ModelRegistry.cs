@@ -16,6 +16,7 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
     private readonly IReadOnlyList<IEngineProvider> _providers;
     private readonly BatcherOptions _options;
     private readonly string? _device;
+    private readonly string? _defaultEngine;
     private readonly object _lock = new();
     // Invariant: a name is in _entries once it was seen in the repository; its Versions are the loaded ones (empty unless READY).
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -23,8 +24,10 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
 
     private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ServedModel> Versions);
 
-    public ModelRegistry(string repository, IReadOnlyList<IEngineProvider> providers, BatcherOptions? options = null, string? device = null)
+    /// <param name="defaultEngine">Engine for configs that name none (their <c>engine</c> parameter); null = onnxruntime.</param>
+    public ModelRegistry(string repository, IReadOnlyList<IEngineProvider> providers, BatcherOptions? options = null, string? device = null, string? defaultEngine = null)
     {
+        _defaultEngine = defaultEngine;
         _repository = repository;
         _providers = providers;
         _options = options ?? BatcherOptions.Default;
@@ -110,7 +113,7 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
             var directory = Path.Combine(_repository, name);
             if (!File.Exists(Path.Combine(directory, ModelRepository.ConfigFileName)))
                 throw new InferenceException(InferenceErrorKind.NotFound, $"model \"{name}\" is not in repository {_repository} (no {ModelRepository.ConfigFileName} in {directory})");
-            var definition = ModelRepository.LoadModel(directory);
+            var definition = ModelRepository.LoadModel(directory, _defaultEngine);
             var (state, reason, loaded) = await Task.Run(() => LoadVersions(definition), cancellationToken).ConfigureAwait(false);
             IReadOnlyList<ServedModel> old;
             lock (_lock)

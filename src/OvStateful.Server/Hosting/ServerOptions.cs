@@ -30,6 +30,9 @@ public sealed class ServerOptions
     /// <summary>How long shutdown waits for in-flight requests before failing them; &gt;= 0.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Engine for models whose config names none (the <c>engine</c> parameter): onnxruntime or openvino.</summary>
+    public string DefaultEngine { get; set; } = "onnxruntime";
+
     /// <summary>ONNX Runtime intra-op threads per session; 0 = ONNX Runtime's default.</summary>
     public int IntraOpThreads { get; set; }
 

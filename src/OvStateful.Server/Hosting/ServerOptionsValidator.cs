@@ -38,6 +38,8 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
                  && Uri.CheckHostName(options.Host) == UriHostNameType.Unknown)
             failures.Add($"Host '{options.Host}' is not an IP address or host name");
 
+        if (options.DefaultEngine is not ("onnxruntime" or "openvino"))
+            failures.Add($"DefaultEngine '{options.DefaultEngine}' is not an engine; expected onnxruntime or openvino");
         if (options.IntraOpThreads < 0) failures.Add($"IntraOpThreads is {options.IntraOpThreads}; expected 0 (ONNX Runtime's default) or a thread count");
         if (options.InterOpThreads < 0) failures.Add($"InterOpThreads is {options.InterOpThreads}; expected 0 (ONNX Runtime's default) or a thread count");
         if (options.SpillMemoryCapBytes <= 0) failures.Add($"SpillMemoryCapBytes is {options.SpillMemoryCapBytes}; expected a byte count > 0");

@@ -103,3 +103,17 @@ public class ModelRegistryTests
         }
     }
 }
+
+public class ModelRegistryDefaultEngineTests
+{
+    [Fact]
+    public async Task A_config_without_an_engine_takes_the_servers_default()
+    {
+        IReadOnlyList<IEngineProvider> providers = [new OnnxRuntimeEngineProvider(), new OpenVinoEngineProvider()];
+        await using var registry = new ModelRegistry(TestPaths.Conformance, providers, defaultEngine: "openvino");
+        await registry.LoadAllAsync();
+        // OpenVINO is not installed here: the models are unavailable, and the reason says which engine was asked for.
+        Assert.All(registry.Index(), e => Assert.Equal("UNAVAILABLE", e.State));
+        Assert.All(registry.Index(), e => Assert.Contains("openvino", e.Reason));
+    }
+}
