@@ -21,6 +21,8 @@ internal static class ModelRegistryFactory
             IntraOpThreads = options.IntraOpThreads,
             InterOpThreads = options.InterOpThreads,
             Device = string.IsNullOrEmpty(options.Device) ? null : options.Device,
+            // A server shares its cores with Kestrel's threads: intra-op threads sleep between batches instead of spinning.
+            AllowSpinning = false,
         };
         var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
         var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching, defaultEngine: options.DefaultEngine);

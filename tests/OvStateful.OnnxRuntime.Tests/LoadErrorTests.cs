@@ -88,3 +88,18 @@ public class LibraryLoadTests
         Assert.Contains($"{zlib} (has no OrtGetApiBase: not ONNX Runtime)", e.Message);
     }
 }
+
+public class SessionSettingsTests
+{
+    [Fact]
+    public void Sessions_with_sleeping_intra_op_threads_run_the_same()
+    {
+        var m = ModelUnderTest.Get("accumulate_int32");
+        var quiet = new OnnxRuntimeEngineProvider(new OnnxRuntimeOptions { AllowSpinning = false, IntraOpThreads = 2, InterOpThreads = 1 });
+        using var a = EngineHarness.Load(quiet, m, 1);
+        using var b = OrtHarness.Load(m, 1);
+        var input = new[] { ModelUnderTest.Ints(new Random(4), 20, 50) };
+        var steps = new List<EngineHarness.Step> { new(0, Core.Engines.StepFlags.Start, 1, input) };
+        Assert.Equal(EngineHarness.Run(b, steps)[0][0], EngineHarness.Run(a, steps)[0][0]);
+    }
+}

@@ -18,6 +18,7 @@ internal static unsafe class OrtSessionOptions
             if (s.InterOpThreads > 0) OrtStatusCheck.ThrowIfFailed(api.SetInterOpNumThreads(p, s.InterOpThreads));
             OrtStatusCheck.ThrowIfFailed(api.SetSessionGraphOptimizationLevel(p, (int)s.OptimizationLevel));
             OrtStatusCheck.ThrowIfFailed(api.SetSessionLogSeverityLevel(p, (int)s.LogLevel));
+            if (!s.AllowSpinning) AddConfigEntry(api, p, "session.intra_op.allow_spinning", "0");
             switch (s.Provider)
             {
                 case OrtExecutionProvider.Cuda:
@@ -35,6 +36,15 @@ internal static unsafe class OrtSessionOptions
         {
             handle.Dispose();
             throw;
+        }
+    }
+
+    private static void AddConfigEntry(OrtApi api, IntPtr options, string key, string value)
+    {
+        fixed (byte* k = Utf8.Z(key))
+        fixed (byte* v = Utf8.Z(value))
+        {
+            OrtStatusCheck.ThrowIfFailed(api.AddSessionConfigEntry(options, k, v));
         }
     }
 
