@@ -23,7 +23,7 @@ public class InteropBenchmarks
     private readonly List<byte[]> _memory = [];
 
     [GlobalSetup]
-    public unsafe void Setup()
+    public void Setup()
     {
         var config = AccumulateModel.Config();
         _engine = new OnnxRuntimeEngineProvider(new OnnxRuntimeOptions { IntraOpThreads = 1 })
@@ -39,12 +39,9 @@ public class InteropBenchmarks
         {
             var mem = GC.AllocateArray<byte>(bytes, pinned: true);
             _memory.Add(mem);
-            fixed (byte* p = mem)
-            {
-                var v = OrtTensor.OverMemory(OrtMemory.Cpu, p, bytes, shape, type.ToOnnx());
-                _values.Add(v);
-                return v;
-            }
+            var v = OrtTensor.OverPinned(mem, bytes, shape, type);
+            _values.Add(v);
+            return v;
         }
         _binding.BindInput("Input", Bind([4, 1, 5], DataType.Fp32, 80));
         _binding.BindInput("ResetSequence", Bind([1, 1], DataType.Bool, 1));

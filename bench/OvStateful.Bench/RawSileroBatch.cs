@@ -8,7 +8,7 @@ namespace OvStateful.Bench;
 /// tensor bound once (audio and state tiled from one row), so <see cref="Run"/> is nothing but
 /// the ORT call. The baseline our engine and batcher are measured against.
 /// </summary>
-internal sealed unsafe class RawSileroBatch : IDisposable
+internal sealed class RawSileroBatch : IDisposable
 {
     private readonly OrtSession _session;
     private readonly OrtIoBinding _binding;
@@ -46,12 +46,9 @@ internal sealed unsafe class RawSileroBatch : IDisposable
             for (var o = 0; o < rowBlocks; o++)
                 for (var at = 0; at < perBlock; at += block) row.AsSpan(o * block, block).CopyTo(mem.AsSpan(o * perBlock + at, block));
         }
-        fixed (byte* p = mem)
-        {
-            var v = OrtTensor.OverMemory(OrtMemory.Cpu, p, bytes, shape, type.ToOnnx());
-            _values.Add(v);
-            return v;
-        }
+        var v = OrtTensor.OverPinned(mem, bytes, shape, type);
+        _values.Add(v);
+        return v;
     }
 
     public void Dispose()

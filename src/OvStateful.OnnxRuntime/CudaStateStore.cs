@@ -55,8 +55,7 @@ internal sealed unsafe class CudaStateStore : IOrtStateStore
         for (var s = 0; s < _states.Length; s++)
         {
             var spec = _states[s];
-            var shape = (long[])spec.ModelShape.Clone();
-            shape[spec.BatchAxis] = batchSize;
+            var shape = spec.BatchShape(batchSize);
             var bytes = (long)spec.SlotBytes * batchSize;
             binding.BindInput(spec.InputName, Own(OrtTensor.OverMemory(_memoryInfo, (void*)_stagingIn[s].Pointer, bytes, shape, spec.DataType.ToOnnx())));
             binding.BindOutput(spec.OutputName, Own(OrtTensor.OverMemory(_memoryInfo, (void*)_stagingOut[s].Pointer, bytes, shape, spec.DataType.ToOnnx())));

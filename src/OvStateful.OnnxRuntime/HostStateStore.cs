@@ -49,7 +49,7 @@ internal sealed unsafe class HostStateStore : IOrtStateStore
         for (var s = 0; s < _states.Length; s++)
         {
             var spec = _states[s];
-            var shape = BatchShape(spec, batchSize);
+            var shape = spec.BatchShape(batchSize);
             var input = Value(_stagingIn[s], spec.SlotBytes * batchSize, shape, spec);
             _stagingInValues[batchSize][s] = input;
             binding.BindInput(spec.InputName, input);
@@ -96,7 +96,7 @@ internal sealed unsafe class HostStateStore : IOrtStateStore
         if (cache.Count >= InPlaceCacheLimit) return null; // fall back to gathering; bounded native memory
         fixed (byte* p = rows.Span)
         {
-            v = OrtTensor.OverMemory(OrtMemory.Cpu, p, rows.Length, BatchShape(_states[state], count), _states[state].DataType.ToOnnx());
+            v = OrtTensor.OverMemory(OrtMemory.Cpu, p, rows.Length, _states[state].BatchShape(count), _states[state].DataType.ToOnnx());
         }
         cache[(first, count)] = v;
         return v;
@@ -108,21 +108,11 @@ internal sealed unsafe class HostStateStore : IOrtStateStore
         return true;
     }
 
-    private static long[] BatchShape(StateSpec spec, int batchSize)
-    {
-        var shape = (long[])spec.ModelShape.Clone();
-        shape[spec.BatchAxis] = batchSize;
-        return shape;
-    }
-
     private OrtValueHandle Value(byte[] pinned, int bytes, long[] shape, StateSpec spec)
     {
-        fixed (byte* p = pinned)
-        {
-            var v = OrtTensor.OverMemory(OrtMemory.Cpu, p, bytes, shape, spec.DataType.ToOnnx());
-            _owned.Add(v);
-            return v;
-        }
+        var v = OrtTensor.OverPinned(pinned, bytes, shape, spec.DataType);
+        _owned.Add(v);
+        return v;
     }
 
     public void Dispose()

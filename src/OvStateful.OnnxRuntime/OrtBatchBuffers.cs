@@ -9,7 +9,7 @@ namespace OvStateful.OnnxRuntime;
 /// IoBinding per batch size over them (made on first use, then reused), so a steady stream
 /// of batches allocates nothing. Batch size b uses the first b rows' bytes of each buffer.
 /// </summary>
-internal sealed unsafe class OrtBatchBuffers : IDisposable
+internal sealed class OrtBatchBuffers : IDisposable
 {
     private readonly OrtSession _session;
     private readonly ModelPlan _plan;
@@ -77,12 +77,9 @@ internal sealed unsafe class OrtBatchBuffers : IDisposable
     private OrtValueHandle Value(byte[] pinned, int bytes, long[] shape, DataType type)
     {
         // The arrays are pinned (POH) for their lifetime, so the address ORT keeps stays valid.
-        fixed (byte* p = pinned)
-        {
-            var v = OrtTensor.OverMemory(OrtMemory.Cpu, p, bytes, shape, type.ToOnnx());
-            _values.Add(v);
-            return v;
-        }
+        var v = OrtTensor.OverPinned(pinned, bytes, shape, type);
+        _values.Add(v);
+        return v;
     }
 
     private static byte[] Pinned(int bytes) => GC.AllocateArray<byte>(Math.Max(bytes, 1), pinned: true);

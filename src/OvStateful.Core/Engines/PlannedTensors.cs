@@ -15,23 +15,13 @@ public sealed record PlannedTensor(TensorSpec Spec, long[] ModelShape, int Batch
     public DataType DataType => Spec.DataType;
 
     /// <summary>The model shape for a batch of <paramref name="batchSize"/> rows.</summary>
-    public long[] BatchShape(int batchSize)
-    {
-        var s = (long[])ModelShape.Clone();
-        if (BatchAxis >= 0) s[BatchAxis] = batchSize;
-        return s;
-    }
+    public long[] BatchShape(int batchSize) => Shapes.WithDimension(ModelShape, BatchAxis, batchSize);
 }
 
 /// <summary>A model input fed from a sequence control (START, END, READY, CORRID), one row per batch entry.</summary>
 public sealed record PlannedControl(string Name, ControlKind Kind, DataType DataType, long[] ModelShape, int BatchAxis, BatchAxisLayout Layout, double FalseValue, double TrueValue)
 {
-    public long[] BatchShape(int batchSize)
-    {
-        var s = (long[])ModelShape.Clone();
-        if (BatchAxis >= 0) s[BatchAxis] = batchSize;
-        return s;
-    }
+    public long[] BatchShape(int batchSize) => Shapes.WithDimension(ModelShape, BatchAxis, batchSize);
 }
 
 /// <summary>A model input the server fills with a fixed value (config parameter constant_inputs), never sent by clients.</summary>

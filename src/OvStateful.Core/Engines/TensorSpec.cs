@@ -21,15 +21,11 @@ public sealed record TensorSpec(string Name, DataType DataType, long[] RequestSh
 public sealed record StateSpec(string InputName, string OutputName, DataType DataType, long[] ModelShape, int BatchAxis)
 {
     /// <summary>Shape of one slot's state: the model shape with the batch axis set to 1.</summary>
-    public long[] SlotShape { get; } = SlotShapeOf(ModelShape, BatchAxis);
+    public long[] SlotShape { get; } = Shapes.WithDimension(ModelShape, BatchAxis, 1);
 
     /// <summary>Bytes of one slot's state (computed once: the hot path reads it per row).</summary>
-    public int SlotBytes { get; } = checked((int)(Shapes.ElementCount(SlotShapeOf(ModelShape, BatchAxis)) * DataType.ByteSize()));
+    public int SlotBytes { get; } = checked((int)(Shapes.ElementCount(Shapes.WithDimension(ModelShape, BatchAxis, 1)) * DataType.ByteSize()));
 
-    private static long[] SlotShapeOf(long[] modelShape, int batchAxis)
-    {
-        var s = (long[])modelShape.Clone();
-        s[batchAxis] = 1;
-        return s;
-    }
+    /// <summary>The state tensor's shape for a batch of <paramref name="batchSize"/> slots.</summary>
+    public long[] BatchShape(int batchSize) => Shapes.WithDimension(ModelShape, BatchAxis, batchSize);
 }

@@ -15,6 +15,14 @@ public static class Shapes
         return n;
     }
 
+    /// <summary>A copy of <paramref name="shape"/> with dimension <paramref name="axis"/> set to <paramref name="value"/>; a plain copy when axis is negative (no batch axis).</summary>
+    public static long[] WithDimension(ReadOnlySpan<long> shape, int axis, long value)
+    {
+        var s = shape.ToArray();
+        if (axis >= 0) s[axis] = value;
+        return s;
+    }
+
     public static string Format(ReadOnlySpan<long> shape)
     {
         var parts = new string[shape.Length];

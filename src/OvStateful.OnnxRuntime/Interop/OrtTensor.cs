@@ -1,3 +1,4 @@
+using OvStateful.Core.Tensors;
 using System.Runtime.InteropServices;
 
 namespace OvStateful.OnnxRuntime.Interop;
@@ -20,5 +21,11 @@ internal static unsafe class OrtTensor
         }
         Marshal.InitHandle(handle, value);
         return handle;
+    }
+
+    /// <summary>A host tensor over the first <paramref name="byteCount"/> bytes of a pinned (POH) array, which the caller keeps referenced.</summary>
+    public static OrtValueHandle OverPinned(byte[] pinned, long byteCount, ReadOnlySpan<long> shape, DataType type)
+    {
+        fixed (byte* p = pinned) return OverMemory(OrtMemory.Cpu, p, byteCount, shape, type.ToOnnx());
     }
 }
