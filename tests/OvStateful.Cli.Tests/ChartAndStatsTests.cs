@@ -94,6 +94,15 @@ public class ChartAndStatsTests
         Assert.All(one.Step(0, 0)[0].ToArray<float>(), v => Assert.InRange(v, -1f, 1f));
     }
 
+    [Fact]
+    public void Synthetic_steps_are_the_same_in_every_process()
+    {
+        // Values computed outside .NET (SplitMix64 from seed 1 << 42): a process-seeded hash
+        // in the generator's seed would make a bench client and `ovs run` send different audio.
+        var spec = new OvStateful.Core.Engines.TensorSpec("x", DataType.Fp32, [1, 3]);
+        Assert.Equal([0.28805437684059143f, 0.01452967245131731f, -0.8817535638809204f], new SyntheticSteps([spec], 1, 1, seed: 1).Step(0, 0)[0].ToArray<float>());
+    }
+
     private sealed class FixedSteps(int sequences, int steps) : IStepSource
     {
         public int SequenceCount => sequences;
