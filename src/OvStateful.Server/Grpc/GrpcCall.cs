@@ -13,6 +13,10 @@ internal sealed class GrpcCall : IDisposable
 {
     private readonly long _maxMessageBytes;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    /// <summary>Messages waiting for the drain under way; guarded by itself.</summary>
+    private readonly Queue<IMessage> _queue = new();
+    /// <summary>The drain under way (null when none): completes after the flush of everything queued while it ran.</summary>
+    private TaskCompletionSource? _round;
     /// <summary>Cancelled when the client goes away or the call's grpc-timeout passes.</summary>
     private readonly CancellationTokenSource _cancel;
 
@@ -54,18 +58,64 @@ internal sealed class GrpcCall : IDisposable
         return message;
     }
 
-    /// <summary>Sends response headers (once) and one message. Safe to call from concurrent completions.</summary>
-    public async Task WriteAsync(IMessage message)
+    /// <summary>
+    /// Sends one message (and the response headers, once). Safe to call from concurrent
+    /// completions: messages queue, and whoever finds no write under way drains the queue,
+    /// writing every queued message before one flush. A batch's many responses on one stream
+    /// thus go out in one HTTP/2 write instead of one flush each. The task completes when the
+    /// flush that carried the message has finished.
+    /// </summary>
+    public Task WriteAsync(IMessage message)
     {
-        await _writeLock.WaitAsync(Aborted).ConfigureAwait(false);
+        TaskCompletionSource round;
+        lock (_queue)
+        {
+            _queue.Enqueue(message);
+            if (_round is not null) return _round.Task;
+            round = _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _ = DrainAsync(round);
+        return round.Task;
+    }
+
+    private async Task DrainAsync(TaskCompletionSource round)
+    {
         try
         {
-            if (!Context.Response.HasStarted) StartResponse();
-            await GrpcFraming.WriteMessageAsync(Context.Response.BodyWriter, message, Aborted).ConfigureAwait(false);
+            await _writeLock.WaitAsync(Aborted).ConfigureAwait(false);
+            try
+            {
+                if (!Context.Response.HasStarted) StartResponse();
+                while (true)
+                {
+                    lock (_queue)
+                    {
+                        if (_queue.Count == 0)
+                        {
+                            _round = null;
+                            break;
+                        }
+                        while (_queue.TryDequeue(out var next)) GrpcFraming.WriteMessage(Context.Response.BodyWriter, next);
+                    }
+                    await Context.Response.BodyWriter.FlushAsync(Aborted).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+            round.TrySetResult();
         }
-        finally
+        catch (Exception e)
         {
-            _writeLock.Release();
+            // The stream is broken (client gone, deadline): every waiting writer learns it, and
+            // what was still queued is dropped with the stream.
+            lock (_queue)
+            {
+                _queue.Clear();
+                _round = null;
+            }
+            round.TrySetException(e);
         }
     }
 

@@ -73,7 +73,8 @@ internal static class GrpcFraming
         return (header[0] != 0, BinaryPrimitives.ReadUInt32BigEndian(header[1..]));
     }
 
-    public static ValueTask<FlushResult> WriteMessageAsync(PipeWriter writer, IMessage message, CancellationToken cancellationToken)
+    /// <summary>Writes one message into the pipe without flushing it.</summary>
+    public static void WriteMessage(PipeWriter writer, IMessage message)
     {
         var size = message.CalculateSize();
         var header = writer.GetSpan(HeaderSize);
@@ -81,6 +82,5 @@ internal static class GrpcFraming
         BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)size);
         writer.Advance(HeaderSize);
         message.WriteTo((IBufferWriter<byte>)writer);
-        return writer.FlushAsync(cancellationToken);
     }
 }
