@@ -143,6 +143,28 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
     }
 
     [OrtAvailableFact]
+    public void Grpc_shared_streams_carry_every_sequence()
+    {
+        var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "-p", "grpc", "--grpc-streams", "2", "-m", "accumulate", "-n", "6", "-k", "5", "--sequence-id-start", "6000");
+        Directory.Delete(dir, recursive: true);
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("over grpc (ModelStreamInfer, 2 shared streams)", output);
+        Assert.Equal(30, Result(json).GetProperty("steps_ok").GetInt64());
+        Assert.Equal("grpc-stream-2-streams", Result(json).GetProperty("engine").GetString());
+    }
+
+    [Fact]
+    public void Grpc_streams_needs_grpc_stream_mode()
+    {
+        var (exit, output, error) = CliRunner.Run("bench", "--url", "http://127.0.0.1:1", "-m", "accumulate", "--grpc-streams", "4");
+        Assert.Equal(2, exit);
+        Assert.Contains("--grpc-streams applies to --protocol grpc --grpc-mode stream (got --protocol http)", error + output);
+        (exit, output, error) = CliRunner.Run("bench", "--url", "http://127.0.0.1:1", "-p", "grpc", "-m", "accumulate", "--grpc-streams", "0");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--grpc-streams must be at least 1 (got 0)", error + output);
+    }
+
+    [OrtAvailableFact]
     public void Grpc_unary_sends_every_step_without_errors()
     {
         var (exit, output, error, json, dir) = Bench("--url", server.Grpc, "-p", "grpc", "--grpc-mode", "unary", "-m", "gru_counter", "-n", "2", "-k", "4", "--sequence-id-start", "3000");

@@ -41,6 +41,15 @@ internal static class BenchCommand
         format.AcceptOnlyFromAmong("binary", "json");
         var grpcMode = new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" };
         grpcMode.AcceptOnlyFromAmong("stream", "unary");
+        var grpcStreams = new Option<int?>("--grpc-streams")
+        {
+            Description = "Stream mode: let the sequences share this many ModelStreamInfer streams (responses matched by request id), as a gateway multiplexing many calls does. Default: one stream per sequence",
+        };
+        grpcStreams.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && !int.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
+            if (r.GetValueOrDefault<int?>() is { } n && n < 1) r.AddError($"--grpc-streams must be at least 1 (got {n})");
+        });
         var sequences = CommonOptions.Sequences(4);
         var steps = CommonOptions.Steps(100, "Steps per sequence; alone, the run ends when every sequence has sent them");
         var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds, each client starting a new sequence (of --steps steps) when one ends" };
@@ -60,26 +69,28 @@ internal static class BenchCommand
         };
         var cmd = new Command("bench", "Load-test a running server (perf_analyzer-style sequence mode): N concurrent sequences streaming steps over HTTP or gRPC.")
         {
-            url, model, protocol, format, grpcMode, sequences, range, steps, duration, firstId, stringIds, output, seed,
+            url, model, protocol, format, grpcMode, grpcStreams, sequences, range, steps, duration, firstId, stringIds, output, seed,
         };
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("bench", () => RunAsync(new Arguments(
-            parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(sequences),
+            parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(grpcStreams), parse.GetValue(sequences),
             parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(range)), ct)));
         return cmd;
     }
 
-    private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int Sequences, int Steps, double? Duration,
+    private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int? GrpcStreams, int Sequences, int Steps, double? Duration,
         ulong FirstId, bool StringIds, DirectoryInfo Output, int Seed, string? ConcurrencyRange);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
         if (a.FirstId == 0 && !a.StringIds) throw new UsageException("--sequence-id-start 0 is not a correlation id (0 means none); start at 1 or more");
+        if (a.GrpcStreams is not null && (a.Protocol != "grpc" || a.GrpcMode != "stream"))
+            throw new UsageException($"--grpc-streams applies to --protocol grpc --grpc-mode stream (got --protocol {a.Protocol}{(a.Protocol == "grpc" ? " --grpc-mode " + a.GrpcMode : "")})");
         var levels = a.ConcurrencyRange is { } range ? ConcurrencyRange.Parse(range) : [a.Sequences];
-        await using var protocol = Protocols.Create(a.Protocol, a.Url, a.HttpFormat, a.GrpcMode);
+        await using var protocol = Protocols.Create(a.Protocol, a.Url, a.HttpFormat, a.GrpcMode, a.GrpcStreams);
         var remote = await protocol.MetadataAsync(a.Model, ct).ConfigureAwait(false);
         var console = Consoles.Create();
         var duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : (TimeSpan?)null;
-        var label = a.Protocol == "http" ? $"http-{a.HttpFormat}" : $"grpc-{a.GrpcMode}";
+        var label = a.Protocol == "http" ? $"http-{a.HttpFormat}" : $"grpc-{a.GrpcMode}" + (a.GrpcStreams is { } n ? $"-{n}-streams" : "");
         console.WriteLine($"{remote.Name} at {a.Url} over {protocol.Name}: {string.Join(", ", levels)} concurrent sequences of {a.Steps} steps" +
                           (duration is { } t ? $" for {t.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s" : "") +
                           $", inputs {string.Join(", ", remote.Inputs.Select(i => $"{i.Name} {i.DataType.WireName()} [{string.Join(",", i.RequestShape)}]"))}");

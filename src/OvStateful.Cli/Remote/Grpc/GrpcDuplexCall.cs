@@ -8,12 +8,12 @@ namespace OvStateful.Cli.Remote.Grpc;
 /// A bidirectional-streaming gRPC call over an HTTP/2 <see cref="HttpClient"/>: requests are
 /// written through a channel into the request body as they are sent (the body stays open until
 /// <see cref="DisposeAsync"/> half-closes it), responses are read one frame at a time.
-/// One reader and one writer at a time (a sequence client sends, then reads its answer).
+/// Writes may come from several threads (sequences sharing the stream); one reader at a time.
 /// </summary>
 internal sealed class GrpcDuplexCall<TResponse> : IAsyncDisposable where TResponse : IMessage<TResponse>
 {
     // Framed requests not yet written to the request body; completed (half-close) by DisposeAsync.
-    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly MessageParser<TResponse> _parser;
     private readonly Task<HttpResponseMessage> _response;
     private readonly HttpRequestMessage _request;
@@ -34,6 +34,9 @@ internal sealed class GrpcDuplexCall<TResponse> : IAsyncDisposable where TRespon
     {
         if (!_outgoing.Writer.TryWrite(GrpcFrames.Frame(message))) throw new InvalidOperationException("the stream is already closed for writing");
     }
+
+    /// <summary>Half-closes the request stream: the server sees the end of requests and ends the call once it has answered.</summary>
+    public void CompleteWrites() => _outgoing.Writer.TryComplete();
 
     /// <summary>The next response; throws <see cref="GrpcCallException"/> when the call ended (with its status).</summary>
     public async Task<TResponse> ReadAsync(CancellationToken cancellationToken)
@@ -88,14 +91,16 @@ internal sealed class GrpcDuplexCall<TResponse> : IAsyncDisposable where TRespon
         _abort.Dispose();
     }
 
-    /// <summary>The request body: frames taken from the channel and flushed one by one until the channel completes.</summary>
+    /// <summary>The request body: frames taken from the channel until it completes.</summary>
     private sealed class ChannelContent(ChannelReader<byte[]> frames) : HttpContent
     {
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            await foreach (var frame in frames.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            // Everything queued goes out before one flush: a stream shared by many sequences
+            // sends a burst of steps in one write.
+            while (await frames.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                while (frames.TryRead(out var frame)) await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }

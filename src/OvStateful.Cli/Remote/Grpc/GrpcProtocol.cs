@@ -9,16 +9,21 @@ namespace OvStateful.Cli.Remote.Grpc;
 /// KServe v2 gRPC (package inference, GRPCInferenceService) over HTTP/2 cleartext with prior
 /// knowledge, framed by hand on <see cref="HttpClient"/> with the Server project's generated
 /// messages. Tensors travel as raw_input_contents / raw_output_contents. Stream mode opens one
-/// ModelStreamInfer call per sequence client, as Triton's sequence clients do; unary mode sends
-/// a ModelInfer call per step.
+/// ModelStreamInfer call per sequence client, as Triton's sequence clients do, or lets the
+/// sequence clients share a fixed number of streams (<see cref="SharedStream"/>); unary mode
+/// sends a ModelInfer call per step.
 /// </summary>
 internal sealed class GrpcProtocol : IRemoteProtocol
 {
     public const string Service = "/inference.GRPCInferenceService/";
     private readonly HttpClient _http;
     private readonly bool _stream;
+    // Null: one stream per sequence client.
+    private readonly SharedStream[]? _shared;
+    private int _nextShared;
 
-    public GrpcProtocol(Uri baseAddress, bool stream)
+    /// <param name="sharedStreams">Streams the sequence clients share (stream mode); null for one stream per client.</param>
+    public GrpcProtocol(Uri baseAddress, bool stream, int? sharedStreams = null)
     {
         _stream = stream;
         // Several connections, so hundreds of concurrent streams are not all queued on one.
@@ -29,9 +34,10 @@ internal sealed class GrpcProtocol : IRemoteProtocol
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         };
+        if (stream && sharedStreams is { } n) _shared = Enumerable.Range(0, n).Select(_ => new SharedStream(_http)).ToArray();
     }
 
-    public string Name => _stream ? "grpc (ModelStreamInfer)" : "grpc (ModelInfer)";
+    public string Name => !_stream ? "grpc (ModelInfer)" : _shared is null ? "grpc (ModelStreamInfer)" : $"grpc (ModelStreamInfer, {_shared.Length} shared streams)";
 
     public async Task<RemoteModel> MetadataAsync(string model, CancellationToken cancellationToken)
     {
@@ -89,7 +95,10 @@ internal sealed class GrpcProtocol : IRemoteProtocol
         }
     }
 
-    public IStepClient CreateClient(RemoteModel model) => _stream ? new StreamClient(_http, model) : new UnaryClient(_http, model);
+    public IStepClient CreateClient(RemoteModel model) =>
+        !_stream ? new UnaryClient(_http, model)
+        : _shared is null ? new StreamClient(_http, model)
+        : new SharedStreamClient(_shared[(uint)Interlocked.Increment(ref _nextShared) % _shared.Length], model);
 
     /// <summary>A step as ModelInferRequest: sequence parameters, raw input bytes.</summary>
     internal static Pb.ModelInferRequest Request(string model, StepCall step)
@@ -122,10 +131,10 @@ internal sealed class GrpcProtocol : IRemoteProtocol
         return list;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        foreach (var shared in _shared ?? []) await shared.DisposeAsync().ConfigureAwait(false);
         _http.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private sealed class UnaryClient(HttpClient http, RemoteModel model) : IStepClient
@@ -179,5 +188,27 @@ internal sealed class GrpcProtocol : IRemoteProtocol
         {
             if (_call is not null) await _call.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A sequence client on a stream it shares with others; errors as in <see cref="StreamClient"/>.</summary>
+    private sealed class SharedStreamClient(SharedStream stream, RemoteModel model) : IStepClient
+    {
+        public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
+        {
+            Pb.ModelStreamInferResponse response;
+            try
+            {
+                response = await stream.SendAsync(Request(model.Name, step), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidOperationException)
+            {
+                throw e is GrpcCallException g ? new StepFailedException(g.Kind, g.Message, g) : new StepFailedException("transport", e.Message, e);
+            }
+            if (!string.IsNullOrEmpty(response.ErrorMessage)) throw new StepFailedException("grpc stream error", response.ErrorMessage);
+            return Outputs(response.InferResponse);
+        }
+
+        // The stream outlives its clients: the protocol closes it.
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
