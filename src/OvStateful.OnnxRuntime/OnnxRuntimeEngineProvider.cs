@@ -88,7 +88,7 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
         {
             IntraOpThreads = _options.IntraOpThreads,
             InterOpThreads = _options.InterOpThreads,
-            AllowSpinning = _options.AllowSpinning,
+            Spinning = _options.Spinning,
             Provider = provider,
             DeviceId = deviceId,
             TensorRtFp16 = parameters.ComputePrecision == ComputePrecision.Fp16,
@@ -146,6 +146,6 @@ public sealed record OnnxRuntimeOptions
     public int InterOpThreads { get; init; }
     /// <summary>"cpu", "cuda[:N]" or "trt[:N]" for every model; null = from each config.</summary>
     public string? Device { get; init; }
-    /// <summary>Idle intra-op threads spin (ONNX Runtime's default) or sleep; see <see cref="OrtSessionSettings.AllowSpinning"/>.</summary>
-    public bool AllowSpinning { get; init; } = true;
+    /// <summary>When idle intra-op threads spin (ONNX Runtime's default: always); see <see cref="IntraOpSpinning"/>.</summary>
+    public IntraOpSpinning Spinning { get; init; } = IntraOpSpinning.Always;
 }

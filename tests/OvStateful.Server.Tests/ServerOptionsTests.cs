@@ -47,6 +47,13 @@ public sealed class ServerOptionsTests
     }
 
     [Fact]
+    public void Intra_op_threads_default_to_all_cores_but_one()
+    {
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), new ServerOptions().EffectiveIntraOpThreads);
+        Assert.Equal(3, new ServerOptions { IntraOpThreads = 3 }.EffectiveIntraOpThreads);
+    }
+
+    [Fact]
     public void Zero_ports_may_repeat_and_an_existing_repository_passes()
     {
         var o = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath() };

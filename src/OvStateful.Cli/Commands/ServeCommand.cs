@@ -28,7 +28,7 @@ internal static class ServeCommand
         var httpPort = new Option<int?>("--http-port") { Description = "KServe v2 HTTP port (default 8000; 0 = any free port)" };
         var grpcPort = new Option<int?>("--grpc-port") { Description = "KServe v2 gRPC port, HTTP/2 cleartext (default 8001; 0 = any free port)" };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Prometheus metrics port (default 8002; 0 = any free port)" };
-        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads per model instance (default: ONNX Runtime's)" };
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads per model instance (default: all cores but one, leaving one for the network threads)" };
         var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
         var engine = new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" };
         var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };

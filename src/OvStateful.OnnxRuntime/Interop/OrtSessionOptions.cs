@@ -18,7 +18,8 @@ internal static unsafe class OrtSessionOptions
             if (s.InterOpThreads > 0) OrtStatusCheck.ThrowIfFailed(api.SetInterOpNumThreads(p, s.InterOpThreads));
             OrtStatusCheck.ThrowIfFailed(api.SetSessionGraphOptimizationLevel(p, (int)s.OptimizationLevel));
             OrtStatusCheck.ThrowIfFailed(api.SetSessionLogSeverityLevel(p, (int)s.LogLevel));
-            if (!s.AllowSpinning) AddConfigEntry(api, p, "session.intra_op.allow_spinning", "0");
+            if (s.Spinning == IntraOpSpinning.Never) AddConfigEntry(api, p, "session.intra_op.allow_spinning", "0");
+            if (s.Spinning == IntraOpSpinning.DuringRun) AddConfigEntry(api, p, "session.force_spinning_stop", "1");
             switch (s.Provider)
             {
                 case OrtExecutionProvider.Cuda:

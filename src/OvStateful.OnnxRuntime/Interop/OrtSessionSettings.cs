@@ -32,12 +32,8 @@ public sealed record OrtSessionSettings
     /// <summary>TensorRT: cache built engines in <see cref="TensorRtCachePath"/>.</summary>
     public bool TensorRtEngineCache { get; init; }
     public string TensorRtCachePath { get; init; } = "/tmp";
-    /// <summary>
-    /// Let idle intra-op threads spin waiting for work (ORT's default). Off, they sleep: slower
-    /// wake-ups, but no CPU burned between batches that a server's network threads and
-    /// co-located clients need.
-    /// </summary>
-    public bool AllowSpinning { get; init; } = true;
+    /// <summary>When idle intra-op threads spin; ORT's default is <see cref="IntraOpSpinning.Always"/>.</summary>
+    public IntraOpSpinning Spinning { get; init; } = IntraOpSpinning.Always;
     /// <summary>CUDA/TensorRT: capture the run into a CUDA graph (enable_cuda_graph).</summary>
     public bool CudaGraph { get; init; }
 }

@@ -40,8 +40,8 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
 
         if (options.DefaultEngine is not ("onnxruntime" or "openvino"))
             failures.Add($"DefaultEngine '{options.DefaultEngine}' is not an engine; expected onnxruntime or openvino");
-        if (options.IntraOpThreads < 0) failures.Add($"IntraOpThreads is {options.IntraOpThreads}; expected 0 (ONNX Runtime's default) or a thread count");
-        if (options.InterOpThreads < 0) failures.Add($"InterOpThreads is {options.InterOpThreads}; expected 0 (ONNX Runtime's default) or a thread count");
+        if (options.IntraOpThreads < 0) failures.Add($"IntraOpThreads is {options.IntraOpThreads}; expected 0 (all cores but one) or a thread count");
+        if (options.InterOpThreads < 0) failures.Add($"InterOpThreads is {options.InterOpThreads}; expected 0 (all cores but one) or a thread count");
         if (options.SpillMemoryCapBytes <= 0) failures.Add($"SpillMemoryCapBytes is {options.SpillMemoryCapBytes}; expected a byte count > 0");
         if (!string.IsNullOrEmpty(options.Device) && !System.Text.RegularExpressions.Regex.IsMatch(options.Device, "^(cpu|cuda(:[0-9]+)?|trt(:[0-9]+)?)$"))
             failures.Add($"Device '{options.Device}' is not a device; expected cpu, cuda, cuda:N, trt or trt:N (or empty for each model's config)");
