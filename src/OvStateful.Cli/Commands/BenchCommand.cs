@@ -41,14 +41,9 @@ internal static class BenchCommand
         format.AcceptOnlyFromAmong("binary", "json");
         var grpcMode = new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" };
         grpcMode.AcceptOnlyFromAmong("stream", "unary");
-        var grpcStreams = new Option<int?>("--grpc-streams")
+        var grpcStreams = CommonOptions.Positive(new Option<int?>("--grpc-streams")
         {
             Description = "Stream mode: let the sequences share this many ModelStreamInfer streams (responses matched by request id), as a gateway multiplexing many calls does. Default: one stream per sequence",
-        };
-        grpcStreams.Validators.Add(r =>
-        {
-            if (r.Tokens.Count > 0 && !int.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
-            if (r.GetValueOrDefault<int?>() is { } n && n < 1) r.AddError($"--grpc-streams must be at least 1 (got {n})");
         });
         var sequences = CommonOptions.Sequences(4);
         var steps = CommonOptions.Steps(100, "Steps per sequence; alone, the run ends when every sequence has sent them");

@@ -45,13 +45,27 @@ internal static class CommonOptions
     {
         option.Validators.Add(r =>
         {
-            // A token that is not a number is reported by the parser itself; reading it here would throw.
-            if (r.Tokens.Count > 0 && !T.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
+            if (!IsNumber<T>(r)) return;
             var v = r.GetValueOrDefault<T>();
             if (v <= T.Zero) r.AddError($"{option.Name} must be at least 1 (got {v})");
         });
         return option;
     }
+
+    /// <summary>An optional count: when given, at least 1.</summary>
+    public static Option<T?> Positive<T>(Option<T?> option) where T : struct, System.Numerics.INumber<T>
+    {
+        option.Validators.Add(r =>
+        {
+            if (!IsNumber<T>(r)) return;
+            if (r.GetValueOrDefault<T?>() is { } v && v <= T.Zero) r.AddError($"{option.Name} must be at least 1 (got {v})");
+        });
+        return option;
+    }
+
+    /// <summary>A token that is not a number is reported by the parser itself; reading it in a validator would throw.</summary>
+    private static bool IsNumber<T>(System.CommandLine.Parsing.OptionResult r) where T : System.Numerics.INumber<T> =>
+        r.Tokens.Count == 0 || T.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _);
 
     /// <summary>Runs a command body; a <see cref="UsageException"/> prints "ovs NAME: message" and exits 2.</summary>
     public static int Guard(string command, Func<int> body)

@@ -131,6 +131,18 @@ internal sealed class GrpcProtocol : IRemoteProtocol
         return list;
     }
 
+    /// <summary>The stream itself failed (not the step): its status, or the transport broke.</summary>
+    private static bool IsStreamFailure(Exception e) => e is GrpcCallException or HttpRequestException or IOException or InvalidOperationException;
+
+    private static StepFailedException StreamFailure(Exception e) =>
+        e is GrpcCallException g ? new StepFailedException(g.Kind, g.Message, g) : new StepFailedException("transport", e.Message, e);
+
+    /// <summary>A stream response's outputs; a step's failure arrives as its error_message while the stream goes on.</summary>
+    private static IReadOnlyList<Tensor> StreamOutputs(Pb.ModelStreamInferResponse response) =>
+        string.IsNullOrEmpty(response.ErrorMessage)
+            ? Outputs(response.InferResponse)
+            : throw new StepFailedException("grpc stream error", response.ErrorMessage);
+
     public async ValueTask DisposeAsync()
     {
         foreach (var shared in _shared ?? []) await shared.DisposeAsync().ConfigureAwait(false);
@@ -173,15 +185,14 @@ internal sealed class GrpcProtocol : IRemoteProtocol
                 _call.Write(Request(model.Name, step));
                 response = await _call.ReadAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception e) when (IsStreamFailure(e))
             {
                 var broken = _call;
                 _call = null;
                 await broken.DisposeAsync().ConfigureAwait(false);
-                throw e is GrpcCallException g ? new StepFailedException(g.Kind, g.Message, g) : new StepFailedException("transport", e.Message, e);
+                throw StreamFailure(e);
             }
-            if (!string.IsNullOrEmpty(response.ErrorMessage)) throw new StepFailedException("grpc stream error", response.ErrorMessage);
-            return Outputs(response.InferResponse);
+            return StreamOutputs(response);
         }
 
         public async ValueTask DisposeAsync()
@@ -200,12 +211,11 @@ internal sealed class GrpcProtocol : IRemoteProtocol
             {
                 response = await stream.SendAsync(Request(model.Name, step), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception e) when (IsStreamFailure(e))
             {
-                throw e is GrpcCallException g ? new StepFailedException(g.Kind, g.Message, g) : new StepFailedException("transport", e.Message, e);
+                throw StreamFailure(e);
             }
-            if (!string.IsNullOrEmpty(response.ErrorMessage)) throw new StepFailedException("grpc stream error", response.ErrorMessage);
-            return Outputs(response.InferResponse);
+            return StreamOutputs(response);
         }
 
         // The stream outlives its clients: the protocol closes it.
