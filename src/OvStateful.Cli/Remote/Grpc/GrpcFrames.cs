@@ -16,11 +16,25 @@ internal static class GrpcFrames
 
     public static byte[] Frame(IMessage message)
     {
-        var size = message.CalculateSize();
-        var bytes = new byte[5 + size];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)size);
-        message.WriteTo(bytes.AsSpan(5));
+        var bytes = new byte[5 + message.CalculateSize()];
+        Write(message, bytes);
         return bytes;
+    }
+
+    /// <summary>The message framed into a buffer from the shared pool; the caller returns it.</summary>
+    public static (byte[] Buffer, int Length) FramePooled(IMessage message)
+    {
+        var length = 5 + message.CalculateSize();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        Write(message, buffer.AsSpan(0, length));
+        return (buffer, length);
+    }
+
+    private static void Write(IMessage message, Span<byte> frame)
+    {
+        frame[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(frame[1..], (uint)(frame.Length - 5));
+        message.WriteTo(frame[5..]);
     }
 
     public static HttpRequestMessage Request(string method, HttpContent content)
@@ -37,22 +51,6 @@ internal static class GrpcFrames
         return request;
     }
 
-    /// <summary>Reads one message; null at the end of the stream. A compressed message is refused (we never ask for compression).</summary>
-    public static async Task<byte[]?> ReadAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        var header = new byte[5];
-        var got = await ReadFullyAsync(stream, header, cancellationToken).ConfigureAwait(false);
-        if (got == 0) return null;
-        if (got < 5) throw new IOException("the gRPC stream ended inside a message header");
-        if (header[0] != 0) throw new IOException("the server sent a compressed gRPC message, which this client did not ask for");
-        var length = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1));
-        if (length > 1 << 30) throw new IOException($"gRPC message of {length} bytes is larger than 1 GiB");
-        var body = new byte[length];
-        if (await ReadFullyAsync(stream, body, cancellationToken).ConfigureAwait(false) < body.Length)
-            throw new IOException("the gRPC stream ended inside a message");
-        return body;
-    }
-
     /// <summary>The call's status: trailers first, then the headers (trailers-only responses). Null when neither carries one yet.</summary>
     public static (int Status, string Message)? Status(HttpResponseMessage response)
     {
@@ -65,17 +63,5 @@ internal static class GrpcFrames
             }
         }
         return null;
-    }
-
-    private static async Task<int> ReadFullyAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
     }
 }

@@ -112,7 +112,8 @@ internal sealed class GrpcProtocol : IRemoteProtocol
             var input = new Pb.ModelInferRequest.Types.InferInputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
             input.Shape.AddRange(t.Shape);
             request.Inputs.Add(input);
-            request.RawInputContents.Add(ByteString.CopyFrom(t.Data.Span));
+            // No copy: the request is framed (serialized) before the step's inputs can change.
+            request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(t.Data));
         }
         return request;
     }

@@ -14,12 +14,14 @@ internal static class GrpcUnaryCall
         if ((int)response.StatusCode != 200)
             throw new GrpcCallException(GrpcStatus.FromHttp((int)response.StatusCode), $"HTTP {(int)response.StatusCode} from {method}");
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var body = await GrpcFrames.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        var reader = new GrpcMessageReader(stream);
+        // Parsed before the next read reuses the reader's buffer.
+        var body = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } m ? parser.ParseFrom(m.Span) : default;
         // Drain to the end so the trailers arrive.
-        while (await GrpcFrames.ReadAsync(stream, cancellationToken).ConfigureAwait(false) is not null) { }
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is not null) { }
         var status = GrpcFrames.Status(response) ?? (-1, "no grpc-status in the response");
         if (status.Status != GrpcStatus.Ok) throw new GrpcCallException(status.Status == -1 ? 2 : status.Status, status.Message);
         if (body is null) throw new GrpcCallException(13, $"{method} answered OK without a message");
-        return parser.ParseFrom(body);
+        return body;
     }
 }
