@@ -72,7 +72,9 @@ internal sealed class GrpcCall : IDisposable
         {
             _queue.Enqueue(message);
             if (_round is not null) return _round.Task;
-            round = _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Continuations run inline when the round completes (outside every lock): what waits
+            // on a write is the short tail of a step's handler, not worth a thread-pool hop per step.
+            round = _round = new TaskCompletionSource();
         }
         _ = DrainAsync(round);
         return round.Task;
