@@ -116,25 +116,7 @@ public sealed class EndToEndTests(EndToEndTests.Fixture fixture) : IClassFixture
             for (var k = 0; k < steps; k++) expected[$"{2000 + s}/{k}"] = outs[k];
         }
 
-        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(async st =>
-        {
-            await using var stream = await _server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
-            for (var k = 0; k < steps; k++)
-            {
-                for (var i = 0; i < perStream; i++)
-                {
-                    var n = 2000 + (ulong)(st * perStream + i);
-                    stream.Send(Accumulate.Grpc("accumulate_fp32", new SequenceId(n), k == 0, k == steps - 1, Accumulate.Input(n, k), $"{n}/{k}"));
-                }
-            }
-            stream.CompleteRequests();
-            var got = new List<Pb.ModelStreamInferResponse>();
-            while (await stream.ReadAsync() is { } r) got.Add(r);
-            Assert.Equal(0, stream.Status().Status);
-            return got;
-        }));
-
-        var all = results.SelectMany(r => r).ToList();
+        var all = await Accumulate.StreamInterleavedAsync(_server.Grpc, "accumulate_fp32", 2000, streams, perStream, steps);
         Assert.Equal(streams * perStream * steps, all.Count);
         foreach (var r in all)
         {

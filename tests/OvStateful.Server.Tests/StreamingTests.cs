@@ -67,26 +67,7 @@ public sealed class StreamingTests : IAsyncLifetime
             for (var k = 0; k < steps; k++) expected[$"{1000 + s}/{k}"] = outs[k];
         }
 
-        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(async st =>
-        {
-            await using var stream = await _server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
-            // Steps interleaved across the stream's sequences: step k of every sequence, then step k+1.
-            for (var k = 0; k < steps; k++)
-            {
-                for (var i = 0; i < perStream; i++)
-                {
-                    var n = 1000 + (ulong)(st * perStream + i);
-                    stream.Send(Accumulate.Grpc("accumulate", new SequenceId(n), k == 0, k == steps - 1, Accumulate.Input(n, k), $"{n}/{k}"));
-                }
-            }
-            stream.CompleteRequests();
-            var got = new List<Pb.ModelStreamInferResponse>();
-            while (await stream.ReadAsync() is { } r) got.Add(r);
-            Assert.Equal(0, stream.Status().Status);
-            return got;
-        }));
-
-        var all = results.SelectMany(r => r).ToList();
+        var all = await Accumulate.StreamInterleavedAsync(_server.Grpc, "accumulate", 1000, streams, perStream, steps);
         Assert.Equal(streams * perStream * steps, all.Count);
         Assert.All(all, r => Assert.Equal("", r.ErrorMessage));
         foreach (var r in all) Assert.Equal(expected[r.InferResponse.Id], Accumulate.Output(r.InferResponse));

@@ -43,6 +43,34 @@ internal static class Accumulate
         return r;
     }
 
+    /// <summary>
+    /// Steps 0..steps-1 of streams × perStream sequences (ids first, first + 1, …) over
+    /// <paramref name="streams"/> ModelStreamInfer streams, interleaved on each stream (step k of
+    /// every sequence, then step k + 1), each request id "sequence/step". Every stream must end
+    /// OK; returns all their responses.
+    /// </summary>
+    public static async Task<List<Pb.ModelStreamInferResponse>> StreamInterleavedAsync(GrpcTestClient grpc, string model, ulong first, int streams, int perStream, int steps)
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(async st =>
+        {
+            await using var stream = await grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+            for (var k = 0; k < steps; k++)
+            {
+                for (var i = 0; i < perStream; i++)
+                {
+                    var n = first + (ulong)(st * perStream + i);
+                    stream.Send(Grpc(model, new SequenceId(n), k == 0, k == steps - 1, Input(n, k), $"{n}/{k}"));
+                }
+            }
+            stream.CompleteRequests();
+            var got = new List<Pb.ModelStreamInferResponse>();
+            while (await stream.ReadAsync() is { } r) got.Add(r);
+            Assert.Equal(0, stream.Status().Status);
+            return got;
+        }));
+        return results.SelectMany(r => r).ToList();
+    }
+
     public static float[] Output(Pb.ModelInferResponse r) =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(r.RawOutputContents[0].Span).ToArray();
 
