@@ -54,7 +54,7 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
             Func<ModelPlan, IOrtStateStore> store = settings.Provider == OrtExecutionProvider.Cpu
                 ? p => new HostStateStore(new HostStateArena(p.States.Select(s => s.Spec).ToArray(), slots, p.States.Select(s => s.InitialRow).ToArray(), growth, parameters.StoreStatesAsFp16), p.MaxBatchSize)
                 : p => new CudaStateStore(p, slots, settings.DeviceId);
-            return new OnnxRuntimeEngine(name, plan, session, slots, behaviour, store);
+            return InputContextEngine.Wrap(new OnnxRuntimeEngine(name, plan, session, slots, behaviour, store), config);
         }
         catch
         {

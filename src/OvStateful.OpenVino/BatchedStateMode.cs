@@ -26,7 +26,8 @@ internal sealed unsafe class BatchedStateMode : IStateMode
     private readonly long[][] _inputShapes, _controlShapes, _stateShapes;
     private readonly long[] _actualShape = new long[OvInferRequest.MaxRank];
 
-    public BatchedStateMode(string model, ModelPlan plan, OvCompiledModel compiled, int slotCount, ArenaGrowth growth)
+    /// <param name="startRows">Per state: the row a sequence starts from, or null for zeros.</param>
+    public BatchedStateMode(string model, ModelPlan plan, OvCompiledModel compiled, int slotCount, ArenaGrowth growth, IReadOnlyList<byte[]?> startRows)
     {
         _model = model;
         _plan = plan;
@@ -40,7 +41,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
         _inputShapes = plan.Inputs.Select(t => new long[t.ModelShape.Length]).ToArray();
         _controlShapes = plan.Controls.Select(c => new long[c.ModelShape.Length]).ToArray();
         var specs = plan.States.Select(s => s.Spec).ToArray();
-        _arena = new HostStateArena(specs, slotCount, plan.States.Select(s => s.InitialRow).ToArray(), growth);
+        _arena = new HostStateArena(specs, slotCount, [.. startRows], growth);
         _states = specs.Select(s => StepFeeds.Pinned(s.SlotBytes * max)).ToArray();
         _stateShapes = specs.Select(s => new long[s.ModelShape.Length]).ToArray();
         _constants = plan.Constants.Select(k => { var p = StepFeeds.Pinned(k.Data.Length); k.Data.CopyTo(p, 0); return p; }).ToArray();
@@ -107,7 +108,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
         for (var s = 0; s < _plan.States.Count; s++)
         {
             var spec = _plan.States[s].Spec;
-            var rank = _request.GetState(_stateVariables[s], _states[s].AsSpan(0, spec.SlotBytes * b), _actualShape);
+            var rank = _request.GetState(_stateVariables[s], spec.DataType, _states[s].AsSpan(0, spec.SlotBytes * b), _actualShape);
             StepFeeds.CheckShape(_model, "state", spec.InputName, spec.ModelShape, spec.BatchAxis, b, _actualShape.AsSpan(0, rank), spec.DataType, spec.DataType);
         }
         // Every output and state was read: commit.
