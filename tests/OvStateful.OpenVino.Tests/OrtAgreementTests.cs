@@ -22,12 +22,13 @@ public class OrtAgreementTests(ITestOutputHelper output)
     {
         // Values are small integers and their sums: exact in float32 in any order.
         "gather_state" => (0, 0, "table rows of small integers added: exact"),
-        // Four input rows summed into the state each step; the two runtimes add them in different orders.
-        "accumulate_fp32" or "accumulate" => (1e-5, 1e-6, "sums of float32 rows, added in different orders"),
-        // A GRU cell: matrix products and sigmoid/tanh, vectorised differently by each runtime.
+        // Four float32 rows summed into the state each step: both runtimes add them in the same order here (measured: equal).
+        "accumulate_fp32" or "accumulate" => (0, 0, "float32 sums that both runtimes compute bit for bit"),
+        // A GRU cell: matrix products and sigmoid/tanh, vectorised differently by each runtime; y is scaled by
+        // the step counter (~100), so the absolute difference reaches 1.7e-5 (relative ~1e-7).
         "gru_counter" => (1e-5, 1e-5, "float32 matrix products and activations, vectorised differently"),
-        // Convolutions and an LSTM over 576 samples a step; the difference stays ~1e-7 over the steps here.
-        "silero_vad_v6" => (1e-5, 1e-4, "float32 convolutions and an LSTM, vectorised differently"),
+        // Convolutions and an LSTM over 576 samples a step: measured up to 5e-6 over these 8 steps.
+        "silero_vad_v6" => (2e-5, 1e-4, "float32 convolutions and an LSTM, vectorised differently"),
         _ => (0, 0, "exact"),
     };
 
@@ -36,15 +37,31 @@ public class OrtAgreementTests(ITestOutputHelper output)
     public void Outputs_and_states_agree_with_ONNX_Runtime_step_by_step(string name, OpenVinoMode mode)
     {
         var m = OpenVinoModels.Get(name, mode);
-        var ortConfig = ModelUnderTest.Get(name).Config; // the same config with no engine parameter
         using var ov = Load(m, 4);
-        using var ort = new OnnxRuntimeEngineProvider().Load(new EngineLoadContext(ortConfig, Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, 4));
-        var tolerance = Tolerance(name);
+        using var ort = LoadOrt(name);
+        var worst = Agree(ov, ort, m, $"{name} ({mode})");
+        output.WriteLine($"{name} ({mode}): largest difference {worst:G3} (tolerance {Tolerance(name).Abs} + {Tolerance(name).Rel}·|y|)");
+    }
+
+    /// <summary>The ONNX Runtime engine on a model's own file and config (no engine parameter).</summary>
+    internal static IStatefulEngine LoadOrt(string name, int slots = 4)
+    {
+        var m = ModelUnderTest.Get(name);
+        return new OnnxRuntimeEngineProvider().Load(new EngineLoadContext(m.Config, Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, slots));
+    }
+
+    /// <summary>
+    /// Runs the same steps through both engines (4 slots: 0-2 from START for 8 steps, 3 started at
+    /// step 2 and reused at step 5) and compares every output and every slot's state after each
+    /// step within <see cref="Tolerance"/>; returns the largest difference.
+    /// </summary>
+    internal static double Agree(IStatefulEngine ov, IStatefulEngine ort, ModelUnderTest m, string what)
+    {
+        var tolerance = Tolerance(m.Name);
         var r = new Random(11);
         double worst = 0;
         for (var t = 0; t < 8; t++)
         {
-            // Slots 0-2 run 8 steps from START; slot 3 starts at step 2 and again (reused) at step 5.
             var steps = new List<Step>();
             for (var s = 0; s < 3; s++) steps.Add(new Step(s, t == 0 ? StepFlags.Start : 0, (ulong)s + 1, m.MakeInputs(r)));
             if (t >= 2) steps.Add(new Step(3, t is 2 or 5 ? StepFlags.Start : 0, t < 5 ? 4UL : 5UL, m.MakeInputs(r)));
@@ -54,7 +71,7 @@ public class OrtAgreementTests(ITestOutputHelper output)
             {
                 for (var o = 0; o < ov.Outputs.Count; o++)
                 {
-                    worst = Math.Max(worst, Compare(ov.Outputs[o].DataType, a[e][o], b[e][o], tolerance, $"{name} ({mode}) step {t} slot {steps[e].Slot} output {ov.Outputs[o].Name}"));
+                    worst = Math.Max(worst, Compare(ov.Outputs[o].DataType, a[e][o], b[e][o], tolerance, $"{what} step {t} slot {steps[e].Slot} output {ov.Outputs[o].Name}"));
                 }
             }
             for (var s = 0; s < 4; s++)
@@ -64,11 +81,11 @@ public class OrtAgreementTests(ITestOutputHelper output)
                 Assert.Equal(y.States.Select(k => k.Name), x.States.Select(k => k.Name));
                 for (var k = 0; k < x.States.Count; k++)
                 {
-                    worst = Math.Max(worst, Compare(x.States[k].DataType, x.States[k].Data.ToArray(), y.States[k].Data.ToArray(), tolerance, $"{name} ({mode}) after step {t}: slot {s} state {x.States[k].Name}"));
+                    worst = Math.Max(worst, Compare(x.States[k].DataType, x.States[k].Data.ToArray(), y.States[k].Data.ToArray(), tolerance, $"{what} after step {t}: slot {s} state {x.States[k].Name}"));
                 }
             }
         }
-        output.WriteLine($"{name} ({mode}): largest difference {worst:G3} (tolerance {tolerance.Abs} + {tolerance.Rel}·|y|)");
+        return worst;
     }
 
     /// <summary>Checks every element; returns the largest absolute difference.</summary>
