@@ -24,8 +24,11 @@ public sealed record ModelUnderTest(string Name, ModelConfig Config, string Mode
 
     private static string Example(string name) => Path.Combine(TestPaths.Models, name, "1", "model.onnx");
 
-    /// <summary>Every real model the engine suite runs: the conformance models, the examples, and the test-only gather model.</summary>
-    public static TheoryData<string> All => new() { "accumulate_fp32", "accumulate_int32", "accumulate", "gru_counter", "silero_vad", "silero_vad_v6", "gather_state" };
+    /// <summary>
+    /// Every real model the engine suite runs: the conformance models, the examples, and the test-only gather model.
+    /// silero_vad_v6 (Get) is not among them: its input_context needs references that keep the context (the OpenVINO suite's).
+    /// </summary>
+    public static TheoryData<string> All => new() { "accumulate_fp32", "accumulate_int32", "accumulate", "gru_counter", "silero_vad", "gather_state" };
 
     public static byte[] Floats(Random r, int n, double scale)
     {

@@ -91,10 +91,10 @@ public class InputContextEngineTests
     public void A_failed_batch_or_a_wrong_length_leaves_every_context_as_it_was()
     {
         using var engine = Wrapped();
-        Steps(engine, (0, StepFlags.Start, [1, 2, 3, 4]), (1, StepFlags.Start, [5, 6, 7, 8]));
-        // The test engine fails a batch holding a NaN; a 3-element step is refused before anything runs.
-        Assert.Throws<EngineException>(() => Steps(engine, (0, StepFlags.None, [9, 9, 9, 9]), (1, StepFlags.None, [float.NaN, 0, 0, 0])));
-        var e = Assert.Throws<EngineException>(() => Steps(engine, (0, StepFlags.None, [9, 9, 9])));
+        // Slot 2's context becomes [NaN, 4]; the test engine fails any batch whose first fed value is NaN.
+        Steps(engine, (0, StepFlags.Start, [1, 2, 3, 4]), (1, StepFlags.Start, [5, 6, 7, 8]), (2, StepFlags.Start, [0, 0, float.NaN, 4]));
+        Assert.Throws<EngineException>(() => Steps(engine, (0, StepFlags.None, [9, 9, 9, 9]), (2, StepFlags.None, [0, 0, 0, 0])));
+        var e = Assert.Throws<EngineException>(() => Steps(engine, (1, StepFlags.None, [9, 9, 9, 9]), (0, StepFlags.None, [9, 9, 9])));
         Assert.Contains("input \"x\" of sequence 1 has 12 bytes; 16 expected (FP32 [1, 4])", e.Message);
         var outs = Steps(engine, (0, StepFlags.None, [0, 0, 0, 0]), (1, StepFlags.None, [0, 0, 0, 0]));
         Assert.Equal([3f, 4, 1, 2, 3, 4], outs[0]);
