@@ -8,6 +8,11 @@ namespace OvStateful.Cli;
 internal static class EngineProviders
 {
     /// <param name="ort">Host-wide ONNX Runtime settings (threads, device override); null = defaults.</param>
-    public static IReadOnlyList<IEngineProvider> Create(OnnxRuntimeOptions? ort = null) =>
-        [new OnnxRuntimeEngineProvider(ort), new OpenVinoEngineProvider()];
+    /// <param name="openVino">Host-wide OpenVINO settings (threads); null = OpenVINO's defaults.</param>
+    public static IReadOnlyList<IEngineProvider> Create(OnnxRuntimeOptions? ort = null, OpenVinoProviderOptions? openVino = null) =>
+        [new OnnxRuntimeEngineProvider(ort), new OpenVinoEngineProvider(openVino)];
+
+    /// <summary>Both engines with the same inference thread count (0 = each runtime's default), for side-by-side runs.</summary>
+    public static IReadOnlyList<IEngineProvider> WithThreads(int threads) =>
+        Create(new OnnxRuntimeOptions { IntraOpThreads = threads }, new OpenVinoProviderOptions { NumThreads = threads });
 }

@@ -27,7 +27,9 @@ internal static class ModelRegistryFactory
             Spinning = IntraOpSpinning.Never,
         };
         var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
-        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching, defaultEngine: options.DefaultEngine);
+        // OpenVINO models take the same thread count unless their config sets openvino_num_threads.
+        var openVino = new OpenVino.OpenVinoProviderOptions { NumThreads = options.EffectiveIntraOpThreads };
+        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, openVino), batching, defaultEngine: options.DefaultEngine);
         try
         {
             await registry.LoadAllAsync(cancellationToken);
