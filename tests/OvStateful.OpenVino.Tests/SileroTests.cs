@@ -2,6 +2,9 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
+using OvStateful.Core.Sequences;
+using OvStateful.Core.Serving;
+using OvStateful.Core.Tensors;
 using OvStateful.OnnxRuntime;
 using Xunit.Abstractions;
 using static OvStateful.Testing.EngineHarness;
@@ -113,5 +116,43 @@ public class SileroTests(ITestOutputHelper output)
         output.WriteLine($"speech frames above 0.5: {speechHigh:P1}; leading silence below 0.5: {silenceLow:P1}; trailing silence below 0.5: {silence.Except(leading).Count(t => probs[t] < 0.5)}/{silence.Count - leading.Count}");
         Assert.True(speechHigh >= 0.9, $"only {speechHigh:P1} of speech frames scored above 0.5");
         Assert.Equal(1.0, silenceLow);
+    }
+
+    [OpenVinoTheory]
+    [InlineData("openvino")]
+    [InlineData("onnxruntime")]
+    public async Task Served_through_the_batcher_clients_send_512_samples_and_get_the_wrappers_answers(string engineName)
+    {
+        // As the server runs it: ServedModel (sequence batcher + engine), requests of [1, 512] samples.
+        var samples = ReadWav(Path.Combine(LocalModels.Folder, "speech_16k.wav"));
+        var clips = new[] { Chunks(samples)[..120], Chunks(samples.Reverse().ToArray())[..120] };
+        var m = OpenVinoModels.Get("silero_vad_v6", OpenVinoMode.Batched);
+        IEngineProvider provider = engineName == "openvino" ? new OpenVinoEngineProvider() : new OnnxRuntimeEngineProvider();
+        await using var served = ServedModel.Load(provider, m.Config, "1", Path.GetDirectoryName(m.ModelFile)!, m.ModelFile);
+        Assert.Equal([1L, Chunk], served.Inputs[0].RequestShape);
+
+        var answers = await Task.WhenAll(clips.Select(async (chunks, c) =>
+        {
+            var probs = new float[chunks.Length];
+            for (var t = 0; t < chunks.Length; t++)
+            {
+                var response = await served.InferAsync(new InferenceRequest
+                {
+                    ModelName = "silero_vad_v6",
+                    SequenceId = new SequenceId(40 + (ulong)c),
+                    SequenceStart = t == 0,
+                    SequenceEnd = t == chunks.Length - 1,
+                    Inputs = [Tensor.FromArray("input", DataType.Fp32, [1, Chunk], chunks[t])],
+                }, CancellationToken.None);
+                probs[t] = response.Outputs[0].ToArray<float>()[0];
+            }
+            return probs;
+        }));
+        for (var c = 0; c < clips.Length; c++)
+        {
+            var reference = WrapperReference(clips[c]);
+            var worst = answers[c].Zip(reference).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(worst <= 1e-4, $"{engineName}: clip {c} differs from Silero's wrapper by up to {worst}");
+        }
     }
 }

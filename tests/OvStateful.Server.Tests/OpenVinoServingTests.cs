@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
@@ -102,6 +103,60 @@ public sealed class OpenVinoServingTests(OpenVinoServingTests.Fixture fixture) :
             var output = r.InferResponse.RawOutputContents.Count == 0 ? [] : Accumulate.Output(r.InferResponse);
             Assert.Equal(expected[r.InferResponse.Id], output);
         }
+    }
+
+    [OpenVinoServerFact]
+    public async Task The_stateful_backends_stream_client_passes_on_both_models()
+    {
+        // As its simple_grpc_sequence_stateful_stream_infer_client does: read the config, stream S sequences
+        // × N segments (input i + seg·100 + seq·1000) interleaved, START on the first segment; END on the last
+        // when the model infers END requests, else one extra END-only request per sequence whose answer is ignored.
+        foreach (var model in new[] { "accumulate_fp32", "accumulate_int32" })
+        {
+            var config = (await fixture.Server.Grpc.UnaryAsync("ModelConfig", new Pb.ModelConfigRequest { Name = model }, Pb.ModelConfigResponse.Parser)).Single.Config;
+            var inferEnd = config.Parameters["infer_end_requests"].StringValue != "0";
+            var type = config.Input[0].DataType == Pb.DataType.TypeInt32 ? "INT32" : "FP32";
+            const int sequences = 8, segments = 5;
+            const ulong offset = 7001;
+            await using var stream = await fixture.Server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+            float[] Input(int seq, int seg) => Enumerable.Range(0, 20).Select(i => (float)(i + seg * 100 + seq * 1000)).ToArray();
+            for (var seg = 0; seg < segments; seg++)
+                for (var seq = 0; seq < sequences; seq++)
+                    stream.Send(Request(model, type, offset + (ulong)seq, seg == 0, inferEnd && seg == segments - 1, Input(seq, seg), $"{offset + (ulong)seq}_{seg}"));
+            if (!inferEnd)
+                for (var seq = 0; seq < sequences; seq++) stream.Send(Request(model, type, offset + (ulong)seq, false, true, Input(seq, 0), $"{offset + (ulong)seq}_{segments}"));
+            stream.CompleteRequests();
+            var results = new List<Pb.ModelStreamInferResponse>();
+            while (await stream.ReadAsync() is { } r) results.Add(r);
+            Assert.Equal(0, stream.Status().Status);
+            Assert.Equal(sequences * segments + (inferEnd ? 0 : sequences), results.Count);
+            foreach (var r in results)
+            {
+                Assert.True(r.ErrorMessage.Length == 0, $"{model}: {r.ErrorMessage}");
+                var id = r.InferResponse.Id.Split('_');
+                var (seq, seg) = ((int)(ulong.Parse(id[0]) - offset), int.Parse(id[1]));
+                if (seg == segments) continue; // the END-only signal's answer
+                var states = new float[5];
+                for (var k = 0; k <= seg; k++)
+                    for (var i = 0; i < 20; i++) states[i % 5] += Input(seq, k)[i];
+                var expected = Input(seq, seg).Select((v, i) => v + states[i % 5]).ToArray();
+                var got = type == "INT32"
+                    ? MemoryMarshal.Cast<byte, int>(r.InferResponse.RawOutputContents[0].Span).ToArray().Select(v => (float)v).ToArray()
+                    : Accumulate.Output(r.InferResponse);
+                Assert.True(expected.SequenceEqual(got), $"{model}: sequence {seq + (int)offset} segment {seg}: expected {string.Join(",", expected)}, got {string.Join(",", got)}");
+            }
+        }
+    }
+
+    private static Pb.ModelInferRequest Request(string model, string type, ulong id, bool start, bool end, float[] input, string requestId)
+    {
+        var r = Accumulate.Grpc(model, new SequenceId(id), start, end, input, requestId);
+        if (type == "INT32")
+        {
+            r.Inputs[0].Datatype = "INT32";
+            r.RawInputContents[0] = Google.Protobuf.ByteString.CopyFrom(MemoryMarshal.AsBytes(input.Select(v => (int)v).ToArray().AsSpan()));
+        }
+        return r;
     }
 
     [OpenVinoServerFact]

@@ -62,7 +62,8 @@ public sealed class InputContextEngine : IStatefulEngine
             var total = shape.Length == 0 ? 0 : shape[^1];
             if (total <= d.Length) throw new EngineException($"model \"{inner.ModelName}\": input \"{d.InputName}\" {Shapes.Format(shape)} is not longer than its input_context of {d.Length} along its last axis");
             var outerShape = Shapes.WithDimension(shape, shape.Length - 1, total - d.Length);
-            _inputs[k] = spec with { RequestShape = outerShape };
+            // A new spec, not `with`: RequestBytes is computed once, at construction.
+            _inputs[k] = new TensorSpec(spec.Name, spec.DataType, outerShape);
             var size = spec.DataType.ByteSize();
             var rows = checked((int)(Shapes.ElementCount(shape) / total));
             // Bookkeeping shape with one batch axis, as StateSpec wants: [-1, ..., Length].

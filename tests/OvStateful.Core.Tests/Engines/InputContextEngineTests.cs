@@ -37,6 +37,7 @@ public class InputContextEngineTests
     {
         using var engine = Wrapped();
         Assert.Equal([1L, 4], engine.Inputs[0].RequestShape);
+        Assert.Equal(16, engine.Inputs[0].RequestBytes); // what the batcher checks requests against
         Assert.Contains(engine.States, s => s.InputName == "input_context:x" && s.SlotBytes == 8);
 
         // Fed [0, 0 | 1, 2, 3, 4], then [3, 4 | 5, 6, 7, 8]: the sums show both.
