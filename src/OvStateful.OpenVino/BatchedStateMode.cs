@@ -9,6 +9,10 @@ namespace OvStateful.OpenVino;
 /// <see cref="HostStateArena"/>; a batch gathers its slots' rows along each state's batch axis,
 /// set_state()s every variable with the batched tensor, infers, get_state()s the new values and
 /// scatters them back, only after every output and state was read (so a failure changes no slot).
+/// When a batch holds exactly the slots of the previous successful one, in the same order, with no
+/// START among them, the variables already hold those states (each infer's Assign wrote them, and
+/// get_state copied the same values to the arena), so gather and set_state are skipped: the steady
+/// single-sequence case and a steady set of sequences pay get_state only.
 /// </summary>
 internal sealed unsafe class BatchedStateMode : IStateMode
 {
@@ -25,6 +29,10 @@ internal sealed unsafe class BatchedStateMode : IStateMode
     private readonly byte[][] _controlRows;
     private readonly long[][] _inputShapes, _controlShapes, _stateShapes;
     private readonly long[] _actualShape = new long[OvInferRequest.MaxRank];
+    // The slots whose states the variables hold, in batch order: those of the last successful Run.
+    // _heldCount = -1 when unknown (before the first run, after a failure, a reset or an import).
+    private readonly int[] _held;
+    private int _heldCount = -1;
 
     /// <param name="startRows">Per state: the row a sequence starts from, or null for zeros.</param>
     public BatchedStateMode(string model, ModelPlan plan, OvCompiledModel compiled, int slotCount, ArenaGrowth growth, IReadOnlyList<byte[]?> startRows)
@@ -45,6 +53,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
         _states = specs.Select(s => StepFeeds.Pinned(s.SlotBytes * max)).ToArray();
         _stateShapes = specs.Select(s => new long[s.ModelShape.Length]).ToArray();
         _constants = plan.Constants.Select(k => { var p = StepFeeds.Pinned(k.Data.Length); k.Data.CopyTo(p, 0); return p; }).ToArray();
+        _held = new int[max];
 
         _request = compiled.CreateInferRequest();
         try
@@ -67,6 +76,15 @@ internal sealed unsafe class BatchedStateMode : IStateMode
 
     public void Run(StepBatch batch, ReadOnlySpan<int> entries, ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, byte[][][] outputRows)
     {
+        var held = _heldCount == entries.Length && slots.SequenceEqual(_held.AsSpan(0, _heldCount)) && !fromInitial.Contains(true);
+        _heldCount = -1; // until this run succeeds, nobody knows what the variables hold
+        RunBatch(batch, entries, slots, fromInitial, outputRows, held);
+        slots.CopyTo(_held);
+        _heldCount = slots.Length;
+    }
+
+    private void RunBatch(StepBatch batch, ReadOnlySpan<int> entries, ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, byte[][][] outputRows, bool held)
+    {
         var b = entries.Length;
         for (var k = 0; k < _plan.Inputs.Count; k++)
         {
@@ -86,7 +104,7 @@ internal sealed unsafe class BatchedStateMode : IStateMode
             StepFeeds.BatchShape(control.ModelShape, control.BatchAxis, b, _controlShapes[c]);
             _request.SetInput(_controlPorts[c], control.DataType, _controlShapes[c], StepFeeds.Address(_controls[c]));
         }
-        for (var s = 0; s < _plan.States.Count; s++)
+        for (var s = 0; s < _plan.States.Count && !held; s++)
         {
             var spec = _plan.States[s].Spec;
             var bytes = spec.SlotBytes * b;
@@ -115,13 +133,18 @@ internal sealed unsafe class BatchedStateMode : IStateMode
         for (var s = 0; s < _plan.States.Count; s++) _arena.Scatter(s, slots, _states[s], b);
     }
 
-    public void Reset(int slot) => _arena.Reset(slot);
+    public void Reset(int slot)
+    {
+        _heldCount = -1;
+        _arena.Reset(slot);
+    }
 
     public SlotSnapshot Export(int slot) => _arena.Export(slot);
 
     public void Import(int slot, SlotSnapshot snapshot)
     {
         StepFeeds.SnapshotRows(_model, slot, _arena.States, snapshot); // throws EngineException naming the problem
+        _heldCount = -1;
         _arena.Import(slot, snapshot);
     }
 
