@@ -35,7 +35,7 @@ public sealed class OpenVinoEngine : IStatefulEngine
         Device = options.Device;
         _mode = options.Mode == OpenVinoMode.PerSlot
             ? new PerSlotStateMode(plan.ModelName, plan, model.Compiled, slotCount, model.StartRows, model.ComputedInitial)
-            : new BatchedStateMode(plan.ModelName, plan, model.Compiled, slotCount, options.Growth, model.StartRows);
+            : new BatchedStateMode(plan.ModelName, plan, model.Compiled, model.Single, slotCount, options.Growth, model.StartRows);
         var max = plan.MaxBatchSize;
         _outputRows = Enumerable.Range(0, max).Select(_ => plan.Outputs.Select(o => new byte[o.Layout.RowBytes]).ToArray()).ToArray();
         _entries = new int[max];

@@ -12,11 +12,13 @@ namespace OvStateful.OpenVino;
 /// none, so only the plugin's reset() produces it (per-slot mode).</param>
 /// <param name="Precision">The inference precision the device runs at (INFERENCE_PRECISION_HINT as compiled), or "?" when the device does not say.</param>
 /// <param name="Threads">INFERENCE_NUM_THREADS as compiled ("0" = the device decides), or "?".</param>
-internal sealed class CompiledStatefulModel(OvCore core, OvCompiledModel compiled, ModelPlan plan, byte[]?[] startRows, bool[] computedInitial,
+/// <param name="Single">Batched mode's batch-1 compilation for one-row batches, or null.</param>
+internal sealed class CompiledStatefulModel(OvCore core, OvCompiledModel compiled, OvCompiledModel? single, ModelPlan plan, byte[]?[] startRows, bool[] computedInitial,
     string precision, string threads) : IDisposable
 {
     public OvCore Core { get; } = core;
     public OvCompiledModel Compiled { get; } = compiled;
+    public OvCompiledModel? Single { get; } = single;
     public ModelPlan Plan { get; } = plan;
     public IReadOnlyList<byte[]?> StartRows { get; } = startRows;
     public IReadOnlyList<bool> ComputedInitial { get; } = computedInitial;
@@ -25,6 +27,7 @@ internal sealed class CompiledStatefulModel(OvCore core, OvCompiledModel compile
 
     public void Dispose()
     {
+        Single?.Dispose();
         Compiled.Dispose();
         Core.Dispose();
     }
@@ -59,22 +62,44 @@ internal static class OpenVinoModelLoader
                 ? ModelInitialValues(core, context.ModelFile, plan, variables, options.Mode)
                 : (plan.States.Select(s => s.InitialRow).ToArray(), new bool[plan.States.Count]);
 
-            var batch = options.Mode == OpenVinoMode.PerSlot ? 1L : -1L;
-            var reshape = TargetShapes(plan, model.Inputs, batch);
-            if (reshape.Count > 0) Step(name, "reshape", () => model.Reshape(reshape));
-            if (variables.Count == 0 && plan.States.Count > 0)
+            var perSlot = options.Mode == OpenVinoMode.PerSlot;
+            var compiled = CompileFor(core, model, plan, variables.Count > 0, perSlot ? 1 : -1, name, options);
+            OvCompiledModel? single = null;
+            try
             {
-                Step(name, "MakeStateful", () => model.MakeStateful(plan.States.Select(s => (s.Spec.InputName, s.Spec.OutputName)).ToArray()));
+                // Batched mode runs one-row batches on a static batch-1 copy: static shapes are faster there.
+                if (!perSlot && options.StaticBatch1 && plan.MaxBatchSize > 1)
+                {
+                    using var copy = Read(core, context.ModelFile);
+                    single = CompileFor(core, copy, plan, variables.Count > 0, 1, name, options);
+                }
+                return new CompiledStatefulModel(core, compiled, single, plan, startRows, computed,
+                    PropertyOrUnknown(compiled, "INFERENCE_PRECISION_HINT"), PropertyOrUnknown(compiled, "INFERENCE_NUM_THREADS"));
             }
-            var compiled = Compile(core, model, name, options);
-            return new CompiledStatefulModel(core, compiled, plan, startRows, computed,
-                PropertyOrUnknown(compiled, "INFERENCE_PRECISION_HINT"), PropertyOrUnknown(compiled, "INFERENCE_NUM_THREADS"));
+            catch
+            {
+                single?.Dispose();
+                compiled.Dispose();
+                throw;
+            }
         }
         catch
         {
             core.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Reshapes the model for <paramref name="batch"/> (-1 = dynamic), makes its state pairs variables unless it has them, compiles.</summary>
+    private static OvCompiledModel CompileFor(OvCore core, OvModel model, ModelPlan plan, bool hasVariables, long batch, string name, OpenVinoOptions options)
+    {
+        var reshape = TargetShapes(plan, model.Inputs, batch);
+        if (reshape.Count > 0) Step(name, "reshape", () => model.Reshape(reshape));
+        if (!hasVariables && plan.States.Count > 0)
+        {
+            Step(name, "MakeStateful", () => model.MakeStateful(plan.States.Select(s => (s.Spec.InputName, s.Spec.OutputName)).ToArray()));
+        }
+        return Compile(core, model, name, options);
     }
 
     /// <summary>Reads a model file, turning OpenVINO's error into one that names the file.</summary>

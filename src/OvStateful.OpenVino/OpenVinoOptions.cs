@@ -14,9 +14,11 @@ namespace OvStateful.OpenVino;
 /// (&gt;= 0; 0 = the host default, else every core), openvino_precision (f32 | f16 | bf16 | default;
 /// f32 unless asked, so results match ONNX Runtime on a CPU whose own default is bf16), plus the
 /// stateful backend's infer_end_requests and initial_buffer_size / subsequent_buffer_size (how
-/// the batched mode's host state store grows).
+/// the batched mode's host state store grows), and openvino_static_batch1 (0 | 1, default 1: batched
+/// mode also compiles the model for batch 1 and runs one-row batches there; 0 saves that second
+/// compilation's memory).
 /// </summary>
-internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, CompileOptions Compile, bool InferEndRequests, ArenaGrowth Growth)
+internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, CompileOptions Compile, bool InferEndRequests, ArenaGrowth Growth, bool StaticBatch1 = true)
 {
     /// <param name="host">Host-wide defaults (threads) that the config's own parameters override; null = none.</param>
     public static OpenVinoOptions FromConfig(ModelConfig config, string? deviceOverride, OpenVinoProviderOptions? host = null)
@@ -51,9 +53,15 @@ internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, Compile
             "default" => null,
             var other => Bad<DataType?>(problems, $"openvino_precision \"{other}\" is not f32, f16, bf16 or default", null),
         };
+        var batch1 = Param(config, "openvino_static_batch1", "1") switch
+        {
+            "1" or "true" => true,
+            "0" or "false" => false,
+            var other => Bad(problems, $"openvino_static_batch1 \"{other}\" is not 0 or 1", true),
+        };
         if (problems.Count > 0) throw new EngineException($"model \"{config.Name}\": " + string.Join("; ", problems));
         var growth = new ArenaGrowth(SlotsParam(config, "initial_buffer_size"), SlotsParam(config, "subsequent_buffer_size"));
-        return new OpenVinoOptions(mode, device, new CompileOptions(hint, streams, precision, threads), Param(config, "infer_end_requests", "1") != "0", growth);
+        return new OpenVinoOptions(mode, device, new CompileOptions(hint, streams, precision, threads), Param(config, "infer_end_requests", "1") != "0", growth, batch1);
     }
 
     /// <summary>"cpu" → "CPU", "gpu.1" → "GPU.1": OpenVINO's device names are upper case; other names pass unchanged.</summary>

@@ -35,6 +35,17 @@ internal static class OpenVinoModels
         }
     }
 
+    /// <summary><see cref="Names"/> as theory data.</summary>
+    public static TheoryData<string> NamesData
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (var name in Names) data.Add(name);
+            return data;
+        }
+    }
+
     /// <summary>Both modes.</summary>
     public static TheoryData<OpenVinoMode> Modes => new() { OpenVinoMode.Batched, OpenVinoMode.PerSlot };
 }
