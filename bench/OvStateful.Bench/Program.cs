@@ -14,6 +14,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "batcher-vs-raw") return BatcherVsRaw.RunAsync(args[1..]).GetAwaiter().GetResult();
         if (args.Length > 0 && args[0] == "engines") return EngineInterleave.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "shim") return EngineInterleave.Shim(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
         return 0;
     }
