@@ -1,7 +1,6 @@
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
-using OvStateful.OnnxRuntime.Interop;
 using OvStateful.Server.Hosting;
 
 namespace OvStateful.Cli;
