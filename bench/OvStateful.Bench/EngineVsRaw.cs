@@ -4,7 +4,7 @@ using System.Globalization;
 namespace OvStateful.Bench;
 
 /// <summary>
-/// `engine-vs-raw [rounds]`: <see cref="EngineBenchmarks"/>' two cases (raw RunWithBinding and
+/// `engine-vs-raw [rounds] [B,B,...]`: <see cref="EngineBenchmarks"/>' two cases (raw RunWithBinding and
 /// engine Execute, Silero VAD, B = 1/16/64/256) timed in alternating rounds in one process, so
 /// load that comes and goes on a shared machine falls on both sides alike. Per B: the median
 /// time of a step on each side, the median and range of the per-round throughput ratios
@@ -18,10 +18,11 @@ internal static class EngineVsRaw
     public static int Run(string[] args)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 21;
+        var batches = args.Length > 1 ? args[1].Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray() : [1, 16, 64, 256];
         Console.WriteLine($"engine vs raw ORT, Silero VAD v5, one intra-op thread, {rounds} alternating rounds per batch size");
         Console.WriteLine("| B | raw RunWithBinding | engine Execute | throughput engine / raw (median, min-max over rounds) | allocated per Execute |");
         Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
-        foreach (var batch in new[] { 1, 16, 64, 256 })
+        foreach (var batch in batches)
         {
             var bench = new EngineBenchmarks { Batch = batch };
             bench.Setup();
