@@ -7,7 +7,7 @@ using OvStateful.Core.Sequences;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
 using OvStateful.Server.Sequences;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Http;
 
@@ -107,7 +107,7 @@ internal static class HttpEndpoints
 
     private static Task Stats(HttpContext ctx, ServerServices s, string? model, string? version)
     {
-        var response = new Pb.ModelStatisticsResponse();
+        var response = new Proto.ModelStatisticsResponse();
         if (model is null)
         {
             foreach (var m in s.Resolver.ReadyModels()) response.ModelStats.Add(StatisticsMapper.ToProto(m.GetStatistics()));
@@ -136,7 +136,7 @@ internal static class HttpEndpoints
             foreach (var e in s.Registry.Index())
             {
                 if (readyOnly && e.State != "READY") continue;
-                ProtoJson.WriteMessage(w, new Pb.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
+                ProtoJson.WriteMessage(w, new Proto.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
             }
             w.WriteEndArray();
         }
