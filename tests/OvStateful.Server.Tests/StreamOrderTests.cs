@@ -28,7 +28,7 @@ public sealed class StreamOrderTests : IAsyncLifetime
     [Fact]
     public async Task One_sequences_responses_keep_step_order_on_every_stream()
     {
-        const int streams = 200, perStream = 4, steps = 12;
+        const int streams = 200, perStream = 3, steps = 8;
         for (var round = 0; round < Rounds; round++)
         {
             var first = 1 + (ulong)(round * streams * perStream);

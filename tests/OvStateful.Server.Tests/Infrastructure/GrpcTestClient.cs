@@ -84,6 +84,7 @@ internal sealed class EncodingRecorder(HttpMessageHandler inner, System.Collecti
 /// <summary>A running bidirectional gRPC stream; requests go out in the order sent, one writer at a time.</summary>
 internal sealed class GrpcTestStream<T> : IAsyncDisposable where T : class, IMessage<T>
 {
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
     private readonly AsyncDuplexStreamingCall<byte[], T> _call;
     private readonly Channel<byte[]> _requests = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
@@ -104,7 +105,16 @@ internal sealed class GrpcTestStream<T> : IAsyncDisposable where T : class, IMes
     {
         try
         {
-            await foreach (var payload in _requests.Reader.ReadAllAsync()) await _call.RequestStream.WriteAsync(payload);
+            // Requests queued together go out before one flush, as a pipelining client sends them.
+            var reader = _requests.Reader;
+            while (await reader.WaitToReadAsync())
+            {
+                while (reader.TryRead(out var payload))
+                {
+                    _call.RequestStream.WriteOptions = reader.TryPeek(out _) ? Buffered : null;
+                    await _call.RequestStream.WriteAsync(payload);
+                }
+            }
             await _call.RequestStream.CompleteAsync();
         }
         catch (Exception) when (_call.GetStatus().StatusCode != StatusCode.OK)
