@@ -59,7 +59,7 @@ public static class ModelRepository
             return new ModelDefinition { Name = folderName, Directory = dir, ConfigFile = configFile, Problems = problems };
         }
 
-        if (defaultEngine is not null && !config.Parameters.ContainsKey("engine")) config.Parameters["engine"] = defaultEngine;
+        if (defaultEngine is not null && !config.Parameters.ContainsKey("engine")) config.SetParameter("engine", defaultEngine);
         if (config.Name.Length == 0) config.Name = folderName;
         else if (config.Name != folderName)
         {
@@ -107,7 +107,7 @@ public static class ModelRepository
         }
         if (chosen.Count == 0)
         {
-            var policy = config.VersionPolicy?.Kind.ToString().ToLowerInvariant() ?? "latest";
+            var policy = config.VersionPolicy is { PolicyChoiceCase: not ModelVersionPolicy.PolicyChoiceOneofCase.None } vp ? vp.PolicyChoiceCase.ToString().ToLowerInvariant() : "latest";
             problems.Add(new ValidationProblem(dir, available.Count == 0
                 ? $"no version folder; expected numbered folders such as {Path.Combine(dir, "1")}{Path.DirectorySeparatorChar}model.onnx"
                 : $"the version policy ({policy}) selects none of the versions present ({string.Join(", ", available.Order())})"));

@@ -27,7 +27,7 @@ internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceB
         Task.FromResult(MetadataMapper.Model(s.Resolver.Resolve(request.Name, request.Version), s.Registry));
 
     public override Task<Proto.ModelConfigResponse> ModelConfig(Proto.ModelConfigRequest request, ServerCallContext context) =>
-        Task.FromResult(new Proto.ModelConfigResponse { Config = ModelConfigMapper.ToProto(s.Resolver.Resolve(request.Name, request.Version).Config) });
+        Task.FromResult(new Proto.ModelConfigResponse { Config = s.Resolver.Resolve(request.Name, request.Version).Config });
 
     public override Task<Proto.ModelStatisticsResponse> ModelStatistics(Proto.ModelStatisticsRequest request, ServerCallContext context)
     {

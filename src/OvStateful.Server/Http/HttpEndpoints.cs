@@ -25,7 +25,7 @@ internal static class HttpEndpoints
         app.MapGet("/v2/models/stats", ctx => Guard(ctx, () => Stats(ctx, s, null, null)));
         MapModel(app, "", (ctx, m, v) => Json(ctx, MetadataMapper.Model(s.Resolver.Resolve(m, v), s.Registry)));
         MapModel(app, "/ready", (ctx, m, v) => Ready(ctx, s, m, v));
-        MapModel(app, "/config", (ctx, m, v) => Json(ctx, ModelConfigMapper.ToProto(s.Resolver.Resolve(m, v).Config)));
+        MapModel(app, "/config", (ctx, m, v) => Json(ctx, s.Resolver.Resolve(m, v).Config));
         MapModel(app, "/stats", (ctx, m, v) => Stats(ctx, s, m, v));
         MapModel(app, "/infer", (ctx, m, v) => Infer(ctx, s, m, v), post: true);
 

@@ -54,7 +54,7 @@ internal static class MetadataMapper
         return p;
     }
 
-    private static Proto.ModelMetadataResponse.Types.TensorMetadata Tensor(TensorSpec spec, List<long>? dims, int maxBatchSize)
+    private static Proto.ModelMetadataResponse.Types.TensorMetadata Tensor(TensorSpec spec, IReadOnlyList<long>? dims, int maxBatchSize)
     {
         var t = new Proto.ModelMetadataResponse.Types.TensorMetadata { Name = spec.Name, Datatype = spec.DataType.WireName() };
         if (dims is { Count: > 0 } || (dims is not null && spec.RequestShape.Length == (maxBatchSize > 0 ? 1 : 0)))

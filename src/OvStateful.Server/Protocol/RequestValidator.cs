@@ -2,6 +2,7 @@ using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Protocol;
 
@@ -53,19 +54,19 @@ internal static class RequestValidator
     }
 
     /// <summary>True/false when the config declares a CORRID control of string/number type; null when it declares none.</summary>
-    private static bool? CorrelationIdIsString(SequenceBatching sequencing)
+    private static bool? CorrelationIdIsString(Proto.ModelSequenceBatching sequencing)
     {
         foreach (var input in sequencing.ControlInput)
         {
             foreach (var control in input.Control)
             {
-                if (control.Kind == ControlKind.SequenceCorrid) return control.DataType == DataType.String;
+                if (control.Kind.ToControlKind() == ControlKind.SequenceCorrid) return control.DataType == Proto.DataType.TypeString;
             }
         }
         return null;
     }
 
-    private static bool IsOptional(ModelConfig config, string name) =>
+    private static bool IsOptional(Proto.ModelConfig config, string name) =>
         config.Input.Any(i => i.Optional && string.Equals(i.Name, name, StringComparison.Ordinal));
 
     private static TensorSpec? Find(IReadOnlyList<TensorSpec> specs, string name)
