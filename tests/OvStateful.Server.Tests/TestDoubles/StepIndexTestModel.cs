@@ -29,15 +29,14 @@ internal sealed class StepIndexTestModel : IServedModel, IDisposable
     public StepIndexTestModel(string name = "step_index")
     {
         Name = name;
-        Config = new ModelConfig
-        {
-            Name = name,
-            Backend = "test_double",
-            MaxBatchSize = 16,
-            SequenceBatching = new SequenceBatching { Oldest = new StrategyOldest { MaxCandidateSequences = 4096 } },
-            Input = [new ModelInput { Name = "X", DataType = DataType.Int64, Dims = [1] }],
-            Output = [new ModelOutput { Name = "INDEX", DataType = DataType.Int64, Dims = [1] }],
-        };
+        Config = ModelConfigParser.Parse($$"""
+            name: "{{name}}"
+            backend: "test_double"
+            max_batch_size: 16
+            sequence_batching { oldest { max_candidate_sequences: 4096 } }
+            input [ { name: "X" data_type: TYPE_INT64 dims: [ 1 ] } ]
+            output [ { name: "INDEX" data_type: TYPE_INT64 dims: [ 1 ] } ]
+            """);
         _completer = new Thread(CompleteLoop) { IsBackground = true, Name = "step-index completer" };
         _completer.Start();
     }

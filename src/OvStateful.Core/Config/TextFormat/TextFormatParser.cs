@@ -196,13 +196,14 @@ internal sealed class TextFormatParser
     private (object? Key, object? Value) ParseMapEntry(FieldDescriptor field, int depth, string path, TextPosition at)
     {
         var entry = field.MessageType;
+        var entryName = $"{Name(field.ContainingType)}.{field.Name} entry";
         var keyField = entry.FindFieldByNumber(1);
         var valueField = entry.FindFieldByNumber(2);
         var t = _tok.Current;
         char closer;
         if (t.IsSymbol('{')) closer = '}';
         else if (t.IsSymbol('<')) closer = '>';
-        else throw _tok.Error(t.Position, $"expected '{{' to start an entry of map \"{field.Name}\", found {t.Describe()}");
+        else throw _tok.Error(t.Position, $"expected '{{' to start a {entryName}, found {t.Describe()}");
         _tok.Next();
         object? key = null, value = null;
         var valuePath = path + "[?]";
@@ -215,12 +216,12 @@ internal sealed class TextFormatParser
                 break;
             }
             if (n.Kind != TokenKind.Identifier)
-                throw _tok.Error(n.Position, $"unexpected {n.Describe()}; expected key, value or '{closer}' in an entry of map \"{field.Name}\"");
+                throw _tok.Error(n.Position, $"unexpected {n.Describe()}; expected key, value or '{closer}' in {entryName}");
             _tok.Next();
             var f = n.Text == "key" ? keyField : n.Text == "value" ? valueField : null;
             if (f is null)
             {
-                Note(_tok.Error(n.Position, $"unknown field \"{n.Text}\" in an entry of map \"{field.Name}\"; expected one of: key, value"));
+                Note(_tok.Error(n.Position, $"unknown field \"{n.Text}\" in {entryName}; expected one of: key, value"));
                 SkipField();
             }
             else
@@ -240,7 +241,7 @@ internal sealed class TextFormatParser
         }
         if (key is null)
         {
-            Note(_tok.Error(at, $"an entry of map \"{field.Name}\" has no key"));
+            Note(_tok.Error(at, $"{entryName} has no key"));
             return (null, null);
         }
         return (key, value ?? DefaultOf(valueField));
@@ -481,14 +482,14 @@ internal sealed class TextFormatParser
         if (t.Kind == TokenKind.Identifier && !negative)
         {
             if (e.FindValueByName(t.Text) is { } named) return Enum.ToObject(e.ClrType, named.Number);
-            throw _tok.Error(t.Position, $"unknown value \"{t.Text}\" for {e.Name} field \"{field.Name}\" of {Name(owner)}; expected one of: {string.Join(", ", names)}{Suggest(t.Text, names)}");
+            throw _tok.Error(t.Position, $"unknown value \"{t.Text}\" for {Name(e)} field \"{field.Name}\" of {Name(owner)}; expected one of: {string.Join(", ", names)}{Suggest(t.Text, names)}");
         }
         if (t.Kind == TokenKind.Integer && TryParseMagnitude(t.Text, out var n) && n <= int.MaxValue
             && e.FindValueByNumber(negative ? -(int)n : (int)n) is { } numbered)
         {
             return Enum.ToObject(e.ClrType, numbered.Number);
         }
-        throw _tok.Error(start, $"expected a {e.Name} value for field \"{field.Name}\" of {Name(owner)} (one of: {string.Join(", ", names)}), found {(negative ? "'-' " : "")}{t.Describe()}");
+        throw _tok.Error(start, $"expected a {Name(e)} value for field \"{field.Name}\" of {Name(owner)} (one of: {string.Join(", ", names)}), found {(negative ? "'-' " : "")}{t.Describe()}");
     }
 
     private ConfigParseException UnknownField(TextToken t, MessageDescriptor d)
@@ -498,13 +499,18 @@ internal sealed class TextFormatParser
     }
 
     /// <summary>A message's name as model_config.proto spells it, nested names dotted (ModelSequenceBatching.Control).</summary>
-    private static string Name(MessageDescriptor d) => d.FullName.StartsWith(d.File.Package + ".", StringComparison.Ordinal) ? d.FullName[(d.File.Package.Length + 1)..] : d.FullName;
+    private static string Name(MessageDescriptor d) => WithoutPackage(d.FullName, d.File.Package);
+
+    private static string Name(EnumDescriptor e) => WithoutPackage(e.FullName, e.File.Package);
+
+    private static string WithoutPackage(string fullName, string package) =>
+        fullName.StartsWith(package + ".", StringComparison.Ordinal) ? fullName[(package.Length + 1)..] : fullName;
 
     /// <summary>The type as a .proto file spells it.</summary>
     private static string TypeName(FieldDescriptor f) => f.FieldType switch
     {
         FieldType.Message => Name(f.MessageType),
-        FieldType.Enum => f.EnumType.Name,
+        FieldType.Enum => Name(f.EnumType),
         _ => f.FieldType.ToString().ToLowerInvariant(),
     };
 
