@@ -38,13 +38,15 @@ public static class ModelRepository
         var problems = new List<ValidationProblem>();
 
         ModelConfig? config = null;
+        ParsedConfig? parsed = null;
         try
         {
-            config = ModelConfigParser.ParseFile(configFile);
+            parsed = ModelConfigParser.ParseFileWithPositions(configFile);
+            config = parsed.Config;
         }
         catch (ConfigParseException ex)
         {
-            problems.Add(new ValidationProblem($"{ex.File}:{ex.Line}:{ex.Column}", ex.Detail));
+            foreach (var p in ex.Problems) problems.Add(new ValidationProblem($"{p.File}:{p.Line}:{p.Column}", p.Detail));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -77,6 +79,7 @@ public static class ModelRepository
             Directory = dir,
             ConfigFile = configFile,
             Config = config,
+            Source = parsed,
             Parameters = parameters,
             Versions = versions,
             Problems = problems,

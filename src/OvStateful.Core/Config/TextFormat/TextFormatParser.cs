@@ -39,15 +39,14 @@ internal sealed class TextFormatParser
     public static (IMessage Message, IReadOnlyDictionary<string, TextPosition> Positions) Parse(string text, string file, MessageDescriptor root)
     {
         TextFormatParser? parser = null;
+        IMessage message;
         try
         {
             parser = new TextFormatParser(text, file);
-            var message = NewMessage(root);
+            message = NewMessage(root);
             parser.ParseBody(message, closer: null, new TextPosition(1, 1), depth: 0, path: "");
-            if (parser._problems.Count > 0) throw ConfigParseException.Combine(parser._problems);
-            return (message, parser._positions);
         }
-        catch (ConfigParseException ex) when (parser is { _problems.Count: > 0 } && !parser._problems.Contains(ex))
+        catch (ConfigParseException ex) when (parser is { _problems.Count: > 0 })
         {
             // A structural error after problems already noted: report them all, in file order.
             throw ConfigParseException.Combine([.. parser._problems, ex]);
@@ -61,6 +60,8 @@ internal sealed class TextFormatParser
             // A bug in the parser must still surface as a located parse error, never as a crash.
             throw new ConfigParseException(file, 1, 1, $"internal parser error ({ex.GetType().Name}: {ex.Message})");
         }
+        if (parser._problems.Count > 0) throw ConfigParseException.Combine(parser._problems);
+        return (message, parser._positions);
     }
 
     private static IMessage NewMessage(MessageDescriptor descriptor) => descriptor.Parser.ParseFrom(ByteString.Empty);
