@@ -36,7 +36,7 @@ public sealed class BadInputTests : IAsyncLifetime
         { "accumulate", Body($"{{\"name\":\"Foo\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}"), HttpStatusCode.BadRequest, "unexpected input 'Foo'" },
         { "accumulate", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}", null), HttpStatusCode.BadRequest, "parameter 'sequence_id' is required" },
         { "accumulate", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}", "{\"sequence_id\": 777}"), HttpStatusCode.BadRequest, "sequence 777 of model 'accumulate' is not live" },
-        { "accumulate", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}", "{\"sequence_id\": \"abc\", \"sequence_start\": true}"), HttpStatusCode.BadRequest, "must be a unsigned 64-bit number" },
+        { "accumulate", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}", "{\"sequence_id\": \"abc\", \"sequence_start\": true}"), HttpStatusCode.BadRequest, "must be an unsigned 64-bit number" },
         { "accumulate", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}", "{\"sequence_id\": -3}"), HttpStatusCode.BadRequest, "parameter 'sequence_id' is -3" },
         { "accumulate", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}", "{\"sequence_id\": 5, \"sequence_start\": \"yes\"}"), HttpStatusCode.BadRequest, "'sequence_start' is \"yes\"; expected true or false" },
         { "echo", Body("{\"name\":\"UINT8\",\"shape\":[1,3],\"datatype\":\"UINT8\",\"data\":[1,2,300]}", null), HttpStatusCode.BadRequest, "input 'UINT8' value 2 is 300" },

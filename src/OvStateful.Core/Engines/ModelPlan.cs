@@ -48,6 +48,11 @@ public sealed class ModelPlan
         var constants = parameters.ConstantInputs.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var controlsByName = (config.SequenceBatching?.ControlInput ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
         var configInputs = config.Input.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        foreach (var optional in config.Input.Where(i => i.Optional))
+        {
+            // The engines feed every model input at every step; a request may not leave one out.
+            problems.Add($"input \"{optional.Name}\" is optional: not supported (every model input is fed at every step); remove optional: true");
+        }
         var configOutputs = config.Output.ToDictionary(o => o.Name, StringComparer.Ordinal);
         var modelOutputs = model.Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
         var stateOutputs = new HashSet<string>(pairs.Select(p => p.OutputName), StringComparer.Ordinal);

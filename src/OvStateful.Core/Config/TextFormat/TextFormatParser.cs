@@ -99,7 +99,7 @@ internal sealed class TextFormatParser
             if (field is null)
             {
                 Note(UnknownField(t, d));
-                SkipField();
+                SkipField(depth);
             }
             else
             {
@@ -138,7 +138,7 @@ internal sealed class TextFormatParser
             if (!field.IsRepeated)
             {
                 Note(_tok.Error(open.Position, $"field \"{field.Name}\" of {Name(msg.Descriptor)} is not repeated; a list [ ] is only allowed for repeated fields"));
-                SkipList(open);
+                SkipList(open, depth);
                 return;
             }
             if (_tok.Current.IsSymbol(']'))
@@ -223,7 +223,7 @@ internal sealed class TextFormatParser
             if (f is null)
             {
                 Note(_tok.Error(n.Position, $"unknown field \"{n.Text}\" in {entryName}; expected one of: key, value"));
-                SkipField();
+                SkipField(depth);
             }
             else
             {
@@ -309,7 +309,7 @@ internal sealed class TextFormatParser
             // The bad token was consumed (or, when it ends a list or a message, is left for it).
             if (_tok.Current.Position == t.Position)
             {
-                if (t.IsSymbol('{') || t.IsSymbol('<')) SkipValue();
+                if (t.IsSymbol('{') || t.IsSymbol('<')) SkipValue(depth);
                 else if (!IsCloser(t) && t.Kind != TokenKind.End) _tok.Next();
             }
             value = null!;
@@ -320,30 +320,31 @@ internal sealed class TextFormatParser
     private static bool IsCloser(TextToken t) => t.IsSymbol('}') || t.IsSymbol('>') || t.IsSymbol(']') || t.IsSymbol(',');
 
     /// <summary>Skips an unknown field's value: a scalar, a message, or a list of either.</summary>
-    private void SkipField()
+    private void SkipField(int depth)
     {
         if (_tok.Current.IsSymbol(':')) _tok.Next();
         var t = _tok.Current;
-        if (t.IsSymbol('[')) SkipList(_tok.Next());
-        else SkipValue();
+        if (t.IsSymbol('[')) SkipList(_tok.Next(), depth);
+        else SkipValue(depth);
     }
 
-    private void SkipList(TextToken open)
+    private void SkipList(TextToken open, int depth)
     {
         while (!_tok.Current.IsSymbol(']'))
         {
             if (_tok.Current.Kind == TokenKind.End) throw _tok.Error(_tok.Current.Position, $"unexpected end of file; expected ']' to close the list opened at {open.Position}");
-            SkipValue();
+            SkipValue(depth);
             if (_tok.Current.IsSymbol(',')) _tok.Next();
         }
         _tok.Next();
     }
 
-    private void SkipValue()
+    private void SkipValue(int depth)
     {
         var t = _tok.Current;
         if (t.IsSymbol('{') || t.IsSymbol('<'))
         {
+            if (depth + 1 > MaxDepth) throw _tok.Error(t.Position, $"messages nested deeper than {MaxDepth} levels");
             var close = t.IsSymbol('{') ? '}' : '>';
             _tok.Next();
             while (!_tok.Current.IsSymbol(close))
@@ -352,7 +353,7 @@ internal sealed class TextFormatParser
                 if (n.Kind == TokenKind.End) throw _tok.Error(n.Position, $"unexpected end of file; expected '{close}' to close the message opened at {t.Position}");
                 if (n.Kind != TokenKind.Identifier) throw _tok.Error(n.Position, $"unexpected {n.Describe()}; expected a field name or '{close}'");
                 _tok.Next();
-                SkipField();
+                SkipField(depth + 1);
                 if (_tok.Current.IsSymbol(',') || _tok.Current.IsSymbol(';')) _tok.Next();
             }
             _tok.Next();
