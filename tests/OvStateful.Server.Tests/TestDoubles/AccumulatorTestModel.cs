@@ -50,9 +50,6 @@ internal sealed class AccumulatorTestModel : IServedModel
     public string EngineName => "test-double";
     public IReadOnlyList<TensorSpec> Inputs { get; } = [new TensorSpec("Input", DataType.Fp32, StepShape)];
     public IReadOnlyList<TensorSpec> Outputs { get; } = [new TensorSpec("Output", DataType.Fp32, StepShape)];
-    private RequestValidator Validator => _validator ??= RequestValidator.ForConfig(Inputs, Outputs, Config);
-    /// <summary>Null until the first request; then the validator of Config, which never changes.</summary>
-    private RequestValidator? _validator;
     public bool IsReady { get; set; } = true;
 
     public int LiveSequences
@@ -63,7 +60,7 @@ internal sealed class AccumulatorTestModel : IServedModel
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         // As the batcher does: Core's one request check, before anything else.
-        Validator.Validate(request);
+        this.CheckRequest(request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var input = request.Inputs.Single(t => t.Name == "Input").ToArray<float>();
         var output = new float[20];

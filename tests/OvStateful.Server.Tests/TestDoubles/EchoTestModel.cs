@@ -35,15 +35,12 @@ internal sealed class EchoTestModel : IServedModel
     public string EngineName => "test-double";
     public IReadOnlyList<TensorSpec> Inputs { get; }
     public IReadOnlyList<TensorSpec> Outputs { get; }
-    private RequestValidator Validator => _validator ??= RequestValidator.ForConfig(Inputs, Outputs, Config);
-    /// <summary>Null until the first request; then the validator of Config, which never changes.</summary>
-    private RequestValidator? _validator;
     public bool IsReady => true;
 
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         // As the batcher does: Core's one request check, before anything else.
-        Validator.Validate(request);
+        this.CheckRequest(request);
         var outputs = request.Inputs
             .Select(t => t with { Name = "OUT_" + t.Name })
             .Where(t => request.RequestedOutputs is not { Count: > 0 } r || r.Contains(t.Name))

@@ -18,9 +18,6 @@ internal sealed class GatedTestModel : IServedModel
     public string EngineName => "test-double";
     public IReadOnlyList<TensorSpec> Inputs { get; } = [new TensorSpec("X", DataType.Int32, [1])];
     public IReadOnlyList<TensorSpec> Outputs { get; } = [new TensorSpec("Y", DataType.Int32, [1])];
-    private RequestValidator Validator => _validator ??= RequestValidator.ForConfig(Inputs, Outputs, Config);
-    /// <summary>Null until the first request; then the validator of Config, which never changes.</summary>
-    private RequestValidator? _validator;
     public bool IsReady => true;
 
     /// <summary>Completes when another step is waiting at the gate.</summary>
@@ -31,7 +28,7 @@ internal sealed class GatedTestModel : IServedModel
     public async ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         // As the batcher does: Core's one request check, before anything else.
-        Validator.Validate(request);
+        this.CheckRequest(request);
         _entered.Release();
         await _gate.Task.WaitAsync(cancellationToken);
         var x = request.Inputs[0].ToArray<int>()[0];

@@ -47,15 +47,12 @@ internal sealed class StepIndexTestModel : IServedModel, IDisposable
     public string EngineName => "test-double";
     public IReadOnlyList<TensorSpec> Inputs { get; } = [new TensorSpec("X", DataType.Int64, Shape)];
     public IReadOnlyList<TensorSpec> Outputs { get; } = [new TensorSpec("INDEX", DataType.Int64, Shape)];
-    private RequestValidator Validator => _validator ??= RequestValidator.ForConfig(Inputs, Outputs, Config);
-    /// <summary>Null until the first request; then the validator of Config, which never changes.</summary>
-    private RequestValidator? _validator;
     public bool IsReady => true;
 
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
         // As the batcher does: Core's one request check, before anything else.
-        Validator.Validate(request);
+        this.CheckRequest(request);
         var answer = new TaskCompletionSource<InferenceResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
