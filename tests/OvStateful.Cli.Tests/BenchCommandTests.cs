@@ -208,7 +208,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         var (gExit, _, gError, gJson, gDir) = Bench("--url", server.Grpc, "-p", "grpc", "-m", "accumulate", "-n", "2", "-k", "3", "--string-ids");
         Directory.Delete(gDir, recursive: true);
         Assert.Equal(1, gExit);
-        Assert.Contains("must be a unsigned 64-bit number", gError);
+        Assert.Contains("must be an unsigned 64-bit number", gError);
         Assert.Equal(2, Result(gJson).GetProperty("errors_by_kind").GetProperty("grpc stream error").GetInt64());
     }
 

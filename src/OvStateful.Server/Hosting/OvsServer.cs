@@ -10,7 +10,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
-using OvStateful.Server.Grpc;
 using OvStateful.Server.Http;
 using OvStateful.Server.Metrics;
 using OvStateful.Server.Sequences;
@@ -66,8 +65,8 @@ public sealed class OvsServer : IAsyncDisposable
             app.UseEndpoints(_ => { });
             app.Run(ctx => HttpErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, $"no endpoint for {ctx.Request.Method} {ctx.Request.Path}"));
         });
-        var grpc = Build(o.GrpcPort, HttpProtocols.Http2, null, app =>
-            app.Run(new GrpcEndpoint(_services, app.Services.GetRequiredService<ILogger<GrpcEndpoint>>()).HandleAsync));
+        // Message sizes are Grpc.AspNetCore's to check (a stream carries many messages).
+        var grpc = Build(o.GrpcPort, HttpProtocols.Http2, null, GrpcHost.Map, services => GrpcHost.AddServices(services, _services));
         var metrics = Build(o.MetricsPort, HttpProtocols.Http1, 1024, app => app.Run(ServeMetricsAsync));
 
         var started = new List<WebApplication>();
@@ -114,13 +113,14 @@ public sealed class OvsServer : IAsyncDisposable
         _services.Stopping.Dispose();
     }
 
-    private WebApplication Build(int port, HttpProtocols protocols, long? maxBody, Action<WebApplication> configure)
+    private WebApplication Build(int port, HttpProtocols protocols, long? maxBody, Action<WebApplication> configure, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddLogging(l => _logging?.Invoke(l));
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(_services.Options.ShutdownTimeoutSeconds));
+        services?.Invoke(builder.Services);
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -3,8 +3,9 @@ using OvStateful.Core.Serving;
 namespace OvStateful.Server.Protocol;
 
 /// <summary>
-/// The one path from a decoded request to a model, shared by HTTP and gRPC: resolve,
-/// validate, run, and turn whatever escapes into an <see cref="InferenceException"/>.
+/// The one path from a decoded request to a model, shared by HTTP and gRPC: run it, and turn
+/// whatever escapes into an <see cref="InferenceException"/>. The model validates the request
+/// (Core's <see cref="RequestValidator"/>, once, before the step is queued).
 /// </summary>
 internal sealed class InferenceInvoker(ModelResolver resolver)
 {
@@ -12,7 +13,6 @@ internal sealed class InferenceInvoker(ModelResolver resolver)
 
     public async ValueTask<InferenceResponse> InferAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
     {
-        RequestValidator.Validate(model, request);
         try
         {
             return await model.InferAsync(request, cancellationToken).ConfigureAwait(false);
