@@ -161,7 +161,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         Assert.Contains("--grpc-streams applies to --protocol grpc --grpc-mode stream (got --protocol http)", error + output);
         (exit, output, error) = CliRunner.Run("bench", "--url", "http://127.0.0.1:1", "-p", "grpc", "-m", "accumulate", "--grpc-streams", "0");
         Assert.NotEqual(0, exit);
-        Assert.Contains("--grpc-streams must be at least 1 (got 0)", error + output);
+        Assert.Contains("--grpc-streams expects a whole number of at least 1, not 0", error + output);
     }
 
     [OrtAvailableFact]

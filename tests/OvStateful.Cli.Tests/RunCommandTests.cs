@@ -159,7 +159,7 @@ public class RunCommandTests
     {
         var (exit, output, error) = CliRunner.Run("run", "-m", "accumulate", "--sequences", "0");
         Assert.NotEqual(0, exit);
-        Assert.Contains("--sequences must be at least 1 (got 0)", error + output);
+        Assert.Contains("--sequences expects a whole number of at least 1, not 0", error + output);
     }
 
     [Fact]

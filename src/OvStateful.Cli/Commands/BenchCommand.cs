@@ -35,12 +35,9 @@ internal static class BenchCommand
             },
         };
         var model = new Option<string>("--model", "-m") { Description = "Model name as the server serves it", Required = true };
-        var protocol = new Option<string>("--protocol", "-p") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" };
-        protocol.AcceptOnlyFromAmong("http", "grpc");
-        var format = new Option<string>("--http-format") { Description = "HTTP tensor encoding: binary (Triton's binary tensor data extension) or json", DefaultValueFactory = _ => "binary" };
-        format.AcceptOnlyFromAmong("binary", "json");
-        var grpcMode = new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" };
-        grpcMode.AcceptOnlyFromAmong("stream", "unary");
+        var protocol = CommonOptions.Choice(new Option<string>("--protocol", "-p") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" }, "http", "grpc");
+        var format = CommonOptions.Choice(new Option<string>("--http-format") { Description = "HTTP tensor encoding: binary (Triton's binary tensor data extension) or json", DefaultValueFactory = _ => "binary" }, "binary", "json");
+        var grpcMode = CommonOptions.Choice(new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" }, "stream", "unary");
         var grpcStreams = CommonOptions.Positive(new Option<int?>("--grpc-streams")
         {
             Description = "Stream mode: let the sequences share this many ModelStreamInfer streams (responses matched by request id), as a gateway multiplexing many calls does. Default: one stream per sequence",
