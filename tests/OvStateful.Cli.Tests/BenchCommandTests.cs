@@ -231,14 +231,4 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
         Assert.Contains("cannot reach http://127.0.0.1:1/", error);
         Assert.Contains("is the server running (ovs serve)", error);
     }
-
-    [Fact]
-    public void Unknown_protocol_lists_the_valid_ones()
-    {
-        var (exit, output, error) = CliRunner.Run("bench", "--url", "127.0.0.1:1", "-m", "accumulate", "--protocol", "websocket");
-        Assert.NotEqual(0, exit);
-        Assert.Contains("'websocket'", error + output);
-        Assert.Contains("'grpc'", error + output);
-        Assert.Contains("'http'", error + output);
-    }
 }

@@ -52,7 +52,7 @@ internal static class BenchCommand
         });
         var firstId = new Option<ulong>("--sequence-id-start") { Description = "Correlation id of the first sequence; the others count up from it", DefaultValueFactory = _ => 1 };
         var stringIds = new Option<bool>("--string-ids") { Description = "Send correlation ids as strings (for models whose CORRID is TYPE_STRING)" };
-        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for bench.json, bench.csv and bench.svg", DefaultValueFactory = _ => new DirectoryInfo("ovs-bench") };
+        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for bench.json, bench.csv and bench.svg (default: a new ./ovs-out/bench-<time>/)" };
         var seed = CommonOptions.Seed();
         var range = new Option<string?>("--concurrency-range")
         {
@@ -65,12 +65,12 @@ internal static class BenchCommand
         };
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("bench", () => RunAsync(new Arguments(
             parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(grpcStreams), parse.GetValue(sequences),
-            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(range)), ct)));
+            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output), parse.GetValue(seed), parse.GetValue(range)), ct)));
         return cmd;
     }
 
     private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int? GrpcStreams, int Sequences, int Steps, double? Duration,
-        ulong FirstId, bool StringIds, DirectoryInfo Output, int Seed, string? ConcurrencyRange);
+        ulong FirstId, bool StringIds, DirectoryInfo? Output, int Seed, string? ConcurrencyRange);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
@@ -98,7 +98,7 @@ internal static class BenchCommand
             // steps in the same window are counted too.
             var statsBefore = await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
             var run = workload.RunAsync(ct);
-            await ProgressDisplay.ShowAsync(console, $"bench n={clients}", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
+            await ProgressDisplay.ShowAsync($"bench n={clients}", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
             var result = await run.ConfigureAwait(false);
             var statsAfter = statsBefore is null ? null : await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
             var batches = statsBefore is not null && statsAfter is not null ? BatchSizes.Between(statsBefore, statsAfter) : null;
@@ -109,12 +109,13 @@ internal static class BenchCommand
             });
             // Later levels never reuse an id an earlier level used (a server may still hold it briefly).
             nextId += (ulong)result.Sequences;
+            if (result.Cancelled) break; // Ctrl+C: report the levels measured so far
         }
 
-        Directory.CreateDirectory(a.Output.FullName);
-        var json = Path.Combine(a.Output.FullName, "bench.json");
-        var csv = Path.Combine(a.Output.FullName, "bench.csv");
-        var svg = Path.Combine(a.Output.FullName, "bench.svg");
+        var folder = OutputFolder.Resolve(a.Output, "bench");
+        var json = Path.Combine(folder, "bench.json");
+        var csv = Path.Combine(folder, "bench.csv");
+        var svg = Path.Combine(folder, "bench.svg");
         ReportFiles.WriteJson(json, new BenchReport
         {
             Url = a.Url.ToString(),
@@ -131,6 +132,11 @@ internal static class BenchCommand
             BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, concurrency {string.Join(", ", levels)}", MeasurementCharts.Panels(rows, memory: false));
         console.WriteLine($"wrote {json}, {csv}, {svg}");
 
+        if (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("ovs bench: cancelled; the results above are partial (the sequences it started were sent their END)");
+            return 130;
+        }
         var failed = rows.Where(r => r.StepsFailed > 0).ToList();
         if (failed.Count > 0)
         {

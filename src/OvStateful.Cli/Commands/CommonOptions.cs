@@ -7,8 +7,8 @@ internal static class CommonOptions
 {
     public static Option<DirectoryInfo> Repository() => new("--model-repository", "-r")
     {
-        Description = "Model repository folder (Triton layout: <model>/config.pbtxt + numbered version folders)",
-        DefaultValueFactory = _ => new DirectoryInfo("models"),
+        Description = "Model repository folder (Triton layout: <model>/config.pbtxt + numbered version folders). Default: ./models, else the example models that come with ovs",
+        DefaultValueFactory = _ => ExampleModels.Default(),
     };
 
     public static Option<string> Model() => new("--model", "-m")

@@ -25,16 +25,13 @@ internal static class CompareCommand
         var engines = new Option<string>("--engines", "-e")
         {
             Description = "Comma-separated engines to compare, each optionally with a device: onnxruntime, openvino, onnxruntime:cuda, onnxruntime:trt:1, openvino:GPU. " +
-                          "The first available one is the reference for output differences",
+                          "The first available one is the reference for output differences. An engine named here that cannot run exits 1; with the default list, a missing one is only noted",
             DefaultValueFactory = _ => "onnxruntime,openvino",
+            HelpName = "list",
         };
         var sequences = CommonOptions.Sequences(8);
         var steps = CommonOptions.Steps(100, "Steps per sequence");
-        var output = new Option<DirectoryInfo>("--output", "-o")
-        {
-            Description = "Folder for compare.json, compare.csv and compare.svg",
-            DefaultValueFactory = _ => new DirectoryInfo("ovs-compare"),
-        };
+        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for compare.json, compare.csv and compare.svg (default: a new ./ovs-out/compare-<time>/)" };
         var spill = new Option<bool>("--spill") { Description = "Spill idle sequences' states to host memory when all slots are busy" };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
@@ -42,12 +39,13 @@ internal static class CompareCommand
         {
             repository, model, engines, sequences, steps, output, spill, seed, threads,
         };
-        cmd.SetAction((parse, ct) => CommandGuard.RunAsync("compare", () => RunAsync(parse.GetValue(repository)!, parse.GetValue(model)!, parse.GetValue(engines)!,
-            parse.GetValue(sequences), parse.GetValue(steps), parse.GetValue(output)!, parse.GetValue(spill), parse.GetValue(seed), parse.GetValue(threads), ct)));
+        cmd.SetAction((parse, ct) => CommandGuard.RunAsync("compare", () => RunAsync(parse.GetValue(repository)!, parse.GetValue(model)!, parse.GetValue(engines)!, parse.GetResult(engines) is { Implicit: false },
+            parse.GetValue(sequences), parse.GetValue(steps), parse.GetValue(output), parse.GetValue(spill), parse.GetValue(seed), parse.GetValue(threads), ct)));
         return cmd;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo repository, string model, string enginesText, int sequences, int steps, DirectoryInfo output,
+    /// <param name="enginesGiven">--engines was given: an engine of it that cannot run here fails the command (exit 1); the default list only notes it.</param>
+    private static async Task<int> RunAsync(DirectoryInfo repository, string model, string enginesText, bool enginesGiven, int sequences, int steps, DirectoryInfo? output,
         bool spill, int seed, int threads, CancellationToken ct)
     {
         var providers = EngineProviders.Create(new OnnxRuntimeOptions { IntraOpThreads = threads });
@@ -74,8 +72,9 @@ internal static class CompareCommand
                 var source = new SyntheticSteps(served.Inputs, sequences, steps, seed);
                 var settings = new WorkloadSettings { Clients = sequences, RecordOutputs = true };
                 measurements.Add(await EngineRun.RunAsync(served, choice, source, settings,
-                    (w, run) => ProgressDisplay.ShowAsync(console, choice.Label, () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false));
+                    (w, run) => ProgressDisplay.ShowAsync(choice.Label, () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false));
             }
+            if (ct.IsCancellationRequested) break; // Ctrl+C: the table shows what was measured
         }
 
         var reference = measurements.FirstOrDefault(m => m.Ran);
@@ -83,10 +82,10 @@ internal static class CompareCommand
             m.Ran && reference is not null ? OutputDifference.Between(reference.Result!.Outputs!, m.Result!.Outputs!) : null, reference?.Engine)).ToList();
         PrintTable(console, rows, reference?.Engine);
 
-        Directory.CreateDirectory(output.FullName);
-        var json = Path.Combine(output.FullName, "compare.json");
-        var csv = Path.Combine(output.FullName, "compare.csv");
-        var svg = Path.Combine(output.FullName, "compare.svg");
+        var folder = OutputFolder.Resolve(output, "compare");
+        var json = Path.Combine(folder, "compare.json");
+        var csv = Path.Combine(folder, "compare.csv");
+        var svg = Path.Combine(folder, "compare.svg");
         ReportFiles.WriteJson(json, new CompareReport
         {
             Model = target.Name,
@@ -102,9 +101,19 @@ internal static class CompareCommand
             footnote: rows.Any(r => !r.Available) ? "n/a: " + string.Join("; ", rows.Where(r => !r.Available).Select(r => $"{r.Engine} unavailable")) : null);
         console.WriteLine($"wrote {json}, {csv}, {svg}");
 
+        if (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("ovs compare: cancelled; the results above are partial");
+            return 130;
+        }
         if (reference is null)
         {
             Console.Error.WriteLine("ovs compare: none of the engines is available here");
+            return 1;
+        }
+        if (enginesGiven && rows.FirstOrDefault(r => !r.Available) is { } missing)
+        {
+            Console.Error.WriteLine($"ovs compare: {missing.Engine} could not run: {EngineRun.OneLine(missing.Reason ?? "")}");
             return 1;
         }
         var failed = rows.Where(r => r.Available && r.StepsFailed > 0).ToList();
@@ -119,28 +128,21 @@ internal static class CompareCommand
     private static void PrintTable(IAnsiConsole console, IReadOnlyList<MeasurementReport> rows, string? reference)
     {
         static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
-        var table = new Table().Border(TableBorder.Rounded).Title("engines side by side");
-        foreach (var c in new[] { "engine", "steps/s", "p50 ms", "p95 ms", "p99 ms", "mean batch", "peak WS", "GC heap", "failed", "max |Δ|", "max rel Δ" })
-            table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
-        table.Columns[0].LeftAligned().NoWrap();
-        if (reference is not null) table.Caption(Markup.Escape($"Δ: outputs against {reference}, value by value"));
-        foreach (var r in rows)
-        {
-            if (!r.Available)
-            {
-                table.AddRow(Markup.Escape(r.Engine), "unavailable", "", "", "", "", "", "", "", "", "");
-                continue;
-            }
-            table.AddRow(
-                Markup.Escape(r.Engine), F(r.StepsPerSecond, "F1"), F(r.LatencyMs.P50Ms, "F3"), F(r.LatencyMs.P95Ms, "F3"), F(r.LatencyMs.P99Ms, "F3"),
+        string[] header = ["engine", "steps/s", "p50 ms", "p95 ms", "p99 ms", "batch", "peak WS", "GC heap", "failed", "max |Δ|", "max rel Δ"];
+        var cells = rows.Select(r => r.Available
+            ? (IReadOnlyList<string>)
+            [
+                r.Engine, F(r.StepsPerSecond, "F1"), F(r.LatencyMs.P50Ms, "F3"), F(r.LatencyMs.P95Ms, "F3"), F(r.LatencyMs.P99Ms, "F3"),
                 r.Batches is { } b ? F(b.Mean, "F2") : "", r.Memory is { } m ? MeasurementPrinter.Bytes(m.PeakWorkingSetBytes) : "",
                 r.Memory is { } g ? MeasurementPrinter.Bytes(g.PeakGcHeapBytes) : "", r.StepsFailed.ToString(CultureInfo.InvariantCulture),
                 r.Difference is { } d ? d.MaxAbsolute.ToString("G4", CultureInfo.InvariantCulture) : "",
-                r.Difference is { } e ? e.MaxRelative.ToString("G4", CultureInfo.InvariantCulture) : "");
-        }
-        console.Write(table);
+                r.Difference is { } e ? e.MaxRelative.ToString("G4", CultureInfo.InvariantCulture) : "",
+            ]
+            : [r.Engine, "unavailable"]).ToList();
+        ResultTable.Write(console, Consoles.Plain, "engines side by side", header, cells,
+            reference is null ? null : $"Δ: outputs against {reference}, value by value");
         // Reasons are long (paths tried, how to install): plain lines, not wrapped into the table.
-        foreach (var r in rows.Where(r => !r.Available)) Console.Out.WriteLine($"{r.Engine} unavailable: {r.Reason}");
+        foreach (var r in rows.Where(r => !r.Available)) console.Profile.Out.Writer.WriteLine($"{r.Engine} unavailable: {r.Reason}");
     }
 }
 

@@ -97,7 +97,7 @@ internal static class ServeCommand
             log.Error = Flag(parse, logError) ?? log.Error;
             log.Format = parse.GetValue(logFormat) ?? log.Format;
             log.File = parse.GetValue(logFile) ?? log.File;
-            if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && FindExampleModels() is { } examples)
+            if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && ExampleModels.Find() is { } examples)
                 options.ModelRepository = examples;
 
             using var stop = new CancellationTokenSource();
@@ -203,18 +203,5 @@ internal static class ServeCommand
                 case IDisposable d: d.Dispose(); break;
             }
         }
-    }
-
-    /// <summary>The example repository: models/ beside the binaries (the .NET tool, a published folder), else beside OvStateful.sln above them (a checkout).</summary>
-    private static string? FindExampleModels()
-    {
-        var beside = Path.Combine(AppContext.BaseDirectory, "models");
-        if (Directory.Exists(beside)) return beside;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OvStateful.sln")) && Directory.Exists(Path.Combine(dir.FullName, "models")))
-                return Path.Combine(dir.FullName, "models");
-        }
-        return null;
     }
 }

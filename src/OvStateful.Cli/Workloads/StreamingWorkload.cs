@@ -17,8 +17,9 @@ internal sealed class StreamingWorkload
     private readonly Func<int, IStepClient> _clientFactory;
     // Failed steps by kind; Σ values == _completed − _ok.
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
-    // Steps answered (ok or failed) ≥ _ok; sequences started; the next correlation id to hand out. Interlocked only.
-    private long _completed, _ok, _sequences, _nextId;
+    // Steps answered (ok or failed) ≥ _ok; sequences started; the next correlation id to hand out;
+    // sequences ENDed after a cancellation. Interlocked only.
+    private long _completed, _ok, _sequences, _nextId, _endedOnCancel;
     // Set once, by the first failure.
     private string? _firstError;
 
@@ -50,14 +51,20 @@ internal sealed class StreamingWorkload
         await using var memory = new MemorySampler();
         var clock = Stopwatch.StartNew();
         var deadline = _settings.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        // Ctrl+C stops each client after its step in flight has answered (so no request is torn
+        // off mid-way and its END can follow at once); a step that hangs is given up 5 s later.
+        using var steps = new CancellationTokenSource();
+        using var giveUp = cancellationToken.Register(() => steps.CancelAfter(TimeSpan.FromSeconds(5)));
         var tasks = new Task[_settings.Clients];
         for (var c = 0; c < tasks.Length; c++)
         {
             var client = c;
             latencies[c] = new List<double>(_settings.Duration is null ? _source.StepsOf(c) : 1024);
             completions[c] = new List<(double, double)>(latencies[c].Capacity);
-            tasks[c] = Task.Run(() => RunClientAsync(client, deadline, latencies[client], completions[client], clock, outputs, cancellationToken), cancellationToken);
+            tasks[c] = Task.Run(() => RunClientAsync(client, deadline, latencies[client], completions[client], clock, outputs, cancellationToken, steps.Token), CancellationToken.None);
         }
+        // Cancellation (Ctrl+C) ends each client quietly after it ENDed its open sequence, so
+        // the steps measured so far are still reported.
         await Task.WhenAll(tasks).ConfigureAwait(false);
         clock.Stop();
         var mem = await memory.StopAsync().ConfigureAwait(false);
@@ -74,52 +81,93 @@ internal sealed class StreamingWorkload
             Timeline = Timeline.Of(completions.SelectMany(c => c).ToList(), clock.Elapsed.TotalSeconds),
             Memory = mem,
             Outputs = outputs,
+            Cancelled = cancellationToken.IsCancellationRequested,
         };
     }
 
+    /// <summary>Sequences that were open when the run was cancelled and were sent their END.</summary>
+    public long SequencesEndedOnCancel => Interlocked.Read(ref _endedOnCancel);
+
+    /// <summary>
+    /// After Ctrl+C: the open sequence's END (its next step flagged END), so it does not hold a
+    /// slot until the idle timeout. Its answer is not counted; a failure is ignored (the step
+    /// may never have reached the server). Bounded, so a dead server cannot hold up the exit.
+    /// </summary>
+    private async Task EndOnCancelAsync(IStepClient sender, SequenceId id, int sourceSequence, int step)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            var k = Math.Min(step, _source.StepsOf(sourceSequence) - 1);
+            await sender.SendAsync(new StepCall(id, false, true, _source.Step(sourceSequence, k)), timeout.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _endedOnCancel);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The sequence may be unknown there (its START was cancelled before it ran): nothing to end.
+        }
+    }
+
     private async Task RunClientAsync(int client, long deadline, List<double> latencies, List<(double, double)> completions, Stopwatch clock,
-        RecordedOutputs? outputs, CancellationToken cancellationToken)
+        RecordedOutputs? outputs, CancellationToken cancellationToken, CancellationToken stepCancellation)
     {
         await using var sender = _clientFactory(client);
         // Fixed mode: client c plays source sequence c once. Duration mode: it cycles through
         // the source's sequences c, c+N, ... with a new correlation id each time.
         var sourceSequence = client % _source.SequenceCount;
-        do
+        var id = default(SequenceId);
+        var k = 0;
+        // A START was sent and no END answered: the sequence may hold a slot at the far end.
+        var open = false;
+        try
         {
-            var idNumber = (ulong)Interlocked.Increment(ref _nextId) - 1;
-            var id = _settings.StringIds ? new SequenceId($"seq-{idNumber}") : new SequenceId(idNumber);
-            Interlocked.Increment(ref _sequences);
-            var steps = _source.StepsOf(sourceSequence);
-            for (var k = 0; k < steps; k++)
+            do
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var end = k == steps - 1 || Stopwatch.GetTimestamp() >= deadline;
-                var inputs = _source.Step(sourceSequence, k);
-                var started = Stopwatch.GetTimestamp();
-                IReadOnlyList<Tensor>? result = null;
-                try
+                var idNumber = (ulong)Interlocked.Increment(ref _nextId) - 1;
+                id = _settings.StringIds ? new SequenceId($"seq-{idNumber}") : new SequenceId(idNumber);
+                Interlocked.Increment(ref _sequences);
+                var steps = _source.StepsOf(sourceSequence);
+                for (k = 0; k < steps; k++)
                 {
-                    result = await sender.SendAsync(new StepCall(id, k == 0, end, inputs), cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var end = k == steps - 1 || Stopwatch.GetTimestamp() >= deadline;
+                    var inputs = _source.Step(sourceSequence, k);
+                    var started = Stopwatch.GetTimestamp();
+                    IReadOnlyList<Tensor>? result = null;
+                    if (k == 0) open = true;
+                    try
+                    {
+                        result = await sender.SendAsync(new StepCall(id, k == 0, end, inputs), stepCancellation).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stepCancellation.IsCancellationRequested)
+                    {
+                        _errors.AddOrUpdate(StepErrors.KindOf(e), 1, (_, n) => n + 1);
+                        Interlocked.CompareExchange(ref _firstError, $"sequence {id} step {k}: {e.Message}", null);
+                    }
+                    Interlocked.Increment(ref _completed);
+                    if (result is not null)
+                    {
+                        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        latencies.Add(ms);
+                        completions.Add((clock.Elapsed.TotalSeconds, ms));
+                        Interlocked.Increment(ref _ok);
+                        if (outputs is not null && _settings.Duration is null) outputs.Set(sourceSequence, k, result);
+                        if (end) open = false;
+                    }
+                    else if (_settings.StopSequenceOnError)
+                    {
+                        open = false; // a failed step leaves the sequence to the server's own clean-up
+                        break;
+                    }
+                    if (end) break;
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    _errors.AddOrUpdate(StepErrors.KindOf(e), 1, (_, n) => n + 1);
-                    Interlocked.CompareExchange(ref _firstError, $"sequence {id} step {k}: {e.Message}", null);
-                }
-                Interlocked.Increment(ref _completed);
-                if (result is not null)
-                {
-                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    latencies.Add(ms);
-                    completions.Add((clock.Elapsed.TotalSeconds, ms));
-                    Interlocked.Increment(ref _ok);
-                    if (outputs is not null && _settings.Duration is null) outputs.Set(sourceSequence, k, result);
-                }
-                else if (_settings.StopSequenceOnError) break;
-                if (end) break;
+                sourceSequence = (sourceSequence + _settings.Clients) % _source.SequenceCount;
             }
-            sourceSequence = (sourceSequence + _settings.Clients) % _source.SequenceCount;
+            while (_settings.Duration is not null && Stopwatch.GetTimestamp() < deadline);
         }
-        while (_settings.Duration is not null && Stopwatch.GetTimestamp() < deadline);
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || stepCancellation.IsCancellationRequested)
+        {
+            if (open) await EndOnCancelAsync(sender, id, sourceSequence, k).ConfigureAwait(false);
+        }
     }
 }

@@ -16,6 +16,8 @@ internal sealed record WorkloadResult
     public required LatencySummary Latency { get; init; }
     public required MemorySummary Memory { get; init; }
     public Timeline Timeline { get; init; } = Timeline.Empty;
+    /// <summary>Ctrl+C stopped the run: the figures cover the steps answered until then, and every sequence that had started was sent its END.</summary>
+    public bool Cancelled { get; init; }
     /// <summary>Null unless <see cref="WorkloadSettings.RecordOutputs"/>.</summary>
     public RecordedOutputs? Outputs { get; init; }
 }
