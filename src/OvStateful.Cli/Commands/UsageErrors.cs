@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
-using OvStateful.Server.Hosting;
+using OvStateful.Core.Text;
 
 namespace OvStateful.Cli.Commands;
 

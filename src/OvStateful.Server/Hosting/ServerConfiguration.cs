@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using OvStateful.Core.Text;
 
 namespace OvStateful.Server.Hosting;
 

@@ -1,4 +1,4 @@
-namespace OvStateful.Server.Hosting;
+namespace OvStateful.Core.Text;
 
 /// <summary>"Did you mean": the valid names closest to a misspelt one (edit distance, case ignored).</summary>
 public static class Spelling
