@@ -14,6 +14,7 @@ public static class Program
     /// </summary>
     public static int Run(string[] args)
     {
+        Reports.Provenance.Arguments = args;
         var parse = BuildRoot().Parse(args);
         if (UsageErrors.Failed(parse) && parse.Action is not { ClearsParseErrors: true })
             return UsageErrors.Report(parse, Console.Error);

@@ -35,7 +35,7 @@ internal static class BenchCommand
             },
         };
         var model = new Option<string>("--model", "-m") { Description = "Model name as the server serves it", Required = true };
-        var protocol = CommonOptions.Choice(new Option<string>("--protocol", "-p") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" }, "http", "grpc");
+        var protocol = CommonOptions.Choice(new Option<string>("--protocol", "-i") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" }, "http", "grpc");
         var format = CommonOptions.Choice(new Option<string>("--http-format") { Description = "HTTP tensor encoding: binary (Triton's binary tensor data extension) or json", DefaultValueFactory = _ => "binary" }, "binary", "json");
         var grpcMode = CommonOptions.Choice(new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" }, "stream", "unary");
         var grpcStreams = CommonOptions.Positive(new Option<int?>("--grpc-streams")
@@ -43,8 +43,9 @@ internal static class BenchCommand
             Description = "Stream mode: let the sequences share this many ModelStreamInfer streams (responses matched by request id), as a gateway multiplexing many calls does. Default: one stream per sequence",
         });
         var sequences = CommonOptions.Sequences(4);
-        var steps = CommonOptions.Steps(100, "Steps per sequence; alone, the run ends when every sequence has sent them");
-        var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds, each client starting a new sequence (of --steps steps) when one ends" };
+        var steps = CommonOptions.Steps(100, "Steps per sequence (perf_analyzer's --sequence-length); with --measurement-mode once the run ends when every sequence has sent them");
+        steps.Aliases.Add("--sequence-length");
+        var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds in one pass (no windows), each client starting a new sequence (of --steps steps) when one ends" };
         duration.Validators.Add(r =>
         {
             if (r.Tokens.Count > 0 && !double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
@@ -59,18 +60,20 @@ internal static class BenchCommand
             Description = "Measure several concurrency levels one after another, as perf_analyzer does: start:end[:step] (linear, step 1 by default), " +
                           "e.g. 1:16:4 → 1, 5, 9, 13. Instead of --sequences; one row per level in the files",
         };
+        var measurement = new MeasurementOptions(perfAnalyzerShortNames: true);
         var cmd = new Command("bench", "Load-test a running server (perf_analyzer-style sequence mode): N concurrent sequences streaming steps over HTTP or gRPC.")
         {
             url, model, protocol, format, grpcMode, grpcStreams, sequences, range, steps, duration, firstId, stringIds, output, seed,
         };
+        measurement.AddTo(cmd);
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("bench", () => RunAsync(new Arguments(
             parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(grpcStreams), parse.GetValue(sequences),
-            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output), parse.GetValue(seed), parse.GetValue(range)), ct)));
+            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output), parse.GetValue(seed), parse.GetValue(range), measurement.Read(parse)), ct)));
         return cmd;
     }
 
     private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int? GrpcStreams, int Sequences, int Steps, double? Duration,
-        ulong FirstId, bool StringIds, DirectoryInfo? Output, int Seed, string? ConcurrencyRange);
+        ulong FirstId, bool StringIds, DirectoryInfo? Output, int Seed, string? ConcurrencyRange, MeasurementPlan Measurement);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
@@ -92,7 +95,7 @@ internal static class BenchCommand
         foreach (var clients in levels)
         {
             var source = new SyntheticSteps(remote.Inputs, clients, a.Steps, a.Seed);
-            var settings = new WorkloadSettings { Clients = clients, Duration = duration, FirstSequenceId = nextId, StringIds = a.StringIds };
+            var settings = new WorkloadSettings { Clients = clients, Duration = duration, FirstSequenceId = nextId, StringIds = a.StringIds, Measurement = a.Measurement };
             var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
             // The server's batch statistics are cumulative: read them around the run. Other clients'
             // steps in the same window are counted too.
@@ -123,6 +126,7 @@ internal static class BenchCommand
             Protocol = protocol.Name,
             StepsPerSequence = a.Steps,
             DurationSeconds = a.Duration,
+            Provenance = Provenance.Now(a.Duration is null ? a.Measurement : null),
             Results = rows,
         });
         ReportFiles.WriteCsv(csv, rows);
@@ -178,6 +182,7 @@ internal sealed record BenchReport
     public required string Protocol { get; init; }
     public int StepsPerSequence { get; init; }
     public double? DurationSeconds { get; init; }
+    public required Provenance Provenance { get; init; }
     /// <summary>One measurement per concurrency level (one, unless --concurrency-range).</summary>
     public required IReadOnlyList<MeasurementReport> Results { get; init; }
 }

@@ -33,19 +33,21 @@ internal static class RunCommand
         var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for run.json (default: a new ./ovs-out/run-<time>/)" };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
+        var measurement = new MeasurementOptions(perfAnalyzerShortNames: false);
         var cmd = new Command("run", "Stream N concurrent sequences of K steps through a model in this process (real batcher and engine); report throughput, latency, batching and memory.")
         {
             repository, model, engine, device, sequences, steps, inputDir, verify, tolerance, spill, json, output, seed, threads,
         };
+        measurement.AddTo(cmd);
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("run", () => RunAsync(new Arguments(
             parse.GetValue(repository)!, parse.GetValue(model)!, parse.GetValue(engine), parse.GetValue(device), parse.GetValue(sequences), parse.GetValue(steps),
             parse.GetValue(inputDir), parse.GetValue(verify), parse.GetValue(tolerance), parse.GetValue(spill), parse.GetValue(json), parse.GetValue(output), parse.GetValue(seed),
-            parse.GetValue(threads)), ct)));
+            parse.GetValue(threads), measurement.Read(parse)), ct)));
         return cmd;
     }
 
     private sealed record Arguments(DirectoryInfo Repository, string Model, string? Engine, string? Device, int Sequences, int Steps, DirectoryInfo? InputDir,
-        bool Verify, double Tolerance, bool Spill, FileInfo? Json, DirectoryInfo? Output, int Seed, int Threads);
+        bool Verify, double Tolerance, bool Spill, FileInfo? Json, DirectoryInfo? Output, int Seed, int Threads, MeasurementPlan Measurement);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
@@ -62,12 +64,14 @@ internal static class RunCommand
         }
         IStepSource source;
         EngineMeasurement measurement;
+        Dictionary<string, EngineDescription> engines;
         await using (served)
         {
             source = a.InputDir is { } dir ? new WavSteps(served.Inputs, dir.FullName) : new SyntheticSteps(served.Inputs, a.Sequences, a.Steps, a.Seed);
             console.MarkupLine(Markup.Escape($"{target.Name} v{target.VersionText} on {served.EngineName}: {source.SequenceCount} sequences, {source.Description}, " +
                 $"{served.Batcher.SlotCount} slots, max batch {served.Batcher.Settings.MaxBatchSize}{(a.Spill ? ", spill on" : "")}"));
-            var settings = new WorkloadSettings { Clients = source.SequenceCount, RecordOutputs = a.Verify };
+            var settings = new WorkloadSettings { Clients = source.SequenceCount, RecordOutputs = a.Verify, Measurement = a.Measurement };
+            engines = new Dictionary<string, EngineDescription> { [choice.Label] = served.Instances[0] };
             measurement = await EngineRun.RunAsync(served, choice, source, settings,
                 (w, run) => ProgressDisplay.ShowAsync("run", () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false);
         }
@@ -95,6 +99,7 @@ internal static class RunCommand
                 Version = target.VersionText,
                 Input = source.Description,
                 Spill = a.Spill,
+                Provenance = Provenance.Now(a.Measurement, engines),
                 Result = MeasurementReport.From(measurement, difference, difference is null ? null : "each sequence alone on a single-slot engine"),
             };
             ReportFiles.WriteJson(file.FullName, report);
@@ -128,5 +133,6 @@ internal sealed record RunReport
     public required string Version { get; init; }
     public required string Input { get; init; }
     public bool Spill { get; init; }
+    public required Provenance Provenance { get; init; }
     public required MeasurementReport Result { get; init; }
 }

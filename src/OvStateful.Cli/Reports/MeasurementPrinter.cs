@@ -21,8 +21,17 @@ internal static class MeasurementPrinter
         if (r.Cancelled) Row("cancelled", "Ctrl+C: partial results of the steps measured so far; the sequences it started were ENDed");
         Row("sequences", $"{r.Sequences} ({r.Clients} concurrent)");
         Row("steps", $"{r.StepsOk} ok, {r.StepsFailed} failed in {F(r.Seconds, "F2")} s");
-        Row("steps/s", F(r.StepsPerSecond, "F1"));
-        Row("latency ms", Latency(r.Latency));
+        if (r.Windowed is { } win)
+        {
+            Row("measurement", $"{win.Windows.Count} windows after {F(win.WarmupSeconds, "0.#")} s of warm-up; {(win.Stable ? win.Verdict : "UNSTABLE — " + win.Verdict[(win.Verdict.IndexOf(':') + 2)..])}");
+            Row("steps/s", $"{F(win.StepsPerSecond, "F1")} (windows {F(win.StepsPerSecondMin, "F1")}–{F(win.StepsPerSecondMax, "F1")})");
+            Row("latency ms", $"{Latency(win.Latency)} (p50 {F(win.P50MinMs, "F3")}–{F(win.P50MaxMs, "F3")}, p99 {F(win.P99MinMs, "F3")}–{F(win.P99MaxMs, "F3")} over windows)");
+        }
+        else
+        {
+            Row("steps/s", F(r.StepsPerSecond, "F1"));
+            Row("latency ms", Latency(r.Latency));
+        }
         if (batches is not null)
             Row(batchesLabel, batches.Executions == 0 ? "none" : $"{batches.Executions} executions, mean size {F(batches.Mean, "F2")}: {batches.Format()}");
         if (spill is { Spilled: > 0 } or { Restored: > 0 }) Row("spill", $"{spill.Spilled} states spilled to host memory, {spill.Restored} restored");

@@ -22,6 +22,14 @@ internal sealed class StreamingWorkload
     private long _completed, _ok, _sequences, _nextId, _endedOnCancel;
     // Set once, by the first failure.
     private string? _firstError;
+    // Stopwatch timestamp after which each client sends its sequence's END at its next step and
+    // stops; set at the start (duration mode, else never) and moved to "now" when the
+    // measurement windows are done. Volatile.
+    private long _deadline = long.MaxValue;
+    // Clients that finished their first sequence (whose outputs are recorded). Interlocked.
+    private int _firstSequencesDone;
+    // The open measurement window's latencies; null in Once mode.
+    private readonly WindowRecorder? _windows;
 
     /// <param name="clientFactory">Makes the step client of client number c.</param>
     public StreamingWorkload(IStepSource source, WorkloadSettings settings, Func<int, IStepClient> clientFactory)
@@ -33,13 +41,20 @@ internal sealed class StreamingWorkload
         _settings = settings;
         _clientFactory = clientFactory;
         _nextId = (long)settings.FirstSequenceId;
+        if (Windowed) _windows = new WindowRecorder();
     }
+
+    /// <summary>Measured in windows until stable (the clients cycle through the sequences meanwhile), not in one pass.</summary>
+    private bool Windowed => _settings.Measurement.Mode != MeasurementMode.Once && _settings.Duration is null;
+
+    /// <summary>Clients keep starting sequences (duration or windowed mode) instead of playing one each.</summary>
+    private bool Cycling => _settings.Duration is not null || Windowed;
 
     /// <summary>Steps finished so far (ok or failed).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>Steps the run will send, or null in duration mode.</summary>
-    public long? TotalSteps => _settings.Duration is null
+    public long? TotalSteps => !Cycling
         ? Enumerable.Range(0, _settings.Clients).Sum(s => (long)_source.StepsOf(s))
         : null;
 
@@ -50,7 +65,7 @@ internal sealed class StreamingWorkload
         var completions = new List<(double, double)>[_settings.Clients];
         await using var memory = new MemorySampler();
         var clock = Stopwatch.StartNew();
-        var deadline = _settings.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        if (_settings.Duration is { } d) _deadline = Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency);
         // Ctrl+C stops each client after its step in flight has answered (so no request is torn
         // off mid-way and its END can follow at once); a step that hangs is given up 5 s later.
         using var steps = new CancellationTokenSource();
@@ -59,13 +74,20 @@ internal sealed class StreamingWorkload
         for (var c = 0; c < tasks.Length; c++)
         {
             var client = c;
-            latencies[c] = new List<double>(_settings.Duration is null ? _source.StepsOf(c) : 1024);
+            latencies[c] = new List<double>(!Cycling ? _source.StepsOf(c) : 1024);
             completions[c] = new List<(double, double)>(latencies[c].Capacity);
-            tasks[c] = Task.Run(() => RunClientAsync(client, deadline, latencies[client], completions[client], clock, outputs, cancellationToken, steps.Token), CancellationToken.None);
+            tasks[c] = Task.Run(() => RunClientAsync(client, latencies[client], completions[client], clock, outputs, cancellationToken, steps.Token), CancellationToken.None);
+        }
+        var all = Task.WhenAll(tasks);
+        WindowedFigures? windowed = null;
+        if (_windows is not null)
+        {
+            windowed = await MeasureAsync(all, clock, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _deadline, Stopwatch.GetTimestamp()); // each client ENDs its sequence at its next step
         }
         // Cancellation (Ctrl+C) ends each client quietly after it ENDed its open sequence, so
         // the steps measured so far are still reported.
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+        await all.ConfigureAwait(false);
         clock.Stop();
         var mem = await memory.StopAsync().ConfigureAwait(false);
         return new WorkloadResult
@@ -82,7 +104,53 @@ internal sealed class StreamingWorkload
             Memory = mem,
             Outputs = outputs,
             Cancelled = cancellationToken.IsCancellationRequested,
+            Windowed = windowed,
         };
+    }
+
+    /// <summary>
+    /// Warm-up (not counted), then windows until the last three agree or the trials run out;
+    /// with recorded outputs, not before every client has finished its first sequence.
+    /// </summary>
+    private async Task<WindowedFigures> MeasureAsync(Task clients, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var plan = _settings.Measurement;
+        var windows = new List<MeasurementWindow>();
+        var kept = new Queue<List<double>>();
+        try
+        {
+            await Task.WhenAny(clients, Task.Delay(TimeSpan.FromSeconds(plan.WarmupSeconds), cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            _windows!.Open();
+            var openedAt = clock.Elapsed.TotalSeconds;
+            while (!clients.IsCompleted)
+            {
+                if (plan.Mode == MeasurementMode.TimeWindows)
+                {
+                    await Task.WhenAny(clients, Task.Delay(plan.IntervalMs, cancellationToken)).ConfigureAwait(false);
+                }
+                else
+                {
+                    var opened = Stopwatch.GetTimestamp();
+                    while (!clients.IsCompleted && (_windows.OpenCount < plan.RequestCount || Stopwatch.GetElapsedTime(opened).TotalSeconds < 1))
+                        await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var (seconds, latencies) = _windows.Close(reopen: true);
+                windows.Add(new MeasurementWindow(windows.Count, openedAt, seconds, latencies.Count, seconds > 0 ? latencies.Count / seconds : 0, LatencySummary.Of([.. latencies])));
+                openedAt += seconds;
+                kept.Enqueue(latencies);
+                if (kept.Count > MeasurementPlan.StableWindows) kept.Dequeue();
+                var outputsDone = !_settings.RecordOutputs || Volatile.Read(ref _firstSequencesDone) >= _settings.Clients;
+                if (outputsDone && (WindowedFigures.From(windows, [], plan.StabilityPercent, plan.WarmupSeconds).Stable || windows.Count >= plan.MaxTrials)) break;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the windows measured so far are the partial result.
+        }
+        _windows!.Close(reopen: false);
+        return WindowedFigures.From(windows, [.. kept.SelectMany(l => l)], plan.StabilityPercent, plan.WarmupSeconds);
     }
 
     /// <summary>Sequences that were open when the run was cancelled and were sent their END.</summary>
@@ -108,7 +176,7 @@ internal sealed class StreamingWorkload
         }
     }
 
-    private async Task RunClientAsync(int client, long deadline, List<double> latencies, List<(double, double)> completions, Stopwatch clock,
+    private async Task RunClientAsync(int client, List<double> latencies, List<(double, double)> completions, Stopwatch clock,
         RecordedOutputs? outputs, CancellationToken cancellationToken, CancellationToken stepCancellation)
     {
         await using var sender = _clientFactory(client);
@@ -119,6 +187,7 @@ internal sealed class StreamingWorkload
         var k = 0;
         // A START was sent and no END answered: the sequence may hold a slot at the far end.
         var open = false;
+        var first = true;
         try
         {
             do
@@ -130,7 +199,7 @@ internal sealed class StreamingWorkload
                 for (k = 0; k < steps; k++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var end = k == steps - 1 || Stopwatch.GetTimestamp() >= deadline;
+                    var end = k == steps - 1 || Stopwatch.GetTimestamp() >= Volatile.Read(ref _deadline);
                     var inputs = _source.Step(sourceSequence, k);
                     var started = Stopwatch.GetTimestamp();
                     IReadOnlyList<Tensor>? result = null;
@@ -151,7 +220,9 @@ internal sealed class StreamingWorkload
                         latencies.Add(ms);
                         completions.Add((clock.Elapsed.TotalSeconds, ms));
                         Interlocked.Increment(ref _ok);
-                        if (outputs is not null && _settings.Duration is null) outputs.Set(sourceSequence, k, result);
+                        _windows?.Record(ms);
+                        // Outputs of each client's first sequence: every source sequence once, unless --duration reuses them.
+                        if (outputs is not null && _settings.Duration is null && first) outputs.Set(sourceSequence, k, result);
                         if (end) open = false;
                     }
                     else if (_settings.StopSequenceOnError)
@@ -161,9 +232,11 @@ internal sealed class StreamingWorkload
                     }
                     if (end) break;
                 }
+                if (first) Interlocked.Increment(ref _firstSequencesDone);
+                first = false;
                 sourceSequence = (sourceSequence + _settings.Clients) % _source.SequenceCount;
             }
-            while (_settings.Duration is not null && Stopwatch.GetTimestamp() < deadline);
+            while (Cycling && Stopwatch.GetTimestamp() < Volatile.Read(ref _deadline));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || stepCancellation.IsCancellationRequested)
         {
