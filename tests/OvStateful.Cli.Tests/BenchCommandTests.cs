@@ -44,7 +44,7 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
     private static (int Exit, string Out, string Err, JsonDocument Json, string Dir) Bench(params string[] args)
     {
         var dir = CliRunner.TempFolder();
-        var (exit, output, error) = CliRunner.Run(["bench", .. args, "--output", dir]);
+        var (exit, output, error) = CliRunner.Run(["bench", "--measurement-mode", "once", .. args, "--output", dir]);
         var file = Path.Combine(dir, "bench.json");
         Assert.True(File.Exists(file), $"no bench.json (exit {exit}): {error}{output}");
         return (exit, output, error, JsonDocument.Parse(File.ReadAllText(file)), dir);

@@ -84,7 +84,7 @@ public sealed class TerminalAndOutputTests
         try
         {
             Directory.SetCurrentDirectory(dir);
-            var (exit, output, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "accumulate", "-n", "2", "-k", "3");
+            var (exit, output, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "accumulate", "-n", "2", "-k", "3");
             Assert.True(exit == 0, error + output);
             var folder = Assert.Single(Directory.GetDirectories(Path.Combine(dir, "ovs-out")));
             Assert.StartsWith("run-", Path.GetFileName(folder));
