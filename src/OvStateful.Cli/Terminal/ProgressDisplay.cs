@@ -26,6 +26,8 @@ internal static class ProgressDisplay
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask(Markup.Escape(label), maxValue: max);
+                    // Measured in windows until stable: no end is known in advance.
+                    task.IsIndeterminate = total is null && duration is null;
                     while (!work.IsCompleted)
                     {
                         task.Value = Value();
@@ -44,7 +46,8 @@ internal static class ProgressDisplay
             next += TimeSpan.FromSeconds(2);
             var done = completed();
             var of = total is { } n ? string.Create(CultureInfo.InvariantCulture, $"{done}/{n} steps ({100.0 * done / Math.Max(1, n):F0}%)")
-                : string.Create(CultureInfo.InvariantCulture, $"{done} steps, {clock.Elapsed.TotalSeconds:F0}/{duration?.TotalSeconds:F0} s");
+                : duration is { } d ? string.Create(CultureInfo.InvariantCulture, $"{done} steps, {clock.Elapsed.TotalSeconds:F0}/{d.TotalSeconds:F0} s")
+                : string.Create(CultureInfo.InvariantCulture, $"{done} steps, {clock.Elapsed.TotalSeconds:F0} s (windows until stable)");
             console.WriteLine($"{label}: {of}, {Rate(done, clock.Elapsed)}");
         }
     }
