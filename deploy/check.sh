@@ -35,7 +35,8 @@ if [ -x "$work/tool/ovs" ]; then
   for _ in $(seq 1 60); do grep -qs "serving; Ctrl+C" "$work/serve.log" && break; sleep 0.5; done
   http="$(sed -n 's:^| http_address *| \([^ ]*\) *|$:\1:p' "$work/serve.log")"
   metrics="$(sed -n 's:^| metrics_address *| \([^ ]*\) *|$:\1:p' "$work/serve.log")"
-  if [ -n "$http" ] && curl -sf "$http/v2/health/ready" >/dev/null && curl -sf "$metrics" | grep -q nv_inference \
+  # The metrics page into a file first: grep -q closing the pipe early would fail curl (pipefail).
+  if [ -n "$http" ] && curl -sf "$http/v2/health/ready" >/dev/null && curl -sf "$metrics" -o "$work/metrics.txt" && grep -q nv_inference "$work/metrics.txt" \
      && grep -q "| silero_vad .*READY" "$work/serve.log"; then
     ok "ovs serve (tool, example models) ready at $http, metrics at $metrics"
   else
@@ -66,7 +67,7 @@ fi
 # 4. the sample settings
 if [ -x "$work/publish/ovs" ]; then
   mkdir -p "$work/settings" && cp "$root/deploy/appsettings.json" "$work/settings/"
-  (cd "$work/settings" && "$work/publish/ovs" serve --http-port 0 --grpc-port 0 --metrics-port 0 --model-repository "$work/publish/models" >"$work/settings.log" 2>&1) &
+  (cd "$work/settings" && exec "$work/publish/ovs" serve --http-port 0 --grpc-port 0 --metrics-port 0 --model-repository "$work/publish/models" >"$work/settings.log" 2>&1) &
   server=$!
   for _ in $(seq 1 60); do grep -q "serving; Ctrl+C\|ovs serve:" "$work/settings.log" && break; sleep 0.5; done
   if grep -q "serving; Ctrl+C" "$work/settings.log"; then ok "deploy/appsettings.json accepted by ovs serve"; else bad "deploy/appsettings.json: $(tail -3 "$work/settings.log" | tr '\n' ' ')"; fi
