@@ -300,6 +300,10 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             _options.Observer?.SequenceEnded(ModelName, id, reason);
         }
         work.Ended.Clear();
+        foreach (var id in work.Spilled) _options.Observer?.SequenceSpilled(ModelName, id);
+        work.Spilled.Clear();
+        foreach (var id in work.Restored) _options.Observer?.SequenceRestored(ModelName, id);
+        work.Restored.Clear();
     }
 
     internal void NotifyStarted(SequenceId id) => _options.Observer?.SequenceStarted(ModelName, id);

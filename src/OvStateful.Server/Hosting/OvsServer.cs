@@ -26,20 +26,24 @@ public sealed class OvsServer : IAsyncDisposable
 {
     private readonly ServerServices _services;
     private readonly Action<ILoggingBuilder>? _logging;
+    /// <summary>The server's own loggers (start-up tables, failed requests), configured like the Kestrel hosts.</summary>
+    private readonly ILoggerFactory _loggers;
     /// <summary>Null until <see cref="StartAsync"/>; the three hosts run together or not at all.</summary>
     private WebApplication? _http, _grpc, _metrics;
 
     /// <param name="registry">The models to serve; the server never disposes it.</param>
     /// <param name="options">Validated here (ports, limits); the repository folder is the registry's business.</param>
     /// <param name="allocator">Correlation-id allocator for /v2/sequences; when null, a fresh <see cref="CorrelationIdManager"/> (pass the one the batchers observe so END and idle timeouts end leases).</param>
-    /// <param name="logging">Logging for the Kestrel hosts; none when null.</param>
+    /// <param name="logging">Logging for the server (start-up tables, failed requests) and its Kestrel hosts; none when null (see <see cref="Logging.ServerLogging.Configure"/>).</param>
     public OvsServer(IModelRegistry registry, ServerOptions options, ICorrelationIdAllocator? allocator = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
         ServerOptionsValidator.ThrowIfInvalid(options, requireRepository: false);
-        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager()), options);
         _logging = logging;
+        _loggers = LoggerFactory.Create(l => _logging?.Invoke(l));
+        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager()), options,
+            _loggers.CreateLogger("ovs.requests"));
     }
 
     public ServerOptions Options => _services.Options;
@@ -90,6 +94,7 @@ public sealed class OvsServer : IAsyncDisposable
         (GrpcPort, var a2) = BoundPort(grpc);
         (MetricsPort, var a3) = BoundPort(metrics);
         Addresses = [a1, a2, a3];
+        StartupReport.Log(_loggers.CreateLogger("ovs.server"), o, _services.Registry, Addresses);
     }
 
     /// <summary>
@@ -111,6 +116,7 @@ public sealed class OvsServer : IAsyncDisposable
         }
         _http = _grpc = _metrics = null;
         _services.Stopping.Dispose();
+        _loggers.Dispose();
     }
 
     private WebApplication Build(int port, HttpProtocols protocols, long? maxBody, Action<WebApplication> configure, Action<IServiceCollection>? services = null)

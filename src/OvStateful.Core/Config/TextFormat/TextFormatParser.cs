@@ -554,22 +554,6 @@ internal sealed class TextFormatParser
         return best is not null && bestDistance <= Math.Max(1, given.Length / 4) ? $"; did you mean \"{best}\"?" : "";
     }
 
-    private static int EditDistance(string a, string b)
-    {
-        if (a.Length > 64 || b.Length > 64) return int.MaxValue;
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) prev[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
-    }
+    private static int EditDistance(string a, string b) =>
+        a.Length > 64 || b.Length > 64 ? int.MaxValue : Text.Spelling.Levenshtein(a, b);
 }
