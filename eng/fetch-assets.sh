@@ -16,10 +16,13 @@ need_npm() {
   }
 }
 
-# npm_extract PACKAGE@VERSION PATH_IN_PACKAGE DEST
+# npm_extract PACKAGE@VERSION PATH_IN_PACKAGE DEST [WHAT]
+# WHAT ("Silero VAD v5, about 5 MB: the example model") is said before the
+# download, so a first build that sits on it says what it waits for.
 npm_extract() {
-  local spec="$1" inner="$2" dest="$3" tmp
+  local spec="$1" inner="$2" dest="$3" what="${4:-}" tmp
   need_npm "$spec"
+  [ -n "$what" ] && echo "fetch-assets: downloading $what (npm $spec, once, into ${dest#"$root"/})"
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' RETURN
   (cd "$tmp" && npm pack --silent "$spec" >/dev/null) || {
@@ -29,13 +32,14 @@ npm_extract() {
   tar -xzf "$tmp"/*.tgz -C "$tmp" "package/$inner"
   mkdir -p "$(dirname "$dest")"
   mv "$tmp/package/$inner" "$dest.part" && mv "$dest.part" "$dest"
-  echo "fetch-assets: $spec:$inner -> $dest"
+  echo "fetch-assets: $spec:$inner -> ${dest#"$root"/} ($(du -h "$dest" | cut -f1))"
 }
 
 case "${1:-}" in
   silero)
     dest="$root/models/silero_vad/1/model.onnx"
-    [ -s "$dest" ] || npm_extract @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx "$dest"
+    [ -s "$dest" ] || npm_extract @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx "$dest" \
+      "Silero VAD v5, about 5 MB (2.3 MB kept): the example model models/silero_vad serves"
     ;;
   *)
     echo "usage: eng/fetch-assets.sh silero" >&2; exit 2 ;;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Config;
+using ModelConfig = OvStateful.Protocol.Inference.ModelConfig;
 using OvStateful.Core.Engines;
 using OvStateful.Core.State;
 
