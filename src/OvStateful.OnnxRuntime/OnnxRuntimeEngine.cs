@@ -22,6 +22,9 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     private readonly IOrtStateStore _states;
     private readonly OrtBatchBuffers _buffers;
     private readonly EngineBehaviour _behaviour;
+    // What the session was opened with and the library's version, for Description.
+    private readonly OrtSessionSettings _settings;
+    private readonly string _runtimeVersion;
     // Per batch row and output: the engine-owned bytes handed out through StepBatch.SetOutput.
     private readonly byte[][][] _outputRows;
     // Scratch for one batch: slot and "start from the initial state" per active row, and which batch entry each row is.
@@ -31,10 +34,13 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     private readonly byte[][] _controlRows;
     private readonly byte[][] _zeroInputRows;
 
-    internal OnnxRuntimeEngine(string engineName, OrtDevicePlacement placement, ModelPlan plan, InferenceSession session, int slotCount, EngineBehaviour behaviour, Func<ModelPlan, IOrtStateStore> stateStore)
+    internal OnnxRuntimeEngine(string engineName, OrtDevicePlacement placement, OrtSessionSettings settings, string runtimeVersion,
+        ModelPlan plan, InferenceSession session, int slotCount, EngineBehaviour behaviour, Func<ModelPlan, IOrtStateStore> stateStore)
     {
         EngineName = engineName;
         Placement = placement;
+        _settings = settings;
+        _runtimeVersion = runtimeVersion;
         _plan = plan;
         _session = session;
         _behaviour = behaviour;
@@ -63,6 +69,18 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     public IReadOnlyList<TensorSpec> Inputs { get; }
     public IReadOnlyList<TensorSpec> Outputs { get; }
     public IReadOnlyList<StateSpec> States { get; }
+
+    /// <summary>What this instance runs on, for start-up tables: ONNX Runtime's version, the device asked for ("" = auto) and used, threads.</summary>
+    public EngineDescription Description => EngineDescription.Of(this) with
+    {
+        Runtime = "ONNX Runtime",
+        RuntimeVersion = _runtimeVersion,
+        DeviceRequested = Placement.Requested == "auto" ? "" : Placement.Requested,
+        DeviceUsed = Placement.Used,
+        DeviceNote = Placement.FellBack ? Placement.Reason : null,
+        IntraOpThreads = _settings.IntraOpThreads,
+        InterOpThreads = _settings.InterOpThreads,
+    };
 
     /// <summary>Bindings made so far whose states are read in place from the arena.</summary>
     internal int InPlaceBindingCount => _buffers.InPlaceBindingCount;

@@ -54,7 +54,7 @@ public class DevicePlacementTests
     {
         if (CudaTheoryAttribute.SkipReason() is null) return; // CUDA can run here: the config gets its GPU
         var m = ModelUnderTest.Get("accumulate_fp32");
-        Assert.Equal(InstanceKind.Gpu, m.Config.InstanceGroup[0].Kind); // the conformance config, unchanged: KIND_GPU, ort_ep trt
+        Assert.Equal(ModelInstanceGroup.Types.Kind.Gpu, m.Config.InstanceGroup[0].Kind); // the conformance config, unchanged: KIND_GPU, ort_ep trt
         var log = new CapturingLogger();
         using var engine = (OnnxRuntimeEngine)EngineHarness.Load(new OnnxRuntimeEngineProvider(logger: log), m, 2);
         Assert.Equal("onnxruntime", engine.EngineName);
@@ -64,6 +64,11 @@ public class DevicePlacementTests
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("model \"accumulate_fp32\": asked for trt:0, running on cpu: ", warning.Message);
         Assert.Contains(engine.Placement.Reason, warning.Message);
+        // The start-up tables read the same through the engine's description.
+        var d = engine.Description;
+        Assert.Equal(("ONNX Runtime", "trt:0", "cpu", engine.Placement.Reason), (d.Runtime, d.DeviceRequested, d.DeviceUsed, d.DeviceNote));
+        Assert.StartsWith("1.3", d.RuntimeVersion);
+        Assert.True(d.DeviceDiffers);
     }
 
     [Fact]
@@ -71,7 +76,7 @@ public class DevicePlacementTests
     {
         var m = ModelUnderTest.Get("accumulate_int32");
         var config = TestConfigs.Conformance("accumulate_int32");
-        config.InstanceGroup[0].Kind = InstanceKind.Cpu;
+        config.InstanceGroup[0].Kind = ModelInstanceGroup.Types.Kind.Cpu;
         var log = new CapturingLogger();
         var provider = new OnnxRuntimeEngineProvider(logger: log);
         Assert.Equal(new OrtDevicePlacement("cpu", "cpu", ""), provider.Place(new EngineLoadContext(config, "", m.ModelFile, 1)));
