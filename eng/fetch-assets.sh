@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Fetches the native pieces and models the build needs, once, from the npm registry.
-#   eng/fetch-assets.sh ort      ONNX Runtime CPU 1.30.0  -> .native/onnxruntime-1.30.0/libonnxruntime.so.1
+# Fetches the example model the build needs, once, from the npm registry:
 #   eng/fetch-assets.sh silero   Silero VAD v5 (MIT)      -> models/silero_vad/1/model.onnx
-#   eng/fetch-assets.sh gpu      ONNX Runtime GPU 1.29    -> .native/onnxruntime-gpu-1.29/ (opt-in, CUDA 12 + cuDNN 9)
-# Idempotent and safe to run from parallel builds (flock). Nothing is fetched for `ort`
-# when OVS_ORT_LIBRARY names a library already.
+# ONNX Runtime is not fetched here: it comes from NuGet with the build (Microsoft.ML.OnnxRuntime).
+# Idempotent and safe to run from parallel builds (flock).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mkdir -p "$root/.native"
@@ -13,15 +11,18 @@ flock 9
 
 need_npm() {
   command -v npm >/dev/null 2>&1 || {
-    echo "fetch-assets: npm is needed to fetch $1 (apt-get install -y npm), or set OVS_ORT_LIBRARY to an existing libonnxruntime.so" >&2
+    echo "fetch-assets: npm is needed to fetch $1 (apt-get install -y npm), or place the file yourself" >&2
     exit 1
   }
 }
 
-# npm_extract PACKAGE@VERSION PATH_IN_PACKAGE DEST
+# npm_extract PACKAGE@VERSION PATH_IN_PACKAGE DEST [WHAT]
+# WHAT ("Silero VAD v5, about 5 MB: the example model") is said before the
+# download, so a first build that sits on it says what it waits for.
 npm_extract() {
-  local spec="$1" inner="$2" dest="$3" tmp
+  local spec="$1" inner="$2" dest="$3" what="${4:-}" tmp
   need_npm "$spec"
+  [ -n "$what" ] && echo "fetch-assets: downloading $what (npm $spec, once, into ${dest#"$root"/})"
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' RETURN
   (cd "$tmp" && npm pack --silent "$spec" >/dev/null) || {
@@ -31,26 +32,15 @@ npm_extract() {
   tar -xzf "$tmp"/*.tgz -C "$tmp" "package/$inner"
   mkdir -p "$(dirname "$dest")"
   mv "$tmp/package/$inner" "$dest.part" && mv "$dest.part" "$dest"
-  echo "fetch-assets: $spec:$inner -> $dest"
+  echo "fetch-assets: $spec:$inner -> ${dest#"$root"/} ($(du -h "$dest" | cut -f1))"
 }
 
 case "${1:-}" in
-  ort)
-    if [ -n "${OVS_ORT_LIBRARY:-}" ]; then exit 0; fi
-    dest="$root/.native/onnxruntime-1.30.0/libonnxruntime.so.1"
-    [ -s "$dest" ] || npm_extract onnxruntime-node@1.30.0 bin/napi-v6/linux/x64/libonnxruntime.so.1 "$dest"
-    ;;
   silero)
     dest="$root/models/silero_vad/1/model.onnx"
-    [ -s "$dest" ] || npm_extract @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx "$dest"
-    ;;
-  gpu)
-    dir="$root/.native/onnxruntime-gpu-1.29"
-    [ -s "$dir/libonnxruntime.so" ] || npm_extract com.github.asus4.onnxruntime@0.4.9 Plugins/Linux/x64/libonnxruntime.so "$dir/libonnxruntime.so"
-    [ -s "$dir/libonnxruntime_providers_shared.so" ] || npm_extract com.github.asus4.onnxruntime@0.4.9 Plugins/Linux/x64/libonnxruntime_providers_shared.so "$dir/libonnxruntime_providers_shared.so"
-    [ -s "$dir/libonnxruntime_providers_cuda.so" ] || npm_extract com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 Plugins/Linux/x64/libonnxruntime_providers_cuda.so "$dir/libonnxruntime_providers_cuda.so"
-    echo "fetch-assets: GPU build ready; export OVS_ORT_LIBRARY=$dir/libonnxruntime.so"
+    [ -s "$dest" ] || npm_extract @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx "$dest" \
+      "Silero VAD v5, about 5 MB (2.3 MB kept): the example model models/silero_vad serves"
     ;;
   *)
-    echo "usage: eng/fetch-assets.sh ort|silero|gpu" >&2; exit 2 ;;
+    echo "usage: eng/fetch-assets.sh silero" >&2; exit 2 ;;
 esac

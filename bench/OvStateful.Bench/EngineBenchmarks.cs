@@ -4,7 +4,6 @@ using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Tensors;
 using OvStateful.OnnxRuntime;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.Bench;
 
@@ -26,16 +25,15 @@ public class EngineBenchmarks
     public void Setup()
     {
         var model = Path.Combine(RepoPaths.Root, "models", "silero_vad", "1", "model.onnx");
-        var config = new ModelConfig
-        {
-            Name = "silero_vad",
-            MaxBatchSize = 256,
-            Input = [new ModelInput { Name = "input", DataType = DataType.Fp32, Dims = [512] }],
-            Output = [new ModelOutput { Name = "output", DataType = DataType.Fp32, Dims = [1] }],
-            SequenceBatching = new SequenceBatching(),
-            InstanceGroup = [new InstanceGroup { Kind = InstanceKind.Cpu }],
-            Parameters = new() { ["state_pairs"] = "<<<state, stateN>>>", ["constant_inputs"] = "sr=16000" },
-        };
+        var config = ModelConfigParser.Parse("""
+            name: "silero_vad"
+            max_batch_size: 256
+            input [ { name: "input" data_type: TYPE_FP32 dims: [ 512 ] } ]
+            output [ { name: "output" data_type: TYPE_FP32 dims: [ 1 ] } ]
+            sequence_batching { }
+            instance_group [ { kind: KIND_CPU } ]
+            parameters [ { key: "state_pairs" value { string_value: "<<<state, stateN>>>" } }, { key: "constant_inputs" value { string_value: "sr=16000" } } ]
+            """);
         var options = new OnnxRuntimeOptions { IntraOpThreads = 1 };
         _engine = new OnnxRuntimeEngineProvider(options).Load(new EngineLoadContext(config, Path.GetDirectoryName(model)!, model, 1024));
         var r = new Random(1);
@@ -55,7 +53,7 @@ public class EngineBenchmarks
         _raw = new RawSileroBatch(Batch, audio, _engine.ExportSlot(0).States[0].Data.ToArray());
     }
 
-    [Benchmark(Baseline = true, Description = "raw ORT Run (bound)")]
+    [Benchmark(Baseline = true, Description = "raw ORT RunWithBinding (bound)")]
     public void RawOrt() => _raw.Run();
 
     [Benchmark(Description = "engine Execute")]

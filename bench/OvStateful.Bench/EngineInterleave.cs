@@ -106,8 +106,8 @@ internal static class EngineInterleave
         if (engine.StartsWith("openvino", StringComparison.Ordinal))
         {
             var parts = engine.Split(':');
-            config.Parameters["openvino_mode"] = parts[1];
-            if (parts.Length > 2) config.Parameters["openvino_static_batch1"] = parts[2];
+            config.SetParameter("openvino_mode", parts[1]);
+            if (parts.Length > 2) config.SetParameter("openvino_static_batch1", parts[2]);
             provider = new OpenVinoEngineProvider(new OpenVinoProviderOptions { NumThreads = threads });
         }
         var file = Path.Combine(dir, "1", "model.onnx");

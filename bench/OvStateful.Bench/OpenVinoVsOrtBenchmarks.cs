@@ -40,7 +40,7 @@ public class OpenVinoVsOrtBenchmarks
         IEngineProvider provider = new OnnxRuntimeEngineProvider(new OnnxRuntimeOptions { IntraOpThreads = Threads });
         if (Engine.StartsWith("openvino", StringComparison.Ordinal))
         {
-            config.Parameters["openvino_mode"] = Engine["openvino:".Length..];
+            config.SetParameter("openvino_mode", Engine["openvino:".Length..]);
             provider = new OpenVinoEngineProvider(new OpenVinoProviderOptions { NumThreads = Threads });
         }
         const int slots = 1024;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Tensors;
@@ -55,6 +56,29 @@ public sealed class OpenVinoEngine : IStatefulEngine
     public string Precision => _model.Precision;
     /// <summary>INFERENCE_NUM_THREADS as compiled ("0": the device's default), or "?".</summary>
     public string Threads => _model.Threads;
+
+    /// <summary>
+    /// For start-up tables: OpenVINO and its version, the device asked for and the one that runs
+    /// (EXECUTION_DEVICES: what AUTO picked), the inference threads, and mode and precision as a note.
+    /// </summary>
+    public EngineDescription Description
+    {
+        get
+        {
+            var used = _model.ExecutionDevices is "?" or "" ? Device : _model.ExecutionDevices;
+            var version = Interop.ShimLibrary.Availability.RuntimeVersion ?? "";
+            return EngineDescription.Of(this) with
+            {
+                Runtime = "OpenVINO",
+                // "2026.4.1-22982-e213a147257-releases/2026/4" -> "2026.4.1-22982"
+                RuntimeVersion = string.Join('-', version.Split('-').Take(2)),
+                DeviceRequested = Device,
+                DeviceUsed = used,
+                DeviceNote = used == Device ? null : $"{Device} picked {used}",
+                IntraOpThreads = int.TryParse(Threads, out var t) ? t : 0,
+            };
+        }
+    }
     public int SlotCount { get; }
     public int MaxBatchSize => _model.Plan.MaxBatchSize;
     public IReadOnlyList<TensorSpec> Inputs { get; }
@@ -93,12 +117,8 @@ public sealed class OpenVinoEngine : IStatefulEngine
             if ((uint)slot >= (uint)SlotCount) throw new EngineException($"model \"{ModelName}\": slot {slot} is outside 0..{SlotCount - 1}");
             for (var k = 0; k < plan.Inputs.Count; k++)
             {
-                var expected = plan.Inputs[k].Layout.RowBytes;
-                var got = batch.Input(e, k).Length;
-                if (got != expected)
-                {
-                    throw new EngineException($"model \"{ModelName}\": input \"{plan.Inputs[k].Name}\" of sequence {batch.SequenceId(e)} has {got} bytes; {expected} expected ({plan.Inputs[k].DataType.WireName()} {Shapes.Format(plan.Inputs[k].Spec.RequestShape)})");
-                }
+                // RequestValidator checked every input's byte count before the step was queued.
+                Debug.Assert(batch.Input(e, k).Length == plan.Inputs[k].Layout.RowBytes, $"input {plan.Inputs[k].Name}: {batch.Input(e, k).Length} bytes, {plan.Inputs[k].Layout.RowBytes} expected");
             }
             _entries[rows] = e;
             _slots[rows] = slot;

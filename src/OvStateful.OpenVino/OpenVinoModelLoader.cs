@@ -13,9 +13,11 @@ namespace OvStateful.OpenVino;
 /// <param name="Precision">The inference precision the device runs at (INFERENCE_PRECISION_HINT as compiled), or "?" when the device does not say.</param>
 /// <param name="Threads">INFERENCE_NUM_THREADS as compiled ("0" = the device decides), or "?".</param>
 /// <param name="Single">Batched mode's batch-1 compilation for one-row batches, or null.</param>
+/// <param name="ExecutionDevices">EXECUTION_DEVICES as compiled (the device AUTO chose), or "?".</param>
 internal sealed class CompiledStatefulModel(OvCore core, OvCompiledModel compiled, OvCompiledModel? single, ModelPlan plan, byte[]?[] startRows, bool[] computedInitial,
-    string precision, string threads) : IDisposable
+    string precision, string threads, string executionDevices) : IDisposable
 {
+    public string ExecutionDevices { get; } = executionDevices;
     public OvCore Core { get; } = core;
     public OvCompiledModel Compiled { get; } = compiled;
     public OvCompiledModel? Single { get; } = single;
@@ -74,7 +76,8 @@ internal static class OpenVinoModelLoader
                     single = CompileFor(core, copy, plan, variables.Count > 0, 1, name, options);
                 }
                 return new CompiledStatefulModel(core, compiled, single, plan, startRows, computed,
-                    PropertyOrUnknown(compiled, "INFERENCE_PRECISION_HINT"), PropertyOrUnknown(compiled, "INFERENCE_NUM_THREADS"));
+                    PropertyOrUnknown(compiled, "INFERENCE_PRECISION_HINT"), PropertyOrUnknown(compiled, "INFERENCE_NUM_THREADS"),
+                    PropertyOrUnknown(compiled, "EXECUTION_DEVICES"));
             }
             catch
             {

@@ -11,8 +11,8 @@ internal static class LocalModels
     public static ModelUnderTest GatherOrFail(OpenVinoMode mode)
     {
         var config = ModelConfigParser.Parse(TestConfigs.GatherStateText(maxBatch: 8).Replace("gather_state", "gather_or_fail"), "gather_or_fail/config.pbtxt");
-        config.Parameters["engine"] = "openvino";
-        config.Parameters["openvino_mode"] = Mode(mode);
+        config.SetParameter("engine", "openvino");
+        config.SetParameter("openvino_mode", Mode(mode));
         return new ModelUnderTest("gather_or_fail", config, Path.Combine(Folder, "gather_or_fail.onnx"), r => [ModelUnderTest.Longs(r.Next(0, 8))]);
     }
 

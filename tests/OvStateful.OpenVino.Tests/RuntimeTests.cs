@@ -1,3 +1,4 @@
+using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using static OvStateful.OpenVino.Tests.OvHarness;
 
@@ -23,7 +24,7 @@ public class RuntimeTests
     public void A_device_OpenVINO_does_not_have_fails_the_load_naming_the_devices_it_has()
     {
         var m = OpenVinoModels.Get("accumulate", Core.Config.OpenVinoMode.Batched);
-        m.Config.Parameters["openvino_device"] = "GPU";
+        m.Config.SetParameter("openvino_device", "GPU");
         var e = Assert.Throws<EngineException>(() => Load(m, 2));
         Assert.Contains("model \"accumulate\": OpenVINO device GPU is not available here; OpenVINO sees CPU", e.Message);
     }
@@ -32,13 +33,20 @@ public class RuntimeTests
     public void Precision_is_f32_unless_asked_and_bf16_and_threads_are_accepted()
     {
         var m = OpenVinoModels.Get("silero_vad_v6", Core.Config.OpenVinoMode.Batched);
-        using (var engine = (OpenVinoEngine)((InputContextEngine)Load(m, 2)).Inner)
+        using (var wrapped = Load(m, 2))
         {
+            var engine = (OpenVinoEngine)((InputContextEngine)wrapped).Inner;
             Assert.Equal("f32", engine.Precision);
             Assert.Equal("CPU", engine.Device);
+            // What start-up tables print: OpenVINO, its version, the device that runs, the context counted in the state bytes.
+            var d = wrapped.Description;
+            Assert.Equal(("openvino", "OpenVINO", "CPU", "CPU"), (d.Engine, d.Runtime, d.DeviceRequested, d.DeviceUsed));
+            Assert.StartsWith(new OpenVinoEngineProvider().Availability.RuntimeVersion![..8], d.RuntimeVersion);
+            Assert.Equal(2 * 128 * 4 + 64 * 4, d.StateBytesPerSlot);
+            Assert.False(d.DeviceDiffers);
         }
-        m.Config.Parameters["openvino_precision"] = "bf16";
-        m.Config.Parameters["openvino_num_threads"] = "1";
+        m.Config.SetParameter("openvino_precision", "bf16");
+        m.Config.SetParameter("openvino_num_threads", "1");
         using (var engine = (OpenVinoEngine)((InputContextEngine)Load(m, 2)).Inner)
         {
             // A CPU without bf16 support (no avx512_bf16 / AMX) runs f32 instead.

@@ -6,7 +6,7 @@ using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
 using OvStateful.OpenVino;
 using OvStateful.Server.Tests.Infrastructure;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
@@ -113,12 +113,12 @@ public sealed class OpenVinoServingTests(OpenVinoServingTests.Fixture fixture) :
         // when the model infers END requests, else one extra END-only request per sequence whose answer is ignored.
         foreach (var model in new[] { "accumulate_fp32", "accumulate_int32" })
         {
-            var config = (await fixture.Server.Grpc.UnaryAsync("ModelConfig", new Pb.ModelConfigRequest { Name = model }, Pb.ModelConfigResponse.Parser)).Single.Config;
+            var config = (await fixture.Server.Grpc.UnaryAsync("ModelConfig", new Proto.ModelConfigRequest { Name = model }, Proto.ModelConfigResponse.Parser)).Single.Config;
             var inferEnd = config.Parameters["infer_end_requests"].StringValue != "0";
-            var type = config.Input[0].DataType == Pb.DataType.TypeInt32 ? "INT32" : "FP32";
+            var type = config.Input[0].DataType == Proto.DataType.TypeInt32 ? "INT32" : "FP32";
             const int sequences = 8, segments = 5;
             const ulong offset = 7001;
-            await using var stream = await fixture.Server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+            await using var stream = await fixture.Server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser);
             float[] Input(int seq, int seg) => Enumerable.Range(0, 20).Select(i => (float)(i + seg * 100 + seq * 1000)).ToArray();
             for (var seg = 0; seg < segments; seg++)
                 for (var seq = 0; seq < sequences; seq++)
@@ -126,7 +126,7 @@ public sealed class OpenVinoServingTests(OpenVinoServingTests.Fixture fixture) :
             if (!inferEnd)
                 for (var seq = 0; seq < sequences; seq++) stream.Send(Request(model, type, offset + (ulong)seq, false, true, Input(seq, 0), $"{offset + (ulong)seq}_{segments}"));
             stream.CompleteRequests();
-            var results = new List<Pb.ModelStreamInferResponse>();
+            var results = new List<Proto.ModelStreamInferResponse>();
             while (await stream.ReadAsync() is { } r) results.Add(r);
             Assert.Equal(0, stream.Status().Status);
             Assert.Equal(sequences * segments + (inferEnd ? 0 : sequences), results.Count);
@@ -148,7 +148,7 @@ public sealed class OpenVinoServingTests(OpenVinoServingTests.Fixture fixture) :
         }
     }
 
-    private static Pb.ModelInferRequest Request(string model, string type, ulong id, bool start, bool end, float[] input, string requestId)
+    private static Proto.ModelInferRequest Request(string model, string type, ulong id, bool start, bool end, float[] input, string requestId)
     {
         var r = Accumulate.Grpc(model, new SequenceId(id), start, end, input, requestId);
         if (type == "INT32")

@@ -113,6 +113,9 @@ public sealed class InputContextEngine : IStatefulEngine
     /// <summary>The wrapped engine's states, then one per input context.</summary>
     public IReadOnlyList<StateSpec> States => _states;
 
+    /// <summary>The wrapped engine's, with the contexts counted in the state bytes.</summary>
+    public EngineDescription Description => _inner.Description with { StateBytesPerSlot = _states.Sum(s => (long)s.SlotBytes) };
+
     /// <summary>The wrapped engine (for engine-specific questions such as the OpenVINO mode).</summary>
     public IStatefulEngine Inner => _inner;
 

@@ -350,6 +350,7 @@ internal sealed class InstanceBatcher
             _owner.AdjustSpill(victim, snapshot.TotalBytes);
             victim.Phase = SequencePhase.Spilled;
             _owner.Metrics.RecordSpill();
+            (deferred ??= new DeferredWork()).Spilled.Add(victim.Id);
             _owner.OnSpilled(victim);
         }
         _exportsTaken.Clear();
@@ -372,6 +373,7 @@ internal sealed class InstanceBatcher
                 return;
             }
             _owner.Metrics.RecordRestore();
+            (deferred ??= new DeferredWork()).Restored.Add(seq.Id);
         }
         if (op.Error is not null && _hadStart[i])
         {

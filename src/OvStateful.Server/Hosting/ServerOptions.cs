@@ -57,4 +57,7 @@ public sealed class ServerOptions
 
     /// <summary>Most bytes of spilled state per model; once reached, new sequences wait in the backlog.</summary>
     public long SpillMemoryCapBytes { get; set; } = 1L << 30;
+
+    /// <summary>Triton's logging switches (section Server:Log; --log-verbose, --log-format, ...).</summary>
+    public Logging.ServerLogOptions Log { get; set; } = new();
 }

@@ -17,7 +17,7 @@ public class InputContextEngineTests
     private static IStatefulEngine Wrapped(int slots = 3)
     {
         var config = new ModelConfig { Name = "running_sum" };
-        config.Parameters["input_context"] = "x:2";
+        config.SetParameter("input_context", "x:2");
         return InputContextEngine.Wrap(new RunningSumTestEngine(slots, 4, width: 6), config);
     }
 
@@ -108,7 +108,7 @@ public class InputContextEngineTests
         var inner = new RunningSumTestEngine(1, 1, width: 6);
         Assert.Same(inner, InputContextEngine.Wrap(inner, new ModelConfig { Name = "m" }));
         var config = new ModelConfig { Name = "m" };
-        config.Parameters["input_context"] = "y:2";
+        config.SetParameter("input_context", "y:2");
         var e = Assert.Throws<EngineException>(() => InputContextEngine.Wrap(new RunningSumTestEngine(1, 1, width: 6), config));
         Assert.Contains("input_context names \"y\"", e.Message);
     }
