@@ -97,7 +97,11 @@ internal static class EngineInterleave
         return 0;
     }
 
-    private static IStatefulEngine Load(string model, string engine, int threads)
+    /// <summary>
+    /// An example model (max_batch_size raised to 256) on one engine with <paramref name="threads"/> inference threads:
+    /// "onnxruntime", or "openvino:MODE[:STATIC_BATCH1]" (e.g. "openvino:batched", "openvino:per_slot", "openvino:batched:0").
+    /// </summary>
+    internal static IStatefulEngine Load(string model, string engine, int threads)
     {
         var dir = Path.Combine(RepoPaths.Root, "models", model);
         var config = ModelConfigParser.ParseFile(Path.Combine(dir, "config.pbtxt"));

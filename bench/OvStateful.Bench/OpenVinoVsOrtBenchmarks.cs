@@ -1,9 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
-using OvStateful.OnnxRuntime;
-using OvStateful.OpenVino;
 
 namespace OvStateful.Bench;
 
@@ -34,18 +31,8 @@ public class OpenVinoVsOrtBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var dir = Path.Combine(RepoPaths.Root, "models", Model);
-        var config = ModelConfigParser.ParseFile(Path.Combine(dir, "config.pbtxt"));
-        config.MaxBatchSize = 256; // gru_counter's config says 64; both models take any batch
-        IEngineProvider provider = new OnnxRuntimeEngineProvider(new OnnxRuntimeOptions { IntraOpThreads = Threads });
-        if (Engine.StartsWith("openvino", StringComparison.Ordinal))
-        {
-            config.SetParameter("openvino_mode", Engine["openvino:".Length..]);
-            provider = new OpenVinoEngineProvider(new OpenVinoProviderOptions { NumThreads = Threads });
-        }
         const int slots = 1024;
-        var file = Path.Combine(dir, "1", "model.onnx");
-        _engine = provider.Load(new EngineLoadContext(config, Path.GetDirectoryName(file)!, file, slots));
+        _engine = EngineInterleave.Load(Model, Engine, Threads);
         _batch = BenchSteps.Batch(_engine, Batch, slots);
         // A few steps first, so every slot holds a real (non-zero) state.
         for (var i = 0; i < 4; i++) _engine.Execute(_batch);
