@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OvStateful.Cluster.Grains;
 using OvStateful.Cluster.Node;
@@ -125,7 +126,13 @@ public sealed class ClusterNode : IAsyncDisposable
                     var redisOptions = ConfigurationOptions.Parse(redis);
                     silo.UseRedisClustering(o => o.ConfigurationOptions = redisOptions);
                     silo.UseRedisGrainDirectoryAsDefault(o => o.ConfigurationOptions = redisOptions);
-                    silo.AddRedisGrainStorage(StorageName, o => o.ConfigurationOptions = redisOptions);
+                    // Orleans' own binary serializer (the surrogates above), not the JSON default: a state's bytes must come back bit-exact.
+                    silo.AddRedisGrainStorage(StorageName, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> b) => b.Configure<IServiceProvider>((o, services) =>
+                    {
+                        o.ConfigurationOptions = redisOptions;
+                        o.DeleteStateOnClear = true;
+                        o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>());
+                    }));
                     silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: IPAddress.Any.ToString() == host);
                 }
                 else
