@@ -68,6 +68,29 @@ public sealed class ClusterRoutingTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Each_answer_names_the_owning_node_and_a_client_that_follows_the_hint_skips_the_hop()
+    {
+        const ulong s = 2500;
+        const int steps = 6;
+        var expected = await AccumulateSteps.ReferenceAsync(cluster.Reference, [s], steps);
+        var first = await cluster.Client(0).ModelInferAsync(AccumulateSteps.Request(s, 0, steps));
+        var owner = cluster.Nodes.Single(n => n.Node.Live.ContainsKey($"accumulate/u{s}"));
+        Assert.Equal(owner.Node.Name, first.Parameters["ovs_node"].StringParam);
+        Assert.Equal(owner.Node.Grpc, first.Parameters["ovs_node_grpc"].StringParam);
+        Assert.Equal(owner.Node.Http, first.Parameters["ovs_node_http"].StringParam);
+
+        using var direct = Grpc.Net.Client.GrpcChannel.ForAddress(first.Parameters["ovs_node_grpc"].StringParam);
+        var forwarded = Interlocked.Read(ref owner.Node.Forwarded);
+        for (var k = 1; k < steps; k++)
+        {
+            var r = await new Proto.GRPCInferenceService.GRPCInferenceServiceClient(direct).ModelInferAsync(AccumulateSteps.Request(s, k, steps));
+            Assert.Equal(expected[s][k], AccumulateSteps.Output(r));
+            Assert.Equal(owner.Node.Name, r.Parameters["ovs_node"].StringParam);
+        }
+        Assert.Equal(forwarded, Interlocked.Read(ref owner.Node.Forwarded));
+    }
+
+    [Fact]
     public async Task Server_issued_sequence_ids_are_unique_across_nodes()
     {
         var seen = new HashSet<ulong>();

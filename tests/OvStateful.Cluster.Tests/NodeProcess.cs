@@ -46,7 +46,7 @@ internal sealed class NodeProcess : IDisposable
         var args = new List<string>
         {
             "serve", "--model-repository", repository, "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0",
-            "--cluster", $"redis://127.0.0.1:{redisPort}", "--silo-port", siloPort.ToString(), "--node-name", name, "--threads", "1",
+            "--cluster", $"redis://127.0.0.1:{redisPort}", "--silo-port", siloPort.ToString(), "--node-name", name, "--threads", "1", "--spill",
         };
         if (persist) args.Add("--cluster-persist");
         return StartAsync(new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "ovs"), args), "serving; Ctrl+C to stop", name);

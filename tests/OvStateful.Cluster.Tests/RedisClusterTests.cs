@@ -38,7 +38,9 @@ public sealed class RedisClusterTests : IAsyncLifetime
     [RedisFact]
     public async Task Kill_9_with_persistence_and_a_SIGTERM_drain_lose_nothing()
     {
-        const int sequences = 240, steps = 9;
+        // Thousands of live sequences (spilled beyond the 3 x 256 slots); OVS_STRESS=1 for more.
+        var sequences = Environment.GetEnvironmentVariable("OVS_STRESS") is { Length: > 0 } ? 6000 : 1200;
+        const int steps = 9;
         var ids = Enumerable.Range(0, sequences).Select(i => 7000UL + (ulong)i).ToArray();
         var expected = await AccumulateSteps.ReferenceAsync(_reference, ids, steps);
         var redisPort = ClusterFixture.FreePort();
@@ -46,7 +48,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         var nodes = new NodeProcess[3];
         try
         {
-            for (var i = 0; i < 3; i++) nodes[i] = await NodeProcess.StartNodeAsync($"n{i}", _repository, redisPort, ClusterFixture.FreePort(), persist: true);
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(async i => nodes[i] = await NodeProcess.StartNodeAsync($"n{i}", _repository, redisPort, ClusterFixture.FreePort(), persist: true)));
             var channels = nodes.Select(n => GrpcChannel.ForAddress(n.Grpc)).ToArray();
             var alive = new[] { true, true, true };
 
@@ -72,6 +74,53 @@ public sealed class RedisClusterTests : IAsyncLifetime
             await RunSteps(6, steps);
             Assert.Equal(0, await stopping);
             Assert.Contains("drained", nodes[1].Output);
+            foreach (var c in channels) c.Dispose();
+        }
+        finally
+        {
+            foreach (var n in nodes) n?.Dispose();
+        }
+    }
+
+    [RedisFact]
+    public async Task Kill_9_without_persistence_fails_each_lost_sequence_clearly_and_never_resets_it()
+    {
+        const int sequences = 40, steps = 6;
+        var ids = Enumerable.Range(0, sequences).Select(i => 9000UL + (ulong)i).ToArray();
+        var expected = await AccumulateSteps.ReferenceAsync(_reference, ids, steps);
+        var redisPort = ClusterFixture.FreePort();
+        using var redis = await NodeProcess.StartRedisAsync(redisPort) ?? throw new InvalidOperationException("no redis-server");
+        var nodes = new NodeProcess[2];
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, 2).Select(async i => nodes[i] = await NodeProcess.StartNodeAsync($"n{i}", _repository, redisPort, ClusterFixture.FreePort(), persist: false)));
+            var channels = nodes.Select(n => GrpcChannel.ForAddress(n.Grpc)).ToArray();
+            var alive = new[] { true, true };
+            foreach (var k in Enumerable.Range(0, 3))
+                await Task.WhenAll(ids.Select(async (s, i) => Assert.Equal(expected[s][k], await StepWithRetryAsync(channels, alive, i + k, AccumulateSteps.Request(s, k, steps)))));
+            nodes[1].Kill();
+            alive[1] = false;
+
+            var lost = 0;
+            await Task.WhenAll(ids.Select(async s =>
+            {
+                try
+                {
+                    Assert.Equal(expected[s][3], await StepWithRetryAsync(channels, alive, 0, AccumulateSteps.Request(s, 3, steps)));
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+                {
+                    // Its state was on n1: said once per step, naming the sequence and the node; never a reset state.
+                    Assert.Contains($"sequence {s} of model 'accumulate' lived on node n1", e.Status.Detail);
+                    Assert.Contains("none of its steps was kept", e.Status.Detail);
+                    Interlocked.Increment(ref lost);
+                    var again = await Assert.ThrowsAsync<RpcException>(() => StepWithRetryAsync(channels, alive, 0, AccumulateSteps.Request(s, 4, steps)));
+                    Assert.Contains("lived on node n1", again.Status.Detail);
+                    // A START begins it again, from the initial state.
+                    Assert.Equal(expected[s][0], await StepWithRetryAsync(channels, alive, 0, AccumulateSteps.Request(s, 0, steps)));
+                }
+            }));
+            Assert.InRange(lost, 1, sequences - 1);
             foreach (var c in channels) c.Dispose();
         }
         finally

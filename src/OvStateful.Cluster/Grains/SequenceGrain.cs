@@ -58,7 +58,8 @@ internal sealed class SequenceGrain(
     public async Task<StepAnswer> Step(Immutable<InferenceRequest> request)
     {
         var r = request.Value;
-        if (_lost is not null && !r.SequenceStart) return StepAnswer.Failed(InferenceErrorKind.Unavailable, _lost, node.Name);
+        // As for a sequence that is not active (Triton: INVALID_ARGUMENT): retrying cannot help, a START can.
+        if (_lost is not null && !r.SequenceStart) return StepAnswer.Failed(InferenceErrorKind.InvalidArgument, _lost, node.Name);
         _lost = null;
         if (!string.IsNullOrEmpty(r.RequestId) && r.RequestId == _lastRequestId && _lastAnswer is not null)
         {

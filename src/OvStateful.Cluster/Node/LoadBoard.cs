@@ -62,8 +62,8 @@ public sealed class LoadBoard
         lock (_lock) return _reports.TryGetValue(silo, out var r) && r.Draining;
     }
 
-    public NodeReport? Find(string silo)
+    public NodeReport? FindByName(string name)
     {
-        lock (_lock) return _reports.GetValueOrDefault(silo);
+        lock (_lock) return _reports.Values.FirstOrDefault(r => r.Name == name);
     }
 }

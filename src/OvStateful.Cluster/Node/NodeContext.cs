@@ -37,6 +37,18 @@ public sealed class NodeContext(IModelRegistry models, ClusterSettings settings)
     public ServedModel? Local(string name, string? version) =>
         Models.TryGet(name, version, out var m) && m is ServedModel served && served.IsReady ? served : null;
 
+    // Response hints per node name, built once per (name, addresses) seen on the board.
+    private readonly ConcurrentDictionary<string, KeyValuePair<string, string>[]> _hints = new(StringComparer.Ordinal);
+
+    /// <summary>Response parameters naming node <paramref name="name"/> and its addresses (ovs_node, ovs_node_http, ovs_node_grpc); null while the board does not know it.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Hint(string name)
+    {
+        if (_hints.TryGetValue(name, out var hint)) return hint;
+        var r = name == Name ? new NodeReport { Name = Name, Http = Http, Grpc = Grpc } : Board.FindByName(name);
+        if (r is null || r.Http.Length == 0) return null;
+        return _hints[name] = [new("ovs_node", r.Name), new("ovs_node_http", r.Http), new("ovs_node_grpc", r.Grpc)];
+    }
+
     public NodeReport Report()
     {
         long used = 0, spilled = 0;

@@ -55,7 +55,13 @@ internal sealed class SequenceForwarder(IGrainFactory grains, NodeContext node)
             done.SetResult();
         }
         if (answer.Node != node.Name) Interlocked.Increment(ref node.Forwarded);
-        if (answer.Response is { } response) return response;
+        if (answer.Response is { } response)
+        {
+            // The hint: which node holds the sequence, so a client may send its next steps there and skip the hop.
+            return node.Hint(answer.Node) is { } hint
+                ? new InferenceResponse { ModelName = response.ModelName, ModelVersion = response.ModelVersion, RequestId = response.RequestId, Outputs = response.Outputs, Parameters = hint }
+                : response;
+        }
         throw new InferenceException(answer.ErrorKind, answer.Error ?? "the step failed on its node");
     }
 }
