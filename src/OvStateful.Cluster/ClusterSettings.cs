@@ -23,6 +23,8 @@ public sealed record ClusterSettings
     /// their next step with an error naming the sequence, the node and the last step kept.
     /// </summary>
     public bool Persist { get; init; }
+    /// <summary>False: a front-only node (a gateway): it answers HTTP/gRPC and forwards every sequence step, but placement never gives it a sequence.</summary>
+    public bool HostsSequences { get; init; } = true;
     /// <summary>How long a drain waits for the node's sequences to move before it gives up and exits.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>How often a node reports its load to the others (placement reads it).</summary>

@@ -7,7 +7,7 @@ using OvStateful.Server.Hosting;
 namespace OvStateful.Cli.Commands;
 
 /// <summary><c>ovs serve --cluster</c>'s flags, as parsed (the cluster assembly is loaded only once they are used).</summary>
-internal sealed record ClusterFlags(string Spec, int? SiloPort, int? GatewayPort, string? NodeName, bool Persist = false);
+internal sealed record ClusterFlags(string Spec, int? SiloPort, int? GatewayPort, string? NodeName, bool Persist = false, bool Front = false);
 
 /// <summary>
 /// ovs serve as a cluster node. Kept apart from <see cref="ServeCommand"/> (and not inlined) so
@@ -28,7 +28,7 @@ internal static class ClusterServing
     public static async Task<int> RunAsync(ClusterFlags flags, IModelRegistry registry, ServerOptions options, Action<ILoggingBuilder> logging,
         ILogger log, TextWriter errors, CancellationToken stop)
     {
-        var settings = ClusterSettings.Parse(flags.Spec, out _)! with { NodeName = flags.NodeName, Persist = flags.Persist };
+        var settings = ClusterSettings.Parse(flags.Spec, out _)! with { NodeName = flags.NodeName, Persist = flags.Persist, HostsSequences = !flags.Front };
         if (flags.SiloPort is { } silo) settings = settings with { SiloPort = silo };
         if (flags.GatewayPort is { } gateway) settings = settings with { GatewayPort = gateway };
         ClusterNode node;

@@ -48,6 +48,7 @@ internal static class ServeCommand
         var gatewayPort = CommonOptions.Port("--gateway-port", "With --cluster: the Orleans client gateway port (default 0: none; ovs clients use HTTP/gRPC)");
         var nodeName = new Option<string?>("--node-name") { Description = "With --cluster: this node's name in /v2/cluster, errors and metrics (default HOST:SILO_PORT)" };
         var clusterPersist = new Option<bool>("--cluster-persist") { Description = "With --cluster: write each sequence's state to grain storage (Redis) with every acknowledged step, so a killed node's sequences come back on the others; off (default), their next step fails with an error naming the sequence and the node" };
+        var clusterFront = new Option<bool>("--cluster-front") { Description = "With --cluster: a front-only node (a gateway): it answers HTTP/gRPC and forwards every sequence step to the node holding it, and holds no sequence itself" };
         var set = new Option<string[]>("--set")
         {
             Description = "A setting as Section:Key=value, repeatable: --set Server:MaxRequestBodyBytes=1048576, --set Server:Log:Format=json, --set Logging:LogLevel:Default=Debug. " +
@@ -69,7 +70,7 @@ internal static class ServeCommand
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
             repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill,
-            logVerbose, logInfo, logWarning, logError, logFormat, logFile, set, cluster, siloPort, gatewayPort, nodeName, clusterPersist,
+            logVerbose, logInfo, logWarning, logError, logFormat, logFile, set, cluster, siloPort, gatewayPort, nodeName, clusterPersist, clusterFront,
         };
         cmd.SetAction(parse =>
         {
@@ -109,7 +110,7 @@ internal static class ServeCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             var clusterFlags = parse.GetValue(cluster) is { } spec
-                ? new ClusterFlags(spec, parse.GetValue(siloPort), parse.GetValue(gatewayPort), parse.GetValue(nodeName), parse.GetValue(clusterPersist))
+                ? new ClusterFlags(spec, parse.GetValue(siloPort), parse.GetValue(gatewayPort), parse.GetValue(nodeName), parse.GetValue(clusterPersist), parse.GetValue(clusterFront))
                 : null;
             return RunAsync(options, registryFactory, Console.Out, Console.Error, stop.Token, configuration, clusterFlags).GetAwaiter().GetResult();
 

@@ -25,6 +25,8 @@ public sealed class NodeContext(IModelRegistry models, ClusterSettings settings)
     private volatile bool _draining;
     /// <summary>Once true, stays true: placement sends no sequence here and the node's own leave.</summary>
     public bool Draining => _draining;
+    /// <summary>Placement may give this node a sequence: it hosts sequences and does not drain.</summary>
+    public bool TakesSequences => Settings.HostsSequences && !_draining;
     internal void StartDraining() => _draining = true;
 
     /// <summary>Keys of the sequence grains active on this node (added on activation, removed on deactivation).</summary>
@@ -70,7 +72,7 @@ public sealed class NodeContext(IModelRegistry models, ClusterSettings settings)
         }
         return new NodeReport
         {
-            Silo = Silo, Name = Name, Http = Http, Grpc = Grpc, Models = [.. served],
+            Silo = Silo, Name = Name, Http = Http, Grpc = Grpc, Models = Settings.HostsSequences ? [.. served] : [],
             SlotsUsed = used, Spilled = spilled, Sequences = Live.Count, Draining = Draining,
             MigratedIn = Interlocked.Read(ref MigratedIn), MigratedOut = Interlocked.Read(ref MigratedOut),
             Forwarded = Interlocked.Read(ref Forwarded), Recovered = Interlocked.Read(ref Recovered),

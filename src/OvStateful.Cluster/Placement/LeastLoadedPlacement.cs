@@ -18,7 +18,7 @@ public sealed class LeastLoadedPlacementAttribute() : PlacementAttribute(LeastLo
 /// <summary>
 /// Reads this node's copy of the load board (slots in use + spilled, as each node reports it).
 /// When no report names a node for the model yet (the first period after start), this node
-/// takes the sequence unless it drains; a draining node sends it to any other compatible node.
+/// takes the sequence unless it drains or is front-only; such a node sends it to any other compatible node.
 /// </summary>
 internal sealed class LeastLoadedPlacementDirector(NodeContext node) : IPlacementDirector
 {
@@ -33,7 +33,7 @@ internal sealed class LeastLoadedPlacementDirector(NodeContext node) : IPlacemen
             return Task.FromResult(compatible[i]);
         }
         var local = context.LocalSilo;
-        if (!node.Draining && compatible.Contains(local)) return Task.FromResult(local);
+        if (node.TakesSequences && compatible.Contains(local)) return Task.FromResult(local);
         var others = compatible.Where(s => !s.Equals(local) && !node.Board.IsDraining(s.ToParsableString())).ToArray();
         if (others.Length == 0) others = compatible.ToArray();
         return Task.FromResult(others[Random.Shared.Next(others.Length)]);
