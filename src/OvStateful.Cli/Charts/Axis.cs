@@ -15,7 +15,12 @@ internal sealed record Axis(double Min, double Max, bool Log)
         var (min, max) = (v.Min(), v.Max());
         if (allowLog && min > 0 && max / min >= 10)
             return new Axis(Math.Pow(10, Math.Floor(Math.Log10(min))), Math.Pow(10, Math.Ceiling(Math.Log10(max) - 1e-9)), true);
-        if (fromZero || min <= 0) return new Axis(0, NiceCeiling(max), false);
+        if (fromZero || min <= 0)
+        {
+            // Four or five round steps (1, 2, 2.5 or 5 × 10^k) up to the first one at or above the largest value.
+            var step = NiceCeiling(max / 5);
+            return new Axis(0, max > 0 ? step * Math.Ceiling(max / step - 1e-9) : 1, false);
+        }
         // Not from zero (an x axis of levels): a little room either side.
         var pad = (max - min) * 0.05 + (max == min ? Math.Max(1, max * 0.1) : 0);
         return new Axis(Math.Max(0, min - pad), max + pad, false);
@@ -28,7 +33,7 @@ internal sealed record Axis(double Min, double Max, bool Log)
         return Max > Min ? (v - Min) / (Max - Min) : 0;
     }
 
-    /// <summary>Tick values: quarters of a linear axis from 0, about five round steps otherwise; 1, 2, 5 × 10^k on a log axis.</summary>
+    /// <summary>Tick values: about five round steps on a linear axis; 1, 2, 5 × 10^k on a log axis of up to two decades, powers of 10 beyond.</summary>
     public IReadOnlyList<double> Ticks()
     {
         if (Log)
@@ -40,7 +45,6 @@ internal sealed record Axis(double Min, double Max, bool Log)
                 ticks.AddRange(mult.Select(m => m * d).Where(t => t <= Max * 1.0001));
             return ticks;
         }
-        if (Min == 0) return Enumerable.Range(0, 5).Select(i => Max * i / 4).ToList();
         var step = NiceCeiling((Max - Min) / 5);
         var first = Math.Ceiling(Min / step) * step;
         var list = new List<double>();

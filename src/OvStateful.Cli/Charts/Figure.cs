@@ -1,7 +1,7 @@
 namespace OvStateful.Cli.Charts;
 
 /// <summary>
-/// A figure of chart panels in a grid (at most three a row), with a title that fits: it
+/// A figure of chart panels in a grid (at most three a row, four as 2 × 2), with a title that fits: it
 /// shrinks to 11 px and then wraps onto a second line instead of running off the canvas.
 /// </summary>
 internal static class Figure
@@ -18,7 +18,8 @@ internal static class Figure
 
     public static void Write(Stream stream, string title, IReadOnlyList<ChartPanel> panels, string? footnote = null)
     {
-        var columns = Math.Max(1, Math.Min(3, panels.Count));
+        // Four panels as 2 × 2, else up to three a row.
+        var columns = panels.Count == 4 ? 2 : Math.Max(1, Math.Min(3, panels.Count));
         var rows = (panels.Count + columns - 1) / columns;
         var width = Gap + columns * (PanelWidth + Gap);
         var (lines, size) = FitTitle(title, width - 2 * Gap);

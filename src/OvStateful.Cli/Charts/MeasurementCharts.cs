@@ -82,14 +82,14 @@ internal static class MeasurementCharts
             : r.RoundFigures is { Count: > 0 } rounds ? new Bar(r.Engine, value, rounds.Min(f), rounds.Max(f), note)
             : new Bar(r.Engine, value, Note: note);
         string? Ratio(MeasurementReport r) => r.RatioToFirst is { } q
-            ? (q.Measurable ? FormattableString.Invariant($"{q.Ratio:F2}× the first\n({q.Low:F2}–{q.High:F2})") : FormattableString.Invariant($"no measurable difference\n(ratio {q.Low:F2}–{q.High:F2})"))
+            ? (q.Measurable ? $"{q.Ratio.ToString("F2", CultureInfo.InvariantCulture)}× the first\n({q.IntervalText})" : $"no measurable difference\n(ratio {q.IntervalText})")
             : Ran(r) && r == rows.FirstOrDefault(Ran) && rows.Count(Ran) > 1 ? "reference" : null;
         return
         [
-            new BarPanel("throughput (bars: mean of rounds, whiskers: slowest–fastest window)", "throughput (steps/s)", Higher,
+            new BarPanel("throughput (mean of rounds)", "throughput (steps/s)", Higher + " · whiskers: slowest–fastest window",
                 rows.Select(r => B(r, x => x.StepsPerSecondMin, r.StepsPerSecond, Ratio(r)) with { High = r.RoundFigures?.Max(x => x.StepsPerSecondMax) }).ToList(), "F0"),
-            new BarPanel("p50 latency (whiskers: over rounds)", "p50 latency per step (ms)", Lower, rows.Select(r => B(r, x => x.P50Ms, r.LatencyMs.P50Ms)).ToList(), "G3"),
-            new BarPanel("p99 latency (whiskers: over rounds)", "p99 latency per step (ms)", Lower, rows.Select(r => B(r, x => x.P99Ms, r.LatencyMs.P99Ms)).ToList(), "G3"),
+            new BarPanel("p50 latency (mean of rounds)", "p50 latency per step (ms)", Lower + " · whiskers: over rounds", rows.Select(r => B(r, x => x.P50Ms, r.LatencyMs.P50Ms)).ToList(), "G3"),
+            new BarPanel("p99 latency (mean of rounds)", "p99 latency per step (ms)", Lower + " · whiskers: over rounds", rows.Select(r => B(r, x => x.P99Ms, r.LatencyMs.P99Ms)).ToList(), "G3"),
             new BarPanel("peak working set", "memory (MiB)", Lower,
                 rows.Select(r => new Bar(r.Engine, r.Memory is { } m && r.Available ? m.PeakWorkingSetBytes / 1048576.0 : null)).ToList(), "F0"),
         ];

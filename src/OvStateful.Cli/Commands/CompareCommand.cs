@@ -97,7 +97,8 @@ internal static class CompareCommand
                           $"{a.Repeats} round(s) in alternating order, each engine in its own process");
         // rounds[i]: engine i's report of each round it ran, in round order.
         var rounds = choices.Select(_ => new List<MeasurementReport>()).ToArray();
-        var unavailable = new string?[choices.Count];
+        // Engines whose runtime is missing here are known before any process starts.
+        var unavailable = choices.Select(c => EngineRun.Unavailable(c, providers)).ToArray();
         var engines = new Dictionary<string, EngineDescription>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var round = 0; round < a.Repeats && !ct.IsCancellationRequested; round++)
@@ -123,7 +124,9 @@ internal static class CompareCommand
                 }
                 if (outcome.Report is not { } report)
                 {
-                    unavailable[i] = outcome.Error ?? $"ovs run exited {outcome.Exit} without results";
+                    // The child said why in one line: "ovs run: <engine> cannot run <model>: <reason>".
+                    var why = outcome.Error ?? $"ovs run exited {outcome.Exit} without results";
+                    unavailable[i] = why.StartsWith("ovs run: ", StringComparison.Ordinal) ? why["ovs run: ".Length..] : why;
                     continue;
                 }
                 foreach (var (_, d) in report.Provenance.Engines ?? new Dictionary<string, EngineDescription>()) engines[labels[i]] = d;

@@ -24,8 +24,13 @@ internal sealed record ThroughputRatio(string Against, double Ratio, double Low,
     public bool Measurable => !(Low <= 1 && High >= 1);
 
     public string Text => Measurable
-        ? string.Create(CultureInfo.InvariantCulture, $"{Ratio:F2}× ({Low:F2}–{High:F2})")
-        : string.Create(CultureInfo.InvariantCulture, $"no measurable difference ({Low:F2}–{High:F2})");
+        ? string.Create(CultureInfo.InvariantCulture, $"{Ratio:F2}× ({IntervalText})")
+        : $"no measurable difference ({IntervalText})";
+
+    /// <summary>"0.95–1.04"; an end beyond 100× (too few rounds to bound it) as "&gt;100".</summary>
+    public string IntervalText => $"{End(Low)}–{End(High)}";
+
+    private static string End(double v) => v > 100 ? ">100" : v.ToString("F2", CultureInfo.InvariantCulture);
 
     public static ThroughputRatio Between(IReadOnlyList<RoundFigures> engine, IReadOnlyList<RoundFigures> reference, string against)
     {

@@ -26,20 +26,8 @@ internal static class EngineRun
     public static ServedModel? TryLoad(ModelTarget target, EngineChoice choice, IReadOnlyList<IEngineProvider> providers, BatcherOptions options, out string? reason)
     {
         var provider = providers.First(p => p.Name == choice.Provider);
-        EngineAvailability availability;
-        try
-        {
-            availability = provider.Availability;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            availability = EngineAvailability.Unavailable($"{e.GetType().Name}: {e.Message}");
-        }
-        if (!availability.IsAvailable)
-        {
-            reason = availability.Reason;
-            return null;
-        }
+        reason = Unavailable(choice, providers);
+        if (reason is not null) return null;
         try
         {
             reason = null;
@@ -49,6 +37,21 @@ internal static class EngineRun
         {
             reason = $"cannot load {target.Name} on {choice.Label}: {OneLine(e.Message)}";
             return null;
+        }
+    }
+
+    /// <summary>Why the engine's runtime is missing here (OpenVINO not installed, no GPU), or null when it is available.</summary>
+    public static string? Unavailable(EngineChoice choice, IReadOnlyList<IEngineProvider> providers)
+    {
+        var provider = providers.First(p => p.Name == choice.Provider);
+        try
+        {
+            var availability = provider.Availability;
+            return availability.IsAvailable ? null : availability.Reason;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"{e.GetType().Name}: {e.Message}";
         }
     }
 
