@@ -103,6 +103,61 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
     public void Request_rate_range_takes_fractions_and_lands_on_its_end(string text, double[] levels) => Assert.Equal(levels, Commands.LoadLevels.RequestRate(text));
 
     [OrtAvailableFact]
+    public void Request_rate_mode_writes_perf_analyzers_latency_report()
+    {
+        var report = Path.Combine(CliRunner.TempFolder(), "pa.csv");
+        var (exit, output, error, json, dir) = Bench("-u", server.Grpc, "-i", "grpc", "--streaming", "-m", "accumulate", "--request-rate-range", "200:400:200",
+            "--num-of-sequences", "2", "-k", "5", "--sequence-id-range", "7000:7100", "-f", report, "--percentile", "95");
+        try
+        {
+            Assert.True(exit == 0, error + output);
+            var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal([200.0, 400], results.Select(r => r.GetProperty("request_rate").GetDouble()));
+            Assert.Equal([10L, 10], results.Select(r => r.GetProperty("steps_ok").GetInt64()));
+            Assert.Contains("request rate: 200 steps/s asked", output);
+            var lines = File.ReadAllLines(report);
+            Assert.StartsWith("Request Rate,Inferences/Second,Client Send,Network+Server Send/Recv,Server Queue,", lines[0]);
+            Assert.Equal(3, lines.Length);
+            Assert.Matches(@"^(200|400),\d", lines[1]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(report)!, recursive: true);
+        }
+    }
+
+    [OrtAvailableFact]
+    public void Input_data_streams_play_one_per_sequence_for_as_many_steps_as_they_hold()
+    {
+        var data = Path.Combine(CliRunner.TempFolder(), "input.json");
+        // accumulate's Input is [4, -1, 5] per step: 20 values (the -1 becomes 1).
+        string Step(int v) => $"{{\"Input\": [{string.Join(",", Enumerable.Repeat(v, 20))}]}}";
+        File.WriteAllText(data, $"{{\"data\": [[{Step(1)}, {Step(2)}, {Step(3)}], [{Step(4)}]]}}");
+        var (exit, output, error, json, dir) = Bench("-u", server.Http, "-m", "accumulate", "-n", "2", "--input-data", data, "--sequence-id-start", "8000");
+        try
+        {
+            Assert.True(exit == 0, error + output);
+            var r = Result(json);
+            Assert.Equal(4, r.GetProperty("steps_ok").GetInt64());
+            Assert.Contains("input data (2 stream(s) from input.json)", json.RootElement.GetProperty("input").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(data)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Streaming_over_http_is_refused_as_perf_analyzer_refuses_it()
+    {
+        var (exit, _, error) = CliRunner.Run("bench", "-u", "127.0.0.1:1", "-m", "accumulate", "--streaming");
+        Assert.Equal(2, exit);
+        Assert.Contains("--streaming is only valid with -i grpc", error);
+    }
+
+    [OrtAvailableFact]
     public void Http_binary_sends_every_step_without_errors_and_writes_the_three_files()
     {
         var (exit, output, error, json, dir) = Bench("--url", server.Http, "-m", "accumulate", "-n", "3", "-k", "7");
