@@ -82,7 +82,7 @@ internal static class MeasurementCharts
             : r.RoundFigures is { Count: > 0 } rounds ? new Bar(r.Engine, value, rounds.Min(f), rounds.Max(f), note)
             : new Bar(r.Engine, value, Note: note);
         string? Ratio(MeasurementReport r) => r.RatioToFirst is { } q
-            ? (q.Measurable ? $"{q.Ratio.ToString("F2", CultureInfo.InvariantCulture)}× the first\n({q.IntervalText})" : $"no measurable difference\n(ratio {q.IntervalText})")
+            ? (q.Measurable ? $"{q.Ratio.ToString("F2", CultureInfo.InvariantCulture)}× the first\n({q.IntervalText})" : $"no measurable\ndifference\n({q.IntervalText})")
             : Ran(r) && r == rows.FirstOrDefault(Ran) && rows.Count(Ran) > 1 ? "reference" : null;
         return
         [
