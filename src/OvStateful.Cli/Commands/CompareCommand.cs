@@ -82,7 +82,7 @@ internal static class CompareCommand
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
-        var providers = EngineProviders.Create(new OnnxRuntimeOptions { IntraOpThreads = a.Threads });
+        var providers = EngineProviders.WithThreads(a.Threads);
         var target = ModelTarget.Resolve(a.Repository.FullName, a.Model);
         var choices = a.Engines.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(e => EngineChoice.Parse(e, providers)).ToList();
