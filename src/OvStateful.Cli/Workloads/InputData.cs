@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Text.Json;
+using OvStateful.Cli.Remote;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Tensors;
 
@@ -165,23 +165,7 @@ internal static class InputData
     {
         try
         {
-            switch (type)
-            {
-                case DataType.Bool: to[0] = v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.Number && v.GetDouble() != 0 ? (byte)1 : (byte)0; break;
-                case DataType.UInt8: to[0] = v.GetByte(); break;
-                case DataType.Int8: to[0] = (byte)v.GetSByte(); break;
-                case DataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(to, v.GetUInt16()); break;
-                case DataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(to, v.GetInt16()); break;
-                case DataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(to, v.GetUInt32()); break;
-                case DataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(to, v.GetInt32()); break;
-                case DataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(to, v.GetUInt64()); break;
-                case DataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(to, v.GetInt64()); break;
-                case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(to, (Half)v.GetDouble()); break;
-                case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(to, v.GetSingle()); break;
-                case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(to, v.GetDouble()); break;
-                case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(to, (ushort)(BitConverter.SingleToUInt32Bits(v.GetSingle()) >> 16)); break;
-                default: throw new UsageException($"{where}: {type.WireName()} inputs are not supported in input data");
-            }
+            if (!JsonTensors.TryReadElement(v, type, to)) throw new UsageException($"{where}: {type.WireName()} inputs are not supported in input data");
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
