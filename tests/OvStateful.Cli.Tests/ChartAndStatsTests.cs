@@ -37,6 +37,25 @@ public class ChartAndStatsTests
         Assert.Single(doc.Descendants(ns + "rect"), r => r.Element(ns + "title") is not null);
     }
 
+    [Theory]
+    [InlineData(true, true)]   // latency rising with load ends in the top right corner: the legend moves left
+    [InlineData(false, false)] // falling lines leave the top right free
+    public void The_legend_stays_off_the_lines(bool rising, bool legendLeft)
+    {
+        IReadOnlyList<(double X, double Y)> Line(double scale) =>
+            [.. new[] { 1.0, 17, 33, 49 }.Select((x, i) => (x, scale * (rising ? i + 1 : 4 - i)))];
+        using var stream = new MemoryStream();
+        Figure.Write(stream, "sweep", [new LinePanel("latency by load", "concurrent sequences", "latency (ms)", "lower is better",
+            [new Series("p50", Line(1)), new Series("p99", Line(5))])]);
+        stream.Position = 0;
+        var doc = XDocument.Load(stream);
+        var ns = doc.Root!.Name.Namespace;
+        var legendX = double.Parse(doc.Descendants(ns + "text").Single(t => t.Value == "p99").Attribute("x")!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        // The panel is Figure.PanelWidth wide: a left legend starts in its first third, a right one in its last.
+        Assert.Equal(legendLeft, legendX < Figure.PanelWidth / 3);
+        Assert.Equal(!legendLeft, legendX > Figure.PanelWidth * 2 / 3);
+    }
+
     [Fact]
     public void A_title_too_long_for_the_figure_shrinks_then_wraps()
     {

@@ -33,11 +33,12 @@ internal sealed record LinePanel(string Title, string XTitle, string YTitle, str
             c.Text(px, plot.Bottom + 16, Axis.Tick(t), 10, "middle");
         }
         c.Text(plot.Left + plot.Width / 2, plot.Bottom + 36, XTitle + (x.Log ? " (log scale)" : ""), 11, "middle");
+        var drawn = Lines.Select(l => l.Points.Select(p => (plot.X(x, p.X), plot.Y(y, p.Y))).ToList()).ToList();
         for (var i = 0; i < Lines.Count; i++)
         {
             var line = Lines[i];
             var colour = Palette[i % Palette.Length];
-            var points = line.Points.Select(p => (plot.X(x, p.X), plot.Y(y, p.Y))).ToList();
+            var points = drawn[i];
             c.Polyline(points, colour, 2, line.Dashed);
             for (var k = 0; k < points.Count; k++)
             {
@@ -47,14 +48,34 @@ internal sealed record LinePanel(string Title, string XTitle, string YTitle, str
         }
         if (Lines.Count > 1)
         {
+            // Top right, unless a line runs through that corner and not through the top left (rising latency curves end top right).
+            var (width, height) = (110.0, 15.0 * Lines.Count + 6);
+            var lx = Crosses(drawn, plot.Right - width, plot.Right, plot.Top, plot.Top + height) && !Crosses(drawn, plot.Left + 4, plot.Left + 4 + width, plot.Top, plot.Top + height)
+                ? plot.Left + 8
+                : plot.Right - width;
             var ly = plot.Top + 4;
             foreach (var (line, i) in Lines.Select((l, i) => (l, i)))
             {
-                var lx = plot.Right - 110;
                 c.Line(lx, ly + 8, lx + 18, ly + 8, Palette[i % Palette.Length], 2, line.Dashed);
                 c.Text(lx + 22, ly + 12, Figure.Fit(line.Name, 86, 10), 10);
                 ly += 15;
             }
         }
+    }
+
+    /// <summary>Whether any line (pixel points, x rising) passes through the box, sampled along each segment.</summary>
+    private static bool Crosses(IEnumerable<List<(double X, double Y)>> lines, double x0, double x1, double y0, double y1)
+    {
+        foreach (var points in lines)
+            for (var k = 0; k < points.Count; k++)
+            {
+                var (a, b) = (points[k], points[Math.Min(k + 1, points.Count - 1)]);
+                for (var t = 0.0; t <= 1.0; t += 0.05)
+                {
+                    var (px, py) = (a.X + (b.X - a.X) * t, a.Y + (b.Y - a.Y) * t);
+                    if (px >= x0 && px <= x1 && py >= y0 && py <= y1) return true;
+                }
+            }
+        return false;
     }
 }
