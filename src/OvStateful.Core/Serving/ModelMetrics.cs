@@ -13,7 +13,10 @@ public sealed class ModelMetrics
     private long _lastInferenceMs;
     private long _inferenceCount, _executionCount;
     private long _successCount, _successNs, _failCount, _failNs, _queueCount, _queueNs;
-    private long _inputNs, _inferNs, _outputNs;
+    // Per request, as Triton's inference_stats count them: every inferred request adds its
+    // batch's whole phase time, so Σ / requests is the time a request spent in each phase
+    // (what perf_analyzer's server-side breakdown divides). _computeRequests counts them.
+    private long _computeRequests, _inputNs, _inferNs, _outputNs;
     private long _spills, _restores, _expired, _cancelled;
     // Per batch size b (index b, 1..max): executions and phase times. Index 0 unused.
     private readonly long[] _batchCount, _batchInputNs, _batchInferNs, _batchOutputNs;
@@ -55,9 +58,10 @@ public sealed class ModelMetrics
     {
         Interlocked.Increment(ref _executionCount);
         Interlocked.Add(ref _inferenceCount, inferred);
-        Interlocked.Add(ref _inputNs, inputNs);
-        Interlocked.Add(ref _inferNs, inferNs);
-        Interlocked.Add(ref _outputNs, outputNs);
+        Interlocked.Add(ref _computeRequests, inferred);
+        Interlocked.Add(ref _inputNs, inputNs * inferred);
+        Interlocked.Add(ref _inferNs, inferNs * inferred);
+        Interlocked.Add(ref _outputNs, outputNs * inferred);
         Interlocked.Exchange(ref _lastInferenceMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         if ((uint)size < (uint)_batchCount.Length)
         {
@@ -95,6 +99,7 @@ public sealed class ModelMetrics
                 new StatisticDuration(c, (ulong)Interlocked.Read(ref _batchOutputNs[b]))));
         }
         var executions = (ulong)Interlocked.Read(ref _executionCount);
+        var computed = (ulong)Interlocked.Read(ref _computeRequests);
         return new ModelStatistics
         {
             Name = _name,
@@ -105,9 +110,9 @@ public sealed class ModelMetrics
             Success = Duration(ref _successCount, ref _successNs),
             Fail = Duration(ref _failCount, ref _failNs),
             Queue = Duration(ref _queueCount, ref _queueNs),
-            ComputeInput = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _inputNs)),
-            ComputeInfer = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _inferNs)),
-            ComputeOutput = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _outputNs)),
+            ComputeInput = new StatisticDuration(computed, (ulong)Interlocked.Read(ref _inputNs)),
+            ComputeInfer = new StatisticDuration(computed, (ulong)Interlocked.Read(ref _inferNs)),
+            ComputeOutput = new StatisticDuration(computed, (ulong)Interlocked.Read(ref _outputNs)),
             BatchStats = batches,
             ActiveSequences = gauges.Active,
             BackloggedSequences = gauges.Backlogged,

@@ -23,8 +23,15 @@ public sealed record ModelStatistics
     public StatisticDuration Success { get; init; }
     public StatisticDuration Fail { get; init; }
     public StatisticDuration Queue { get; init; }
+    /// <summary>
+    /// Per inferred request, as Triton counts them: each request adds its whole batch's phase
+    /// time, so Ns / Count is a request's time in the phase (perf_analyzer's server breakdown).
+    /// <see cref="BatchStats"/> counts executions instead.
+    /// </summary>
     public StatisticDuration ComputeInput { get; init; }
+    /// <summary>As <see cref="ComputeInput"/>: per inferred request.</summary>
     public StatisticDuration ComputeInfer { get; init; }
+    /// <summary>As <see cref="ComputeInput"/>: per inferred request.</summary>
     public StatisticDuration ComputeOutput { get; init; }
     public IReadOnlyList<BatchStatistics> BatchStats { get; init; } = [];
 
