@@ -9,7 +9,7 @@ namespace OvStateful.Server.Grpc;
 /// inference.GRPCInferenceService: Triton's KServe v2 gRPC methods. Errors leave as
 /// exceptions; <see cref="GrpcErrorInterceptor"/> turns them into the call's status.
 /// </summary>
-internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceBase
+internal sealed partial class GrpcInferenceService(ServerServices s) : InferenceServiceBase
 {
     public override Task<Proto.ServerLiveResponse> ServerLive(Proto.ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new Proto.ServerLiveResponse { Live = true });
@@ -66,13 +66,8 @@ internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceB
         return new Proto.RepositoryModelUnloadResponse();
     }
 
-    public override async Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context)
-    {
-        var model = s.Resolver.Resolve(request.ModelName, request.ModelVersion);
-        var decoded = GrpcInferCodec.Decode(request);
-        var response = await s.Invoker.InferAsync(model, decoded, context.CancellationToken).ConfigureAwait(false);
-        return GrpcInferCodec.Encode(response, decoded);
-    }
+    public override Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context) =>
+        GrpcInferCall.RunAsync(s, request, context.CancellationToken);
 
     public override Task ModelStreamInfer(IAsyncStreamReader<Incoming<Proto.ModelInferRequest>> requests, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context) =>
         new GrpcStreamInfer(s, responses, context).RunAsync(requests);

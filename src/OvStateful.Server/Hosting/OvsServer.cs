@@ -116,6 +116,7 @@ public sealed class OvsServer : IAsyncDisposable
         }
         _http = _grpc = _metrics = null;
         _services.Stopping.Dispose();
+        _services.SharedMemory.Dispose();
         _loggers.Dispose();
     }
 

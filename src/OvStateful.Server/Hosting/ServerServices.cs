@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OvStateful.Core.Serving;
 using OvStateful.Server.Protocol;
 using OvStateful.Server.Sequences;
+using OvStateful.Server.SharedMemory;
 
 namespace OvStateful.Server.Hosting;
 
@@ -23,6 +24,9 @@ internal sealed class ServerServices
     public InferenceInvoker Invoker { get; }
     public ICorrelationIdAllocator Allocator { get; }
     public ServerOptions Options { get; }
+
+    /// <summary>Registered shared-memory regions (Triton's system shared-memory extension), shared by HTTP and gRPC.</summary>
+    public SharedMemoryRegistry SharedMemory { get; } = new();
 
     /// <summary>Cancelled when shutdown begins: streams stop taking new requests, in-flight ones finish.</summary>
     public CancellationTokenSource Stopping { get; } = new();

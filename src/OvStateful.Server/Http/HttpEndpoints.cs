@@ -41,6 +41,8 @@ internal static class HttpEndpoints
             await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
         }));
 
+        SharedMemoryEndpoints.Map(app, s, Guard);
+
         app.MapPost("/v2/sequences/allocate", ctx => Guard(ctx, () => AllocateSequence(ctx, s)));
         app.MapPost("/v2/sequences/release", ctx => Guard(ctx, () => ReleaseSequence(ctx, s)));
     }
@@ -54,7 +56,7 @@ internal static class HttpEndpoints
         }
     }
 
-    private static string? Route(HttpContext ctx, string key) => ctx.Request.RouteValues.TryGetValue(key, out var v) ? v as string : null;
+    internal static string? Route(HttpContext ctx, string key) => ctx.Request.RouteValues.TryGetValue(key, out var v) ? v as string : null;
 
     /// <summary>Every handler runs inside this: an error fails this request alone, with its status and message.</summary>
     private static async Task Guard(HttpContext ctx, Func<Task> handler)
@@ -69,15 +71,15 @@ internal static class HttpEndpoints
         }
     }
 
-    private static Task Empty(HttpContext ctx, int status)
+    internal static Task Empty(HttpContext ctx, int status)
     {
         ctx.Response.StatusCode = status;
         return Task.CompletedTask;
     }
 
-    private static Task Json(HttpContext ctx, IMessage message) => WriteJson(ctx, ProtoJson.ToUtf8(message));
+    internal static Task Json(HttpContext ctx, IMessage message) => WriteJson(ctx, ProtoJson.ToUtf8(message));
 
-    private static Task WriteJson(HttpContext ctx, byte[] json)
+    internal static Task WriteJson(HttpContext ctx, byte[] json)
     {
         ctx.Response.StatusCode = StatusCodes.Status200OK;
         ctx.Response.ContentType = "application/json";
@@ -154,9 +156,15 @@ internal static class HttpEndpoints
                 ? h
                 : throw ServerErrors.Invalid($"header {HttpInferCodec.HeaderLengthHeader} is '{hv}'; expected the JSON header's byte count");
         }
-        var decoded = HttpInferCodec.Decode(served.Name, version, body, headerLength);
-        var response = await s.Invoker.InferAsync(served, decoded.Request, ctx.RequestAborted).ConfigureAwait(false);
-        var (bytes, jsonLength) = HttpInferCodec.Encode(response, decoded.Request, decoded);
+        var decoded = HttpInferCodec.Decode(served.Name, version, body, headerLength, s.SharedMemory);
+        byte[] bytes;
+        int? jsonLength;
+        using (decoded.SharedMemory)
+        {
+            var response = await s.Invoker.InferAsync(served, decoded.Request, ctx.RequestAborted).ConfigureAwait(false);
+            decoded.SharedMemory?.WriteOutputs(response);
+            (bytes, jsonLength) = HttpInferCodec.Encode(response, decoded.Request, decoded);
+        }
         ctx.Response.StatusCode = StatusCodes.Status200OK;
         if (jsonLength is int n)
         {
