@@ -4,7 +4,8 @@ namespace OvStateful.Bench;
 
 /// <summary>
 /// BenchmarkDotNet entry: `dotnet run -c Release --project bench/OvStateful.Bench -- --filter '*'`;
-/// `-- batcher-vs-raw [sequences] [steps]` runs the in-process steady-state comparison instead.
+/// `-- batcher-vs-raw [sequences] [steps]` runs the in-process steady-state comparison instead,
+/// `-- engine-vs-raw [rounds]` EngineBenchmarks' cases in alternating rounds (robust to a busy machine).
 /// See bench/README.md for the recorded results and the exact commands.
 /// </summary>
 public static class Program
@@ -12,6 +13,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "batcher-vs-raw") return BatcherVsRaw.RunAsync(args[1..]).GetAwaiter().GetResult();
+        if (args.Length > 0 && args[0] == "engine-vs-raw") return EngineVsRaw.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
         return 0;
     }
