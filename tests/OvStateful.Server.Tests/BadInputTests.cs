@@ -67,7 +67,7 @@ public sealed class BadInputTests : IAsyncLifetime
         content.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await _server.Http.PostAsync("/v2/models/echo/infer", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("input 'FP32' has 8 bytes in its binary data; shape [1, 3] of FP32 needs 12", await response.Content.ReadAsStringAsync());
+        Assert.Contains("input byte size mismatch for input 'FP32': its binary data holds 8 bytes; shape [1, 3] of FP32 needs 12", await response.Content.ReadAsStringAsync());
 
         var trailing = new ByteArrayContent([.. header, .. new byte[16]]);
         trailing.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -98,7 +98,7 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         { "datatype", 3, "input 'Input' has datatype FP64; model 'accumulate' expects FP32" },
         { "shape", 3, "input 'Input' has shape [1, 20]; model 'accumulate' expects [1, 4, 1, 5]" },
-        { "raw size", 3, "input 'Input' has 76 bytes in raw_input_contents; shape [1, 4, 1, 5] of FP32 needs 80" },
+        { "raw size", 3, "input byte size mismatch for input 'Input': raw_input_contents holds 76 bytes; shape [1, 4, 1, 5] of FP32 needs 80" },
         { "raw count", 3, "raw_input_contents has 2 entries for 1 inputs" },
         { "typed count", 3, "input 'Input' has 3 values in contents.fp32_contents; shape [1, 4, 1, 5] of FP32 needs 20" },
         { "no data", 3, "input 'Input' for model 'accumulate' has no data" },

@@ -304,7 +304,7 @@ internal sealed class InstanceBatcher
                 shape = (long[])spec.RequestShape.Clone();
                 if (shape.Length > 0) shape[0] = 0;
             }
-            else if (mem.Length != spec.RequestBytes)
+            else if (spec.DataType != DataType.String && mem.Length != spec.RequestBytes)
             {
                 op.Error = new InferenceException(InferenceErrorKind.Internal,
                     $"model '{_owner.ModelName}': the engine returned {mem.Length} bytes for output '{spec.Name}' of sequence {id}; expected {spec.RequestBytes}");

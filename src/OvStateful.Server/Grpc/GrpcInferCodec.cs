@@ -41,11 +41,6 @@ internal static class GrpcInferCodec
     private static InferenceRequest DecodeTensors(Proto.ModelInferRequest r, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
     {
         var raw = r.RawInputContents;
-        // Triton's clients send raw_input_contents for the inputs not in shared memory, in input order.
-        var rawInputs = 0;
-        foreach (var input in r.Inputs) if (!input.Parameters.ContainsKey(SharedMemoryTensors.RegionParameter)) rawInputs++;
-        if (raw.Count > 0 && raw.Count != rawInputs)
-            throw ServerErrors.Invalid($"raw_input_contents has {raw.Count} entries for {rawInputs} inputs not in shared memory (model '{r.ModelName}'); expected one per such input, in input order");
 
         var inputs = new List<Tensor>(r.Inputs.Count);
         var nextRaw = 0;
@@ -67,6 +62,7 @@ internal static class GrpcInferCodec
             {
                 if (input.Contents is not null)
                     throw ServerErrors.Invalid($"contents field must not be specified when using raw_input_contents for '{name}' for model '{r.ModelName}'; send every input's data in raw_input_contents, or every input's in contents");
+                if (nextRaw == raw.Count) throw RawCountMismatch(r);
                 // No copy: a ByteString is immutable and lives as long as the tensor refers to it.
                 data = raw[nextRaw++].Memory;
                 TensorBytes.CheckRaw(name, type, shape, data.Span, "raw_input_contents");
@@ -79,6 +75,7 @@ internal static class GrpcInferCodec
             }
             inputs.Add(new Tensor(name, type, shape, data));
         }
+        if (nextRaw != raw.Count) throw RawCountMismatch(r);
 
         var sequenceId = default(Core.Sequences.SequenceId);
         bool start = false, end = false;
@@ -119,6 +116,13 @@ internal static class GrpcInferCodec
             Inputs = inputs,
             RequestedOutputs = requested,
         };
+    }
+
+    // Triton's clients send raw_input_contents for the inputs not in shared memory, in input order.
+    private static InferenceException RawCountMismatch(Proto.ModelInferRequest r)
+    {
+        var rawInputs = r.Inputs.Count(i => !i.Parameters.ContainsKey(SharedMemoryTensors.RegionParameter));
+        return ServerErrors.Invalid($"raw_input_contents has {r.RawInputContents.Count} entries for {rawInputs} inputs not in shared memory (model '{r.ModelName}'); expected one per such input, in input order");
     }
 
     private static Core.Sequences.SequenceId SequenceIdOf(Proto.InferParameter p) => p.ParameterChoiceCase switch
