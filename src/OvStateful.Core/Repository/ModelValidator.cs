@@ -23,7 +23,11 @@ public sealed record ModelValidationResult(
 /// <summary>Checks a repository model completely: its folder and config, then each version's model file through its engine.</summary>
 public static class ModelValidator
 {
-    public static ModelValidationResult Validate(ModelDefinition model, IReadOnlyList<IEngineProvider> providers)
+    /// <param name="autoComplete">
+    /// Triton's auto-complete (--strict-model-config false, its default): a config without inputs
+    /// and outputs gets them from the first version's model file, in place, before it is checked.
+    /// </param>
+    public static ModelValidationResult Validate(ModelDefinition model, IReadOnlyList<IEngineProvider> providers, bool autoComplete = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(providers);
@@ -62,6 +66,7 @@ public static class ModelValidator
                     try
                     {
                         var signature = provider.Inspect(v.ModelFile);
+                        if (autoComplete) ConfigAutoComplete.Complete(config, parameters, signature);
                         var fileProblems = ConfigValidator.CheckAgainstModelFile(config, parameters, signature);
                         foreach (var p in fileProblems)
                         {

@@ -31,6 +31,16 @@ public interface IModelRegistry
     /// <summary>version null/empty = the newest ready version.</summary>
     bool TryGet(string name, string? version, out IServedModel? model);
     Task LoadAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Loads with Triton's load parameters (an override config, model files). Registries that
+    /// take none refuse any, naming them.
+    /// </summary>
+    Task LoadAsync(string name, ModelLoadParameters parameters, CancellationToken cancellationToken) =>
+        parameters.IsEmpty
+            ? LoadAsync(name, cancellationToken)
+            : throw new InferenceException(InferenceErrorKind.InvalidArgument, $"failed to load '{name}': this server takes no load parameters ('config', 'file:')");
+
     Task UnloadAsync(string name, CancellationToken cancellationToken);
     /// <summary>True when every model that should be loaded is ready.</summary>
     bool IsReady { get; }

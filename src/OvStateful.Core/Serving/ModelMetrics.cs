@@ -15,6 +15,8 @@ public sealed class ModelMetrics
     private long _successCount, _successNs, _failCount, _failNs, _queueCount, _queueNs;
     private long _inputNs, _inferNs, _outputNs;
     private long _spills, _restores, _expired, _cancelled;
+    // Steps queued and not yet taken into a batch (Triton's pending requests); changed under the batcher's lock, read without it.
+    private long _pending;
     // Per batch size b (index b, 1..max): executions and phase times. Index 0 unused.
     private readonly long[] _batchCount, _batchInputNs, _batchInferNs, _batchOutputNs;
 
@@ -68,6 +70,12 @@ public sealed class ModelMetrics
         }
     }
 
+    /// <summary>A step joined (+1) or left (-1) a sequence's queue.</summary>
+    public void AdjustPending(int delta) => Interlocked.Add(ref _pending, delta);
+
+    /// <summary>Steps queued and not yet running.</summary>
+    public long PendingRequests => Interlocked.Read(ref _pending);
+
     public void RecordSpill() => Interlocked.Increment(ref _spills);
     public void RecordRestore() => Interlocked.Increment(ref _restores);
     public void RecordExpired() => Interlocked.Increment(ref _expired);
@@ -119,6 +127,7 @@ public sealed class ModelMetrics
             RestoreCount = (ulong)Interlocked.Read(ref _restores),
             ExpiredSequences = (ulong)Interlocked.Read(ref _expired),
             CancelledCount = (ulong)Interlocked.Read(ref _cancelled),
+            PendingRequests = Interlocked.Read(ref _pending),
         };
     }
 

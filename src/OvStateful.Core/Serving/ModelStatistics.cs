@@ -28,6 +28,9 @@ public sealed record ModelStatistics
     public StatisticDuration ComputeOutput { get; init; }
     public IReadOnlyList<BatchStatistics> BatchStats { get; init; } = [];
 
+    /// <summary>Requests queued and not yet executing (Triton's nv_inference_pending_request_count).</summary>
+    public long PendingRequests { get; init; }
+
     // Sequences (ours).
     public long ActiveSequences { get; init; }
     public long BackloggedSequences { get; init; }

@@ -15,7 +15,7 @@ internal sealed partial class GrpcInferenceService(ServerServices s) : Inference
         Task.FromResult(new Proto.ServerLiveResponse { Live = true });
 
     public override Task<Proto.ServerReadyResponse> ServerReady(Proto.ServerReadyRequest request, ServerCallContext context) =>
-        Task.FromResult(new Proto.ServerReadyResponse { Ready = s.Registry.IsReady });
+        Task.FromResult(new Proto.ServerReadyResponse { Ready = s.IsReady });
 
     public override Task<Proto.ModelReadyResponse> ModelReady(Proto.ModelReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new Proto.ModelReadyResponse { Ready = s.Resolver.IsReady(request.Name, request.Version) });
@@ -56,12 +56,14 @@ internal sealed partial class GrpcInferenceService(ServerServices s) : Inference
 
     public override async Task<Proto.RepositoryModelLoadResponse> RepositoryModelLoad(Proto.RepositoryModelLoadRequest request, ServerCallContext context)
     {
-        await s.Registry.LoadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
+        ModelControl.CheckAllowed(s.Options, "load", request.ModelName);
+        await s.Registry.LoadAsync(request.ModelName, ModelControl.FromProto(request.Parameters, request.ModelName), context.CancellationToken).ConfigureAwait(false);
         return new Proto.RepositoryModelLoadResponse();
     }
 
     public override async Task<Proto.RepositoryModelUnloadResponse> RepositoryModelUnload(Proto.RepositoryModelUnloadRequest request, ServerCallContext context)
     {
+        ModelControl.CheckAllowed(s.Options, "unload", request.ModelName);
         await s.Registry.UnloadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
         return new Proto.RepositoryModelUnloadResponse();
     }

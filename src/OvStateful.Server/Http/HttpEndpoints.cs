@@ -17,9 +17,9 @@ internal static class HttpEndpoints
     public static void Map(IEndpointRouteBuilder app, ServerServices s)
     {
         app.MapGet("/v2/health/live", ctx => Guard(ctx, () => Empty(ctx, StatusCodes.Status200OK)));
-        app.MapGet("/v2/health/ready", ctx => Guard(ctx, () => s.Registry.IsReady
+        app.MapGet("/v2/health/ready", ctx => Guard(ctx, () => s.IsReady
             ? Empty(ctx, StatusCodes.Status200OK)
-            : HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, "server is not ready: some models are not loaded")));
+            : HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, s.NotReadyReason())));
         app.MapGet("/v2", ctx => Guard(ctx, () => Json(ctx, MetadataMapper.Server())));
 
         app.MapGet("/v2/models/stats", ctx => Guard(ctx, () => Stats(ctx, s, null, null)));
@@ -32,12 +32,17 @@ internal static class HttpEndpoints
         app.MapPost("/v2/repository/index", ctx => Guard(ctx, () => RepositoryIndex(ctx, s)));
         app.MapPost("/v2/repository/models/{model}/load", ctx => Guard(ctx, async () =>
         {
-            await s.Registry.LoadAsync(Route(ctx, "model")!, ctx.RequestAborted).ConfigureAwait(false);
+            var model = Route(ctx, "model")!;
+            ModelControl.CheckAllowed(s.Options, "load", model);
+            var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+            await s.Registry.LoadAsync(model, ModelControl.FromJson(body, model), ctx.RequestAborted).ConfigureAwait(false);
             await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
         }));
         app.MapPost("/v2/repository/models/{model}/unload", ctx => Guard(ctx, async () =>
         {
-            await s.Registry.UnloadAsync(Route(ctx, "model")!, ctx.RequestAborted).ConfigureAwait(false);
+            var model = Route(ctx, "model")!;
+            ModelControl.CheckAllowed(s.Options, "unload", model);
+            await s.Registry.UnloadAsync(model, ctx.RequestAborted).ConfigureAwait(false);
             await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
         }));
 
@@ -138,7 +143,13 @@ internal static class HttpEndpoints
             foreach (var e in s.Registry.Index())
             {
                 if (readyOnly && e.State != "READY") continue;
-                ProtoJson.WriteMessage(w, new Proto.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
+                // As Triton writes it: a model never loaded is its name alone; empty fields are left out.
+                w.WriteStartObject();
+                w.WriteString("name", e.Name);
+                if (e.Version.Length > 0) w.WriteString("version", e.Version);
+                if (e.State.Length > 0) w.WriteString("state", e.State);
+                if (e.Reason.Length > 0) w.WriteString("reason", e.Reason);
+                w.WriteEndObject();
             }
             w.WriteEndArray();
         }

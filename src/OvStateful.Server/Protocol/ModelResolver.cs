@@ -32,7 +32,11 @@ internal sealed class ModelResolver(IModelRegistry registry)
         }
         var ready = versions.Where(e => e.State == "READY").Select(e => e.Version).ToList();
         if (string.IsNullOrEmpty(version))
-            throw ServerErrors.NotFound($"Request for unknown model: '{name}' has no available versions ({string.Join(", ", versions.Select(e => e.Version.Length == 0 ? $"{e.State}: {e.Reason}" : $"version {e.Version} {e.State}"))})");
+        {
+            var states = string.Join(", ", versions.Select(e => (e.Version.Length == 0 ? "" : $"version {e.Version} ") + (e.State.Length == 0 ? "not loaded" : e.State) + (e.Reason.Length > 0 ? $": {e.Reason}" : "")));
+            var unloaded = versions.Any(e => e.Reason == "unloaded") ? "; its live sequences ended when it was unloaded: load it again and start them anew with sequence_start" : "";
+            throw ServerErrors.NotFound($"Request for unknown model: '{name}' has no available versions ({states}){unloaded}");
+        }
         throw ServerErrors.NotFound($"Request for unknown model: '{name}' version {version} is not found; ready versions: {(ready.Count == 0 ? "(none)" : string.Join(", ", ready))}");
     }
 
