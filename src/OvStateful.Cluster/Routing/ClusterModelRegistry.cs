@@ -12,6 +12,7 @@ internal sealed class ClusterModelRegistry(IModelRegistry local, SequenceForward
     public IReadOnlyList<ModelIndexEntry> Index() => local.Index();
     public bool IsReady => local.IsReady;
     public Task LoadAsync(string name, CancellationToken cancellationToken) => local.LoadAsync(name, cancellationToken);
+    public Task LoadAsync(string name, ModelLoadParameters parameters, CancellationToken cancellationToken) => local.LoadAsync(name, parameters, cancellationToken);
     public Task UnloadAsync(string name, CancellationToken cancellationToken) => local.UnloadAsync(name, cancellationToken);
 
     public bool TryGet(string name, string? version, out IServedModel? model)

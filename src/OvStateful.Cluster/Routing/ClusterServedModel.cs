@@ -20,6 +20,7 @@ internal sealed class ClusterServedModel(IServedModel local, SequenceForwarder f
     public IReadOnlyList<TensorSpec> Outputs => Local.Outputs;
     public bool IsReady => Local.IsReady;
     public IReadOnlyList<EngineDescription> Instances => Local.Instances;
+    public IReadOnlyList<string> ConfigWarnings => Local.ConfigWarnings;
     public ModelStatistics GetStatistics() => Local.GetStatistics();
 
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken) =>
