@@ -132,6 +132,12 @@ public sealed class ClusterRoutingTests(ClusterFixture cluster)
         Assert.Subset(new HashSet<string?>(names), new HashSet<string?> { "n0", "n1", "n2" });
         Assert.All(status.GetProperty("nodes").EnumerateArray(), n => Assert.Contains("accumulate", n.GetProperty("models").EnumerateArray().Select(m => m.GetString())));
 
+        // ovs cluster status reads the same page.
+        var table = new StringWriter();
+        Assert.Equal(0, await OvStateful.Cli.Commands.ClusterCommand.StatusAsync(cluster.Nodes[1].Node.Http, table, TextWriter.Null));
+        Assert.Contains("asked node n1", table.ToString());
+        Assert.Contains("accumulate", table.ToString());
+
         using var metrics = new HttpClient();
         var text = await metrics.GetStringAsync($"http://127.0.0.1:{cluster.Nodes[0].Server.MetricsPort}/metrics");
         Assert.Contains("ovs_cluster_slots_used{node=\"n0\"}", text);
