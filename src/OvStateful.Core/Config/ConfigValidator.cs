@@ -24,6 +24,7 @@ public static partial class ConfigValidator
         CheckStates(config, parameters, problems);
         CheckInstanceGroups(config, problems);
         CheckVersionPolicy(config, problems);
+        problems.AddRange(Ensembles.EnsembleStructure.Check(config));
         if (signature is not null) problems.AddRange(CheckAgainstModelFile(config, parameters, signature));
         return problems;
     }
@@ -89,10 +90,8 @@ public static partial class ConfigValidator
             {
                 Add(problems, "sequence_batching.oldest.max_candidate_sequences", $"{o.MaxCandidateSequences} is negative; expected at least max_batch_size ({c.MaxBatchSize}), or 0 for Triton's default");
             }
-            else if (o.MaxCandidateSequences > 0 && o.MaxCandidateSequences < c.MaxBatchSize)
-            {
-                Add(problems, "sequence_batching.oldest.max_candidate_sequences", $"{o.MaxCandidateSequences} is below max_batch_size {c.MaxBatchSize}; a batch could never fill. Expected at least {c.MaxBatchSize}");
-            }
+            // Fewer candidates than max_batch_size is no error: Triton loads it (its example accumulate
+            // has 4 and max_batch_size 8), and batches then hold at most the candidates.
             for (var k = 0; k < o.PreferredBatchSize.Count; k++)
             {
                 var b = o.PreferredBatchSize[k];

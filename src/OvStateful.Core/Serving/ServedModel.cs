@@ -11,7 +11,7 @@ namespace OvStateful.Core.Serving;
 /// sequence batcher semantics; models without sequence_batching run each request as its
 /// own batch-of-one step (no sequence id needed). Owns the engines.
 /// </summary>
-public sealed class ServedModel : IServedModel, IAsyncDisposable
+public sealed class ServedModel : ILoadedModel
 {
     private readonly IReadOnlyList<IStatefulEngine> _engines;
     private int _disposed;

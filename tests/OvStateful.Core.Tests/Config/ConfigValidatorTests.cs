@@ -126,7 +126,8 @@ public class ConfigValidatorTests
     [Theory]
     [InlineData(8, 0, null)]
     [InlineData(8, 8, null)]
-    [InlineData(8, 4, "sequence_batching.oldest.max_candidate_sequences: 4 is below max_batch_size 8; a batch could never fill. Expected at least 8")]
+    [InlineData(8, 4, null)] // Triton loads it (../shared/triton/example-repo/accumulate); a batch holds at most 4
+
     [InlineData(8, -1, "sequence_batching.oldest.max_candidate_sequences: -1 is negative")]
     public void Candidate_sequences_versus_batch_size(int maxBatch, int candidates, string? expected)
     {
