@@ -49,6 +49,8 @@ public sealed class ServedModel : ILoadedModel
             {
                 engines.Add(provider.Load(new EngineLoadContext(config, versionDirectory, modelFile, settings.SlotsForInstance(i), i, device)));
             }
+            // Triton's model_warmup, before the version turns READY (on a batcher of its own).
+            Warmup.ModelWarmup.Run(config, version, Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(versionDirectory)) ?? versionDirectory, engines, options);
             return new ServedModel(config, version, engines, options);
         }
         catch
