@@ -28,16 +28,12 @@ internal static class ModelRegistryFactory
         var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
         // No engine logger: the server's start-up report warns of a model on another device than
         // its config asks for (from each engine's Description), in the server's log format.
-<<<<<<< HEAD
-        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, NullLoggerFactory.Instance), batching, defaultEngine: options.DefaultEngine)
+        // OpenVINO models take the same thread count unless their config sets openvino_num_threads.
+        var openVino = new OpenVino.OpenVinoProviderOptions { NumThreads = options.EffectiveIntraOpThreads };
+        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, NullLoggerFactory.Instance, openVino), batching, defaultEngine: options.DefaultEngine)
         {
             AutoCompleteConfigs = !options.StrictModelConfig,
         };
-=======
-        // OpenVINO models take the same thread count unless their config sets openvino_num_threads.
-        var openVino = new OpenVino.OpenVinoProviderOptions { NumThreads = options.EffectiveIntraOpThreads };
-        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, NullLoggerFactory.Instance, openVino), batching, defaultEngine: options.DefaultEngine);
->>>>>>> main
         try
         {
             await LoadAtStartAsync(registry, options, cancellationToken);
