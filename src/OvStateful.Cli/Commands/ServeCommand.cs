@@ -48,6 +48,20 @@ internal static class ServeCommand
         var strictReadiness = new Option<bool?>("--strict-readiness") { Description = "true (default): /v2/health/ready and ServerReady say ready only when every model the server loaded or tried to is ready; false: ready once it serves", Arity = ArgumentArity.ZeroOrOne };
         var exitOnError = new Option<bool?>("--exit-on-error") { Description = "true (default): a model that fails to load at start stops the server with its reason; false: serve the others", Arity = ArgumentArity.ZeroOrOne };
         var strictConfig = new Option<bool?>("--strict-model-config") { Description = "true: every config.pbtxt must declare its inputs and outputs; false (default): a config without them gets them from the model file (Triton's auto-complete)", Arity = ArgumentArity.ZeroOrOne };
+        var metricsConfig = new Option<string[]>("--metrics-config")
+        {
+            Description = "Triton's metrics settings as key=value, repeatable: summary_latencies=true adds nv_inference_*_summary_us (quantiles 0.5, 0.9, 0.95, 0.99, 0.999 of the latest 1024 observations); counter_latencies=false drops the nv_inference_*_duration_us counters",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        metricsConfig.Validators.Add(r =>
+        {
+            foreach (var t in r.Tokens)
+            {
+                if (MetricsSetting(t.Value) is null)
+                    r.AddError($"--metrics-config {t.Value}: expected summary_latencies=true|false or counter_latencies=true|false");
+            }
+        });
         var logVerbose = new Option<int?>("--log-verbose") { Description = "Verbose logging level (Triton's): 0 off (default), 1 a line per sequence start/end/spill/restore/expiry and per failed request, 2 also ASP.NET Core's information lines" };
         var logInfo = new Option<bool?>("--log-info") { Description = "Information lines, e.g. the start-up tables: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
         var logWarning = new Option<bool?>("--log-warning") { Description = "Warning lines: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
@@ -75,7 +89,7 @@ internal static class ServeCommand
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
             repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill,
-            controlMode, loadModel, pollSecs, strictReadiness, exitOnError, strictConfig,
+            controlMode, loadModel, pollSecs, strictReadiness, exitOnError, strictConfig, metricsConfig,
             logVerbose, logInfo, logWarning, logError, logFormat, logFile, set,
         };
         cmd.SetAction(parse =>
@@ -108,6 +122,12 @@ internal static class ServeCommand
             options.StrictReadiness = CommonOptions.Flag(parse, strictReadiness) ?? options.StrictReadiness;
             options.ExitOnError = CommonOptions.Flag(parse, exitOnError) ?? options.ExitOnError;
             options.StrictModelConfig = CommonOptions.Flag(parse, strictConfig) ?? options.StrictModelConfig;
+            foreach (var setting in parse.GetValue(metricsConfig) ?? [])
+            {
+                var (key, on) = MetricsSetting(setting)!.Value;
+                if (key == "summary_latencies") options.SummaryLatencies = on;
+                else options.CounterLatencies = on;
+            }
             var log = options.Log;
             log.Verbose = parse.GetValue(logVerbose) ?? log.Verbose;
             log.Info = CommonOptions.Flag(parse, logInfo) ?? log.Info;
@@ -130,6 +150,16 @@ internal static class ServeCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>A --metrics-config setting this server knows (Triton's keys), or null.</summary>
+    private static (string Key, bool On)? MetricsSetting(string token)
+    {
+        var eq = token.IndexOf('=');
+        if (eq <= 0) return null;
+        var key = token[..eq];
+        if (key is not ("summary_latencies" or "counter_latencies") || !bool.TryParse(token[(eq + 1)..], out var on)) return null;
+        return (key, on);
     }
 
     /// <summary>Validates, builds the registry, serves until <paramref name="stop"/>, then shuts down gracefully.</summary>

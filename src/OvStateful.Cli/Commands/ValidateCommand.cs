@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Repository;
 
@@ -61,6 +62,10 @@ internal static class ValidateCommand
             var line = $"OK {model.Name} {versions} {result.Engine}";
             if (result.EngineNote is { } note) line += $" (config only: {note})";
             output.WriteLine(line);
+            if (model.Config is { } config)
+            {
+                foreach (var w in ConfigValidator.Warnings(config)) output.WriteLine($"  warning: {model.Where(w)}: {w.Message}");
+            }
         }
         return failed == 0 ? 0 : 1;
     }

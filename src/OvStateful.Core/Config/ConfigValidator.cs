@@ -90,8 +90,6 @@ public static partial class ConfigValidator
             {
                 Add(problems, "sequence_batching.oldest.max_candidate_sequences", $"{o.MaxCandidateSequences} is negative; expected at least max_batch_size ({c.MaxBatchSize}), or 0 for Triton's default");
             }
-            // Fewer candidates than max_batch_size is no error: Triton loads it (its example accumulate
-            // has 4 and max_batch_size 8), and batches then hold at most the candidates.
             for (var k = 0; k < o.PreferredBatchSize.Count; k++)
             {
                 var b = o.PreferredBatchSize[k];

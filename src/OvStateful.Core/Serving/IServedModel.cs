@@ -22,6 +22,9 @@ public interface IServedModel
 
     /// <summary>One description per engine instance (start-up table); empty when the model does not say.</summary>
     IReadOnlyList<EngineDescription> Instances => [];
+
+    /// <summary>What its config asks that Triton accepts but that probably was not meant (<see cref="OvStateful.Core.Config.ConfigValidator.Warnings"/>), each "path: what happens".</summary>
+    IReadOnlyList<string> ConfigWarnings => [.. OvStateful.Core.Config.ConfigValidator.Warnings(Config).Select(w => w.ToString())];
 }
 
 /// <summary>The models of a repository, as the server's repository and health endpoints see them.</summary>

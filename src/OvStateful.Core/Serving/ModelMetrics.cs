@@ -17,6 +17,8 @@ public sealed class ModelMetrics
     private long _spills, _restores, _expired, _cancelled;
     // Steps queued and not yet taken into a batch (Triton's pending requests); changed under the batcher's lock, read without it.
     private long _pending;
+    // Recent durations for the latency summaries: requests (success and failure), queue, and each compute phase per execution.
+    private readonly LatencyWindow _requestWindow = new(), _queueWindow = new(), _inputWindow = new(), _inferWindow = new(), _outputWindow = new();
     // Per batch size b (index b, 1..max): executions and phase times. Index 0 unused.
     private readonly long[] _batchCount, _batchInputNs, _batchInferNs, _batchOutputNs;
 
@@ -38,18 +40,21 @@ public sealed class ModelMetrics
     {
         Interlocked.Increment(ref _queueCount);
         Interlocked.Add(ref _queueNs, ns);
+        _queueWindow.Record(ns);
     }
 
     public void RecordSuccess(long ns)
     {
         Interlocked.Increment(ref _successCount);
         Interlocked.Add(ref _successNs, ns);
+        _requestWindow.Record(ns);
     }
 
     public void RecordFailure(long ns)
     {
         Interlocked.Increment(ref _failCount);
         Interlocked.Add(ref _failNs, ns);
+        _requestWindow.Record(ns);
     }
 
     /// <summary>One engine execution of <paramref name="size"/> steps, <paramref name="inferred"/> of them inferred.</summary>
@@ -60,6 +65,9 @@ public sealed class ModelMetrics
         Interlocked.Add(ref _inputNs, inputNs);
         Interlocked.Add(ref _inferNs, inferNs);
         Interlocked.Add(ref _outputNs, outputNs);
+        _inputWindow.Record(inputNs);
+        _inferWindow.Record(inferNs);
+        _outputWindow.Record(outputNs);
         Interlocked.Exchange(ref _lastInferenceMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         if ((uint)size < (uint)_batchCount.Length)
         {
@@ -128,6 +136,7 @@ public sealed class ModelMetrics
             ExpiredSequences = (ulong)Interlocked.Read(ref _expired),
             CancelledCount = (ulong)Interlocked.Read(ref _cancelled),
             PendingRequests = Interlocked.Read(ref _pending),
+            Latencies = new LatencyQuantiles(_requestWindow.QuantilesNs(), _queueWindow.QuantilesNs(), _inputWindow.QuantilesNs(), _inferWindow.QuantilesNs(), _outputWindow.QuantilesNs()),
         };
     }
 

@@ -60,14 +60,15 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
 
     /// <summary>
     /// Triton's strict readiness: no load under way and every model this registry loaded or
-    /// tried to load is READY (one that failed, or was unloaded, makes the server not ready;
-    /// models never asked for do not count).
+    /// tried to load is READY, or was unloaded on request (Triton: "okay if model is not ready due
+    /// to unload"); one that failed to load, or is loading or unloading, makes the server not
+    /// ready; models never asked for do not count.
     /// </summary>
     public bool IsReady
     {
         get
         {
-            lock (_lock) return Volatile.Read(ref _loading) == 0 && _entries.Values.All(e => e.State == "READY");
+            lock (_lock) return Volatile.Read(ref _loading) == 0 && _entries.Values.All(e => e.State == "READY" || e is { State: "UNAVAILABLE", Reason: "unloaded" });
         }
     }
 

@@ -84,6 +84,12 @@ public sealed class ServerOptions
     /// </summary>
     public bool StrictModelConfig { get; set; }
 
+    /// <summary>Triton's --metrics-config counter_latencies: the cumulative nv_inference_*_duration_us counters (default true).</summary>
+    public bool CounterLatencies { get; set; } = true;
+
+    /// <summary>Triton's --metrics-config summary_latencies: the nv_inference_*_summary_us summaries, quantiles of recent latencies (default false).</summary>
+    public bool SummaryLatencies { get; set; }
+
     /// <summary>The model control modes <see cref="ModelControlMode"/> takes.</summary>
     public static readonly IReadOnlyList<string> ModelControlModes = ["none", "poll", "explicit"];
 

@@ -30,6 +30,8 @@ internal static class StartupReport
                         entry.Name, entry.Version, d.DeviceRequested, d.DeviceUsed, d.DeviceNote is { } n ? ": " + n : "");
                 }
             }
+            foreach (var w in model?.ConfigWarnings ?? [])
+                log.LogWarning("model {Model} version {Version}: config: {Warning}", entry.Name, entry.Version, w);
             // A state of "" is a model not asked for (explicit model control): nothing to warn of.
             if (entry.State is not ("READY" or ""))
                 log.LogWarning("model {Model} version {Version} is {State}: {Reason}", entry.Name, entry.Version, entry.State, entry.Reason);

@@ -95,13 +95,14 @@ internal static class HttpEndpoints
     private static Task Ready(HttpContext ctx, ServerServices s, string model, string? version)
     {
         if (s.Resolver.IsReady(model, version)) return Empty(ctx, StatusCodes.Status200OK);
-        // KServe: any 4xx means "not ready". Unknown model/version: 404 with the resolver's message;
-        // known but not ready (loading, unloaded): 400, as Triton answers.
+        // KServe: any 4xx means "not ready". A model or version the repository does not hold: 404 with
+        // the resolver's message; one it holds that is not ready (loading, unloaded): 400, as Triton answers.
         try
         {
             s.Resolver.Resolve(model, version);
         }
-        catch (Core.Serving.InferenceException e) when (e.Kind == Core.Serving.InferenceErrorKind.NotFound)
+        catch (Core.Serving.InferenceException e) when (e.Kind == Core.Serving.InferenceErrorKind.NotFound
+            && !s.Resolver.Registry.Index().Any(x => string.Equals(x.Name, model, StringComparison.Ordinal) && (string.IsNullOrEmpty(version) || x.Version == version)))
         {
             throw;
         }
