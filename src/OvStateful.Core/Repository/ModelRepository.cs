@@ -131,7 +131,8 @@ public static class ModelRepository
         {
             var vdir = Path.Combine(dir, v.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var (file, source) = ModelFileFor(vdir, config, parameters);
-            if (!File.Exists(file))
+            // An ensemble's version folder holds no model file (Triton needs only the folder).
+            if (!Ensembles.EnsembleConfig.IsEnsemble(config) && !File.Exists(file))
             {
                 problems.Add(new ValidationProblem(vdir, $"model file \"{Path.GetFileName(file)}\" ({source}) not found; expected {file}"));
             }

@@ -25,7 +25,7 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
     /// <param name="Scratch">The temporary folder holding the files a load request sent (deleted when the entry is replaced or unloaded), or null.</param>
     /// <param name="Fingerprint">What the model's folder looked like when loaded (poll mode reloads when it changes).</param>
     /// <param name="VersionNames">The versions an unloaded model had (Triton keeps listing them as UNAVAILABLE); empty otherwise.</param>
-    private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ServedModel> Versions, string? Scratch = null, string Fingerprint = "", IReadOnlyList<string>? VersionNames = null);
+    private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ILoadedModel> Versions, string? Scratch = null, string Fingerprint = "", IReadOnlyList<string>? VersionNames = null);
 
     /// <param name="defaultEngine">Engine for configs that name none (their <c>engine</c> parameter); null = onnxruntime.</param>
     public ModelRegistry(string repository, IReadOnlyList<IEngineProvider> providers, BatcherOptions? options = null, string? device = null, string? defaultEngine = null)
@@ -43,7 +43,8 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
     public async Task LoadAllAsync(CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(_repository)) throw new DirectoryNotFoundException($"model repository {_repository} does not exist");
-        foreach (var model in ModelRepository.Open(_repository))
+        // Ensembles last: their composing models are then loaded (stable order otherwise).
+        foreach (var model in ModelRepository.Open(_repository).OrderBy(m => Ensembles.EnsembleConfig.IsEnsemble(m.Config)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
@@ -122,15 +123,16 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
     /// </summary>
     public Task LoadAsync(string name, CancellationToken cancellationToken) => LoadAsync(name, ModelLoadParameters.None, cancellationToken);
 
-    private (string State, string Reason, IReadOnlyList<ServedModel> Loaded) LoadVersions(ModelDefinition definition)
+    private (string State, string Reason, IReadOnlyList<ILoadedModel> Loaded) LoadVersions(ModelDefinition definition)
     {
+        if (Ensembles.EnsembleConfig.IsEnsemble(definition.Config)) return LoadEnsemble(definition);
         var result = ModelValidator.Validate(definition, _providers, AutoCompleteConfigs);
         if (result.Status == ModelValidationStatus.Invalid)
             return ("UNAVAILABLE", string.Join("; ", result.Problems.Select(p => p.ToString())), []);
         if (result.Status == ModelValidationStatus.EngineUnavailable)
             return ("UNAVAILABLE", result.EngineNote ?? $"engine {result.Engine} is not available", []);
         var provider = _providers.First(p => p.Name == result.Engine);
-        var loaded = new List<ServedModel>();
+        var loaded = new List<ILoadedModel>();
         try
         {
             foreach (var v in definition.Versions)

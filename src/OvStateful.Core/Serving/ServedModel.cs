@@ -11,7 +11,7 @@ namespace OvStateful.Core.Serving;
 /// sequence batcher semantics; models without sequence_batching run each request as its
 /// own batch-of-one step (no sequence id needed). Owns the engines.
 /// </summary>
-public sealed class ServedModel : IServedModel, IAsyncDisposable
+public sealed class ServedModel : ILoadedModel
 {
     private readonly IReadOnlyList<IStatefulEngine> _engines;
     private int _disposed;
@@ -49,6 +49,8 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
             {
                 engines.Add(provider.Load(new EngineLoadContext(config, versionDirectory, modelFile, settings.SlotsForInstance(i), i, device)));
             }
+            // Triton's model_warmup, before the version turns READY (on a batcher of its own).
+            Warmup.ModelWarmup.Run(config, version, Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(versionDirectory)) ?? versionDirectory, engines, options);
             return new ServedModel(config, version, engines, options);
         }
         catch

@@ -18,13 +18,14 @@ public class BatcherOnOrtTests
     private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(2);
     private static readonly OnnxRuntimeEngineProvider Provider = new(new OnnxRuntimeOptions { IntraOpThreads = 1, InterOpThreads = 1 });
 
+    /// <param name="candidates">Slots over all instances (each instance gets its share as its max_candidate_sequences, Triton's per-instance count).</param>
     private static ServedModel Serve(ModelUnderTest m, int instances, int candidates, int maxBatch, BatcherOptions? options = null)
     {
         var config = m.Config;
         config.MaxBatchSize = maxBatch;
         config.InstanceGroup.Clear();
         config.InstanceGroup.Add(new ModelInstanceGroup { Kind = ModelInstanceGroup.Types.Kind.Cpu, Count = instances });
-        config.SequenceBatching!.Oldest = new ModelSequenceBatching.Types.StrategyOldest { MaxCandidateSequences = candidates };
+        config.SequenceBatching!.Oldest = new ModelSequenceBatching.Types.StrategyOldest { MaxCandidateSequences = candidates / instances };
         config.SequenceBatching.MaxSequenceIdleMicroseconds = 600_000_000;
         return ServedModel.Load(Provider, config, "1", Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, options);
     }

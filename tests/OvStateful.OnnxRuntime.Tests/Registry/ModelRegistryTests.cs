@@ -18,7 +18,7 @@ public class ModelRegistryTests
         await registry.LoadAllAsync();
         Assert.True(registry.IsReady);
         var index = registry.Index();
-        Assert.Equal(["accumulate", "gru_counter", "silero_vad", "silero_vad_v6"], index.Select(e => e.Name).ToArray());
+        Assert.Equal(["accumulate", "gru_counter", "silero_vad", "silero_vad_v6", "vad_frontend", "vad_hangover", "vad_pipeline"], index.Select(e => e.Name).ToArray());
         Assert.All(index, e => Assert.Equal(("1", "READY"), (e.Version, e.State)));
 
         Assert.True(registry.TryGet("accumulate", null, out var model));
