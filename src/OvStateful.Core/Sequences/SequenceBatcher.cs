@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
+using OvStateful.Core.State;
 
 namespace OvStateful.Core.Sequences;
 
@@ -45,20 +47,28 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     private readonly SequenceList _idleSpilled = new(SequenceListKind.IdleSpilled);
     // Invariant: _slotsInUse + Σ free slots == _totalSlots.
     private int _slotsInUse;
-    // Invariant: Σ SpillReservedBytes over sequences holding a spill; <= the cap (an export may exceed its reservation only by the engine's rounding).
+    // Invariant: _spilledCount × the spill record size; at most the cap plus what was restored at start.
     private long _spilledBytes;
-    // Invariant: number of sequences with HoldsSpill.
+    // Invariant: number of sequences with a SpillRecord (== _spill.InUse).
     private int _spilledCount;
     private bool _stopping;
     private Task? _stopTask;
 
     private readonly int _totalSlots;
-    // Bytes one slot's states take (Σ StateSpec.SlotBytes): what an eviction reserves.
-    private readonly long _slotStateBytes;
     private readonly long _idleTicks;
     private long _statelessIds;
+    // Spilled and restored states; null when spill is off and nothing is durable.
+    private readonly SpillArena? _spill;
+    // Durable live sequences (journals, spill files, stamps); null when off.
+    private readonly SequenceStateStore? _store;
+    // Ids whose saved states were dropped at start, with why; empty unless restarted.
+    // Under Lock: a START with such an id begins it anew and takes it off.
+    private readonly Dictionary<SequenceId, string> _lost;
+    private readonly DateTimeOffset? _restartedAt;
+    private readonly int _restoredCount;
 
-    public SequenceBatcher(SequenceBatcherSettings settings, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null)
+    /// <param name="fingerprint">What saved states depend on (with the model file's hash); null = the engines' states only.</param>
+    public SequenceBatcher(SequenceBatcherSettings settings, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null, StateFingerprint? fingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(engines);
@@ -76,7 +86,6 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         _outputCount = Outputs.Count;
         _binder = new RequestBinder(settings.ModelName, Inputs, Outputs);
         _metrics = new ModelMetrics(settings.ModelName, settings.ModelVersion, settings.MaxBatchSize);
-        foreach (var s in first.States) _slotStateBytes += s.SlotBytes;
         _idleTicks = TicksOf(settings.MaxSequenceIdle);
 
         _instances = new InstanceBatcher[engines.Count];
@@ -92,8 +101,56 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             _instances[i] = new InstanceBatcher(this, i, e, slots, capacity, policy);
             _totalSlots += slots;
         }
+        _lost = [];
+        var stateBytes = SlotStateBytes.Total(first.States);
+        if (_options.StateDirectory is { } root && settings.IsSequenceModel)
+        {
+            var slots = new int[_instances.Length];
+            for (var i = 0; i < slots.Length; i++) slots[i] = _instances[i].FreeSlots.Capacity;
+            // String ids (up to 64 UTF-8 bytes) need room in every record; uint64-only models keep none.
+            var layout = new StateRecordLayout(settings.CorrelationIdKind == CorrelationIdKind.UInt64 ? 0 : 64, stateBytes);
+            _store = SequenceStateStore.Open(root, settings.ModelName, settings.ModelVersion, fingerprint ?? StateFingerprint.Of(first.States, null),
+                layout, slots, _options.Logger, _options.StateSyncPeriod);
+            _spill = _store.Spill;
+            _lost = new Dictionary<SequenceId, string>(_store.Lost);
+            _restartedAt = _store.RestartedAt;
+            _restoredCount = _store.Restored.Count;
+            foreach (var inst in _instances) inst.UseJournal(_store.Journal(inst.Index), _store);
+        }
+        else if (_options.SpillEnabled && settings.IsSequenceModel)
+        {
+            _spill = new SpillArena(new StateRecordLayout(0, stateBytes), directory: null);
+        }
+        try
+        {
+            if (_options.SpillEnabled && _spill is { Capacity: 0 }) _spill.Grow();
+            if (_store is not null) Restore(_store.Restored);
+        }
+        catch
+        {
+            _store?.Dispose();
+            _spill?.Dispose();
+            throw;
+        }
         foreach (var inst in _instances) inst.Start();
         if (settings.IsSequenceModel) StartReaper();
+    }
+
+    /// <summary>Sequences found in the state folder become spilled sequences, idle from now: their next step imports them.</summary>
+    private void Restore(IReadOnlyList<RestoredSequence> restored)
+    {
+        lock (Lock)
+        {
+            var now = Stopwatch.GetTimestamp();
+            foreach (var r in restored)
+            {
+                var seq = new Sequence(r.Id) { Phase = SequencePhase.Spilled, Started = true, Steps = r.Steps, LastActivity = now };
+                _table.Add(r.Id, seq);
+                HoldSpill(seq, r.SpillRecord);
+                MakeIdle(seq);
+            }
+            PublishGauges();
+        }
     }
 
     public SequenceBatcherSettings Settings => _settings;
@@ -103,6 +160,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     /// <summary>Slots over all instances.</summary>
     public int SlotCount => _totalSlots;
     internal ModelMetrics Metrics => _metrics;
+    internal SpillArena? Spill => _spill;
     internal string ModelName => _settings.ModelName;
     internal bool Stopping => _stopping;
 
@@ -195,6 +253,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
                 }
                 else
                 {
+                    if (_lost.Count > 0) _lost.Remove(id);
                     seq = new Sequence(id) { LastActivity = op.EnqueuedAt };
                     _table.Add(id, seq);
                     started = true;
@@ -277,8 +336,17 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         };
     }
 
-    internal string NotActiveMessage(SequenceId id) =>
-        $"model '{ModelName}': sequence {id} is not active (never started, ended, or released after {_settings.MaxSequenceIdle.TotalMilliseconds:0.###} ms idle); send its first request with sequence_start";
+    internal string NotActiveMessage(SequenceId id)
+    {
+        if (_restartedAt is { } at)
+        {
+            var when = at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            if (_lost.TryGetValue(id, out var why))
+                return $"model '{ModelName}': sequence {id} was not restored after the server restarted at {when}: {why}; send its first request with sequence_start";
+            return $"model '{ModelName}': sequence {id} is not active (never started, ended, released after {_settings.MaxSequenceIdle.TotalMilliseconds:0.###} ms idle, or not among the {_restoredCount} sequences restored after the server restarted at {when}); send its first request with sequence_start";
+        }
+        return $"model '{ModelName}': sequence {id} is not active (never started, ended, or released after {_settings.MaxSequenceIdle.TotalMilliseconds:0.###} ms idle); send its first request with sequence_start";
+    }
 
     internal string ShuttingDownMessage(SequenceId id) => $"model '{ModelName}' is shutting down; the step of sequence {id} was not run";
 
@@ -326,6 +394,27 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             if (Interlocked.Exchange(ref inst.SignalPending, 0) != 0) inst.Wake();
         }
         if (Interlocked.Exchange(ref _reaperSignal, 0) != 0) _reaperWake.Set();
+    }
+
+    // 1 once a too-long string id was reported (once per model is enough to say what is going on).
+    private int _notDurableLogged;
+    private long _growthFailureLoggedAt;
+
+    /// <summary>A string id longer than a record holds: the sequence runs, but a restart will not bring it back.</summary>
+    internal void LogNotDurable(SequenceId id)
+    {
+        if (Interlocked.Exchange(ref _notDurableLogged, 1) != 0) return;
+        _options.Logger?.LogWarning("model '{Model}': sequence id {Id} is longer than the 64 UTF-8 bytes a saved state holds; such sequences are served but not kept across restarts", ModelName, id);
+    }
+
+    /// <summary>The spill arena could not grow (disk or memory full): logged at most once a minute.</summary>
+    internal void LogSpillGrowthFailed(Exception e)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _growthFailureLoggedAt);
+        if (last != 0 && now - last < 60_000) return;
+        Interlocked.Exchange(ref _growthFailureLoggedAt, now);
+        _options.Logger?.LogWarning("model '{Model}': the spill arena cannot grow ({Message}); new sequences wait for a slot until room is found", ModelName, e.Message);
     }
 
     private static long TicksOf(TimeSpan t) =>

@@ -1,6 +1,7 @@
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
+using OvStateful.Core.State;
 
 namespace OvStateful.Core.Serving;
 
@@ -16,7 +17,8 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
     private int _disposed;
 
     /// <summary>Wraps engines already loaded (one per instance, slot counts per <see cref="SequenceBatcherSettings.SlotsForInstance"/>).</summary>
-    public ServedModel(ModelConfig config, string version, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null)
+    /// <param name="modelFile">The model file the engines loaded: its hash is part of what durable states depend on (null = unknown).</param>
+    public ServedModel(ModelConfig config, string version, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null, string? modelFile = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(engines);
@@ -25,7 +27,8 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
         Version = version;
         _engines = engines;
         var settings = SequenceBatcherSettings.FromConfig(config, version) with { InstanceCount = engines.Count };
-        Batcher = new SequenceBatcher(settings, engines, options);
+        var fingerprint = options?.StateDirectory is null ? null : StateFingerprint.Of(engines[0].States, modelFile);
+        Batcher = new SequenceBatcher(settings, engines, options, fingerprint);
     }
 
     /// <summary>
@@ -46,7 +49,7 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
             {
                 engines.Add(provider.Load(new EngineLoadContext(config, versionDirectory, modelFile, settings.SlotsForInstance(i), i, device)));
             }
-            return new ServedModel(config, version, engines, options);
+            return new ServedModel(config, version, engines, options, modelFile);
         }
         catch
         {

@@ -1,13 +1,14 @@
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
+using OvStateful.Core.State;
 using static OvStateful.Core.Tests.Sequences.BatcherHarness;
 
 namespace OvStateful.Core.Tests.Sequences;
 
 public class BacklogAndSpillTests
 {
-    // Bytes of one RunningSumTestEngine slot (width 4): 4 floats + one long.
-    private const long SlotBytes = 4 * 4 + 8;
+    // One spilled running-sum state (4 floats + a step count) as the spill arena keeps it: the state and its record header.
+    private static readonly long SlotBytes = new StateRecordLayout(0, 4 * 4 + 8).Size;
 
     [Fact]
     public async Task New_sequences_wait_in_a_FIFO_backlog_while_every_slot_is_taken()

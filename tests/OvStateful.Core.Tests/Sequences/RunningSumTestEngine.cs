@@ -149,6 +149,38 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
         }
     }
 
+    /// <summary>Allocation-free, as a real engine's should be: the batcher calls it after every step when durable state is on. Counts as an export.</summary>
+    public void CopySlotState(int slot, Span<byte> destination)
+    {
+        Enter();
+        try
+        {
+            if (FailExports) throw new EngineException($"model '{ModelName}': export of slot {slot} failed (test)");
+            Interlocked.Increment(ref Exports);
+            MemoryMarshal.AsBytes(_sum[slot].AsSpan()).CopyTo(destination);
+            BitConverter.TryWriteBytes(destination[(_width * 4)..], _steps[slot]);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public void LoadSlotState(int slot, ReadOnlySpan<byte> source)
+    {
+        Enter();
+        try
+        {
+            Interlocked.Increment(ref Imports);
+            MemoryMarshal.Cast<byte, float>(source[..(_width * 4)]).CopyTo(_sum[slot]);
+            _steps[slot] = BitConverter.ToInt64(source[(_width * 4)..]);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     public bool Disposed { get; private set; }
 
     public void Dispose() => Disposed = true;
