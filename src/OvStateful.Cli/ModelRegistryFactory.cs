@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
@@ -9,6 +10,9 @@ namespace OvStateful.Cli;
 /// <summary>Builds the model registry that <c>ovs serve</c> hands to the server.</summary>
 internal static class ModelRegistryFactory
 {
+    // Restored and dropped durable states, spill trouble: what an operator wants to see at start.
+    private static readonly ILoggerFactory Log = LoggerFactory.Create(l => l.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+
     /// <summary>
     /// Opens <paramref name="options"/>' repository and loads every model its policy selects (engine per
     /// config, batcher per model). A model that fails to load is UNAVAILABLE with its reason in
@@ -26,7 +30,15 @@ internal static class ModelRegistryFactory
             // hand-offs instead of spinning (spinning only during a run measured slower still).
             Spinning = IntraOpSpinning.Never,
         };
-        var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
+        var batching = new BatcherOptions
+        {
+            Observer = observer,
+            SpillEnabled = options.SpillEnabled,
+            SpillMemoryCapBytes = options.SpillMemoryCapBytes,
+            StateDirectory = options.StateDirectory.Length > 0 ? options.StateDirectory : null,
+            StateSyncPeriod = TimeSpan.FromMilliseconds(options.StateSyncMilliseconds),
+            Logger = Log.CreateLogger("ovs.sequences"),
+        };
         var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching, defaultEngine: options.DefaultEngine);
         try
         {

@@ -32,9 +32,11 @@ internal static class ServeCommand
         var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
         var engine = new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" };
         var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };
+        var stateDir = new Option<string?>("--state-dir") { Description = "Keep live sequences in memory-mapped files in this folder (created when missing): a crash or restart continues every sequence (beyond Triton; default off)" };
+        var stateSync = new Option<int?>("--state-sync-ms") { Description = "With --state-dir: msync period in ms; a machine crash loses at most about this much (a process crash loses nothing answered); 0 = left to the OS (default 1000)" };
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
-            repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill,
+            repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill, stateDir, stateSync,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(parse =>
@@ -60,6 +62,8 @@ internal static class ServeCommand
             options.IntraOpThreads = parse.GetValue(threads) ?? options.IntraOpThreads;
             options.Device = parse.GetValue(device) ?? options.Device;
             options.SpillEnabled = parse.GetValue(spill) || options.SpillEnabled;
+            options.StateDirectory = parse.GetValue(stateDir) ?? options.StateDirectory;
+            options.StateSyncMilliseconds = parse.GetValue(stateSync) ?? options.StateSyncMilliseconds;
             if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && FindExampleModels() is { } examples)
                 options.ModelRepository = examples;
 
@@ -90,11 +94,19 @@ internal static class ServeCommand
         }
 
         // One correlation-id manager: it hands out ids at /v2/sequences/allocate and hears from
-        // the batchers when those sequences end, so leases end with them.
-        var ids = new CorrelationIdManager();
+        // the batchers when those sequences end, so leases end with them. Its ids never repeat
+        // across restarts (persisted with durable state, else from a random start).
         IModelRegistry registry;
+        CorrelationIdManager ids;
         try
         {
+            if (options.StateDirectory.Length > 0)
+            {
+                options.StateDirectory = Path.GetFullPath(options.StateDirectory);
+                Directory.CreateDirectory(options.StateDirectory);
+                output.WriteLine($"ovs serve: durable sequences in {options.StateDirectory} (msync every {options.StateSyncMilliseconds} ms)");
+            }
+            ids = new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(options.StateDirectory));
             output.WriteLine($"ovs serve: loading {Path.GetFullPath(options.ModelRepository)}");
             options.ModelRepository = Path.GetFullPath(options.ModelRepository);
             registry = await registryFactory(options, ids, stop);

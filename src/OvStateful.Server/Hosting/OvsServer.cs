@@ -39,7 +39,7 @@ public sealed class OvsServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
         ServerOptionsValidator.ThrowIfInvalid(options, requireRepository: false);
-        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager()), options);
+        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(null))), options);
         _logging = logging;
     }
 

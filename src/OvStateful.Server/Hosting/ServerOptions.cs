@@ -55,6 +55,19 @@ public sealed class ServerOptions
     /// </summary>
     public bool SpillEnabled { get; set; }
 
-    /// <summary>Most bytes of spilled state per model; once reached, new sequences wait in the backlog.</summary>
+    /// <summary>Most bytes of spilled state per model (each state with its 40-byte record header); once reached, new sequences wait in the backlog.</summary>
     public long SpillMemoryCapBytes { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// Beyond Triton: durable live sequences. Every model version keeps its sequences' states in
+    /// memory-mapped files under this folder, written after each step and before its response,
+    /// so a crash of the process loses no answered step and a restart continues every live
+    /// sequence; sequence ids handed out are persisted here too. Empty = off (Triton's
+    /// behaviour): it needs a folder of this server's own, on a local disk, and disk space for
+    /// every slot and spilled state, which only the operator can give.
+    /// </summary>
+    public string StateDirectory { get; set; } = "";
+
+    /// <summary>How often durable states are msync'ed to the disk, in milliseconds: a machine crash loses at most about this much of the latest steps (a process crash loses none). 0 = left to the OS.</summary>
+    public int StateSyncMilliseconds { get; set; } = 1000;
 }
