@@ -32,11 +32,12 @@ internal static class ServeCommand
         var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
         var engine = new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" };
         var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };
+        var maxConnections = new Option<int?>("--max-connections") { Description = "Most connections open at once over all endpoints; more are closed at once (default: from the open-file limit, leaving room for the rest of the process)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "Keep live sequences in memory-mapped files in this folder (created when missing): a crash or restart continues every sequence (beyond Triton; default off)" };
         var stateSync = new Option<int?>("--state-sync-ms") { Description = "With --state-dir: msync period in ms; a machine crash loses at most about this much (a process crash loses nothing answered); 0 = left to the OS (default 1000)" };
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
-            repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill, stateDir, stateSync,
+            repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill, maxConnections, stateDir, stateSync,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(parse =>
@@ -62,6 +63,7 @@ internal static class ServeCommand
             options.IntraOpThreads = parse.GetValue(threads) ?? options.IntraOpThreads;
             options.Device = parse.GetValue(device) ?? options.Device;
             options.SpillEnabled = parse.GetValue(spill) || options.SpillEnabled;
+            options.MaxConnections = parse.GetValue(maxConnections) ?? options.MaxConnections;
             options.StateDirectory = parse.GetValue(stateDir) ?? options.StateDirectory;
             options.StateSyncMilliseconds = parse.GetValue(stateSync) ?? options.StateSyncMilliseconds;
             if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && FindExampleModels() is { } examples)

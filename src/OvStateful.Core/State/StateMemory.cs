@@ -44,15 +44,17 @@ internal abstract unsafe class StateMemory : IDisposable
     public abstract void Dispose();
 }
 
-/// <summary>A state file mapped shared and read-write; its disk space is reserved when it is created, so writing it never meets a full disk.</summary>
+/// <summary>
+/// A state file mapped shared and read-write; its disk space is reserved when it is created,
+/// so writing it never meets a full disk. Holds no file descriptor: the file is closed once
+/// mapped (the mapping stays), so a million spilled states cost the server no descriptors.
+/// </summary>
 internal sealed unsafe class MappedStateFile : StateMemory
 {
-    private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
 
-    private MappedStateFile(MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
+    private MappedStateFile(MemoryMappedViewAccessor view, long length)
     {
-        _file = file;
         _view = view;
         Length = length;
         byte* p = null;
@@ -86,16 +88,9 @@ internal sealed unsafe class MappedStateFile : StateMemory
         {
             var actual = RandomAccess.GetLength(handle);
             if (actual < length) throw new InvalidDataException($"state file {path} has {actual} bytes; expected {length}");
-            var file = MemoryMappedFile.CreateFromFile(handle, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-            try
-            {
-                return new MappedStateFile(file, file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite), length) { Path = path };
-            }
-            catch
-            {
-                file.Dispose();
-                throw;
-            }
+            // Disposing the file (and with it the descriptor) leaves the view mapped.
+            using var file = MemoryMappedFile.CreateFromFile(handle, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            return new MappedStateFile(file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite), length) { Path = path };
         }
         catch
         {
@@ -113,7 +108,6 @@ internal sealed unsafe class MappedStateFile : StateMemory
         _base = null;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
-        _file.Dispose();
     }
 }
 

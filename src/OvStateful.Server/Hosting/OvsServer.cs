@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,6 +28,8 @@ public sealed class OvsServer : IAsyncDisposable
 {
     private readonly ServerServices _services;
     private readonly Action<ILoggingBuilder>? _logging;
+    private readonly ILoggerFactory _loggers;
+    private readonly ServerConnections _connections;
     /// <summary>Null until <see cref="StartAsync"/>; the three hosts run together or not at all.</summary>
     private WebApplication? _http, _grpc, _metrics;
 
@@ -41,6 +44,8 @@ public sealed class OvsServer : IAsyncDisposable
         ServerOptionsValidator.ThrowIfInvalid(options, requireRepository: false);
         _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(null))), options);
         _logging = logging;
+        _loggers = LoggerFactory.Create(l => logging?.Invoke(l));
+        _connections = ServerConnections.Create(options, _loggers.CreateLogger("ovs.connections"));
     }
 
     public ServerOptions Options => _services.Options;
@@ -112,6 +117,7 @@ public sealed class OvsServer : IAsyncDisposable
         }
         _http = _grpc = _metrics = null;
         _services.Stopping.Dispose();
+        _loggers.Dispose();
     }
 
     private WebApplication Build(int port, HttpProtocols protocols, long? maxBody, Action<WebApplication> configure)
@@ -122,12 +128,13 @@ public sealed class OvsServer : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(_services.Options.ShutdownTimeoutSeconds));
         builder.WebHost.UseKestrelCore();
+        // Registered after Kestrel's own socket transport, so Kestrel binds with this one.
+        builder.Services.AddSingleton<IConnectionListenerFactory>(_connections.Transport);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = maxBody;
-            // One gRPC connection commonly multiplexes many sequence streams; Kestrel's default is 100.
-            k.Limits.Http2.MaxStreamsPerConnection = 1024;
+            _connections.Configure(k);
             Listen(k, _services.Options.Host, port, protocols);
         });
         var app = builder.Build();

@@ -27,6 +27,29 @@ public sealed class ServerOptions
     /// <summary>Largest HTTP request body and largest single gRPC message, in bytes; 1 to int.MaxValue.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Most connections open at once over all three endpoints; a connection past it is closed
+    /// at once (and counted in a warning at most once a second) while the others are served.
+    /// 0 = from the process's open-file limit (raised to its hard limit at start): the limit
+    /// minus an eighth of it (at least 64) kept for model files, state files and the runtime.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>Most concurrent HTTP/2 streams (gRPC calls) per connection: 1 to 65536. Triton's sequence clients open one stream per sequence.</summary>
+    public int MaxStreamsPerConnection { get; set; } = 1024;
+
+    /// <summary>A connection with no request in progress is closed after this many seconds; for HTTP/2 this includes one that never completes its preface. &gt; 0.</summary>
+    public double IdleTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>A request's headers (HTTP/1.1 request line and headers; HTTP/2 HEADERS and CONTINUATION frames) must arrive within this many seconds. &gt; 0.</summary>
+    public double RequestHeadersTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>gRPC port: a connection silent this many seconds is pinged (HTTP/2 PING); 0 = never ping.</summary>
+    public double KeepAlivePingSeconds { get; set; } = 60;
+
+    /// <summary>gRPC port: a pinged connection that does not answer within this many seconds is closed. &gt; 0.</summary>
+    public double KeepAlivePingTimeoutSeconds { get; set; } = 20;
+
     /// <summary>How long shutdown waits for in-flight requests before failing them; &gt;= 0.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 10;
 
