@@ -35,6 +35,7 @@ internal static class ModelRegistryFactory
             Observer = observer,
             SpillEnabled = options.SpillEnabled,
             SpillMemoryCapBytes = options.SpillMemoryCapBytes,
+            MaxBacklog = options.MaxBacklog,
             StateDirectory = options.StateDirectory.Length > 0 ? options.StateDirectory : null,
             StateSyncPeriod = TimeSpan.FromMilliseconds(options.StateSyncMilliseconds),
             Logger = Log.CreateLogger("ovs.sequences"),

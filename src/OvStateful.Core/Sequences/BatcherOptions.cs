@@ -21,6 +21,14 @@ public sealed record BatcherOptions
     public long SpillMemoryCapBytes { get; init; } = 1L << 30;
 
     /// <summary>
+    /// Most sequences that may wait in the backlog for a slot (Triton's max_queue_size, for
+    /// sequences); a new sequence, or a spilled one's next step, that would wait behind a full
+    /// backlog fails at once with ResourceExhausted naming the limit, changing nothing.
+    /// 0 = unbounded.
+    /// </summary>
+    public int MaxBacklog { get; init; } = 4096;
+
+    /// <summary>
     /// Beyond Triton and OVMS: durable live sequences. The folder under which each model version
     /// keeps its sequences' states in memory-mapped files (<c>&lt;folder&gt;/&lt;model&gt;/&lt;version&gt;</c>),
     /// written after every step and before its response, so a crash of the process loses no

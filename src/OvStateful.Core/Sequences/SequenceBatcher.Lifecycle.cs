@@ -7,11 +7,12 @@ namespace OvStateful.Core.Sequences;
 public sealed partial class SequenceBatcher
 {
     /// <summary>
-    /// Stops taking requests; steps still queued fail with Unavailable ("model X is shutting
-    /// down"), batches already executing finish, then the instance loops and the reaper
-    /// end. Never waits on a client. Safe to call more than once.
+    /// Stops taking requests; steps still queued or waiting in the backlog fail at once with
+    /// Unavailable ("model X is shutting down", or <paramref name="reason"/>: "the server is
+    /// shutting down"), batches already executing finish, then the instance loops and the
+    /// reaper end. Never waits on a client. Safe to call more than once (the first reason stays).
     /// </summary>
-    public Task StopAsync()
+    public Task StopAsync(string? reason = null)
     {
         var deferred = new DeferredWork();
         Task stop;
@@ -19,6 +20,7 @@ public sealed partial class SequenceBatcher
         {
             AssertInvariants();
             if (_stopTask is not null) return _stopTask;
+            _stopReason = reason;
             _stopping = true;
             foreach (var seq in _table.Values)
             {

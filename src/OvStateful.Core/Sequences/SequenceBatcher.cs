@@ -251,6 +251,11 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
                 {
                     notFound = NotActiveMessage(id);
                 }
+                else if (BacklogFullMessage(id) is { } full)
+                {
+                    kind = InferenceErrorKind.ResourceExhausted;
+                    notFound = full;
+                }
                 else
                 {
                     if (_lost.Count > 0) _lost.Remove(id);
@@ -265,6 +270,12 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             else if (!op.IsStart && seq.EndSent)
             {
                 notFound = $"model '{ModelName}': sequence {id} has already been sent its END; send a request with sequence_start to begin it again";
+            }
+            else if (seq.IsIdle && seq.Phase == SequencePhase.Spilled && BacklogFullMessage(id) is { } full)
+            {
+                // It would wait behind a full backlog for a slot: refused now, still spilled as it was.
+                kind = InferenceErrorKind.ResourceExhausted;
+                notFound = full;
             }
             else
             {
@@ -294,6 +305,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     {
         var complete = false;
         SequenceId id = default;
+        string? backlogged = null;
         DeferredWork? deferred = null;
         lock (Lock)
         {
@@ -305,6 +317,8 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             else if (op.State == StepState.Queued)
             {
                 id = op.Sequence!.Id;
+                // Waiting for a slot is worth saying: the client learns why its step never ran.
+                if (op.Sequence.Phase == SequencePhase.Backlogged) backlogged = WaitReason();
                 RemoveQueued(op, ref deferred);
                 op.State = StepState.Done;
                 complete = true;
@@ -314,7 +328,10 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         if (complete)
         {
             _metrics.RecordCancelled();
-            FailNow(op, new InferenceException(InferenceErrorKind.Cancelled, $"model '{ModelName}': the step of sequence {id} was cancelled before it ran"));
+            var message = backlogged is null
+                ? $"model '{ModelName}': the step of sequence {id} was cancelled before it ran; it changed nothing"
+                : $"model '{ModelName}': the step of sequence {id} was cancelled after {ModelMetrics.ElapsedNs(op.EnqueuedAt, Stopwatch.GetTimestamp()) / 1_000_000} ms in the backlog, waiting for a slot ({backlogged}); it changed nothing";
+            FailNow(op, new InferenceException(InferenceErrorKind.Cancelled, message));
         }
         Flush(deferred);
         FlushSignals();
@@ -348,7 +365,28 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         return $"model '{ModelName}': sequence {id} is not active (never started, ended, or released after {_settings.MaxSequenceIdle.TotalMilliseconds:0.###} ms idle); send its first request with sequence_start";
     }
 
-    internal string ShuttingDownMessage(SequenceId id) => $"model '{ModelName}' is shutting down; the step of sequence {id} was not run";
+    // Set once, under Lock, by the first StopAsync: why queued steps fail (null = the model alone stops).
+    private string? _stopReason;
+
+    internal string ShuttingDownMessage(SequenceId id) => _stopReason is { } why
+        ? $"model '{ModelName}': {why}; the step of sequence {id} was not run and changed nothing"
+        : $"model '{ModelName}' is shutting down; the step of sequence {id} was not run and changed nothing";
+
+    /// <summary>Under Lock: a sequence about to wait for a slot finds the backlog at its limit.</summary>
+    private string? BacklogFullMessage(SequenceId id)
+    {
+        if (_options.MaxBacklog <= 0 || _backlog.Count < _options.MaxBacklog) return null;
+        return $"model '{ModelName}': the backlog is full: {_backlog.Count} sequences already wait for a slot (the limit, MaxBacklog, is {_options.MaxBacklog}; {WaitReason()}); the step of sequence {id} was not queued and changed nothing";
+    }
+
+    /// <summary>Under Lock: why sequences wait for a slot now.</summary>
+    private string WaitReason()
+    {
+        var spill = !_options.SpillEnabled ? "spill is off"
+            : _spilledBytes + (_spill?.Layout.Size ?? 0) > _options.SpillMemoryCapBytes ? $"the spill cap of {_options.SpillMemoryCapBytes} bytes is reached"
+            : "no idle sequence can be spilled";
+        return $"all {_totalSlots} slots are busy and {spill}";
+    }
 
     private ValueTask<InferenceResponse> Rejected(InferenceErrorKind kind, string message, long arrived)
     {

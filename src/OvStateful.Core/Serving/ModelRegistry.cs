@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Repository;
 using OvStateful.Core.Sequences;
@@ -10,7 +11,7 @@ namespace OvStateful.Core.Serving;
 /// states (READY / UNAVAILABLE / LOADING / UNLOADING) and reasons. A model whose engine is
 /// missing on this machine is UNAVAILABLE with that engine's reason; it never stops the rest.
 /// </summary>
-public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
+public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
 {
     private readonly string _repository;
     private readonly IReadOnlyList<IEngineProvider> _providers;
@@ -21,6 +22,8 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
     // Invariant: a name is in _entries once it was seen in the repository; its Versions are the loaded ones (empty unless READY).
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private int _loading;
+    // 1 once the server began shutting down: no more loads.
+    private int _stopping;
 
     private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ServedModel> Versions);
 
@@ -105,16 +108,28 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
     /// (Re)loads one model from disk; the old versions keep serving until the new ones are ready.
     /// A model that cannot be served is recorded UNAVAILABLE with its reason, and the call fails with it.
     /// </summary>
+    /// <remarks>
+    /// The name is one folder of the repository (<see cref="ModelRepository.CheckModelName"/>);
+    /// errors a client receives name the model and what is wrong, with paths relative to the
+    /// repository; the log gets the full text. With durable state on, a model being reloaded
+    /// stops first (its live sequences are flushed, and the new load restores them), so it
+    /// does not serve during its reload.
+    /// </remarks>
     public async Task LoadAsync(string name, CancellationToken cancellationToken)
     {
+        if (ModelRepository.CheckModelName(name) is { } bad) throw new InferenceException(InferenceErrorKind.InvalidArgument, bad);
+        if (Volatile.Read(ref _stopping) != 0) throw new InferenceException(InferenceErrorKind.Unavailable, $"model \"{name}\" was not loaded: the server is shutting down");
         Interlocked.Increment(ref _loading);
         try
         {
             var directory = Path.Combine(_repository, name);
-            if (!File.Exists(Path.Combine(directory, ModelRepository.ConfigFileName)))
-                throw new InferenceException(InferenceErrorKind.NotFound, $"model \"{name}\" is not in repository {_repository} (no {ModelRepository.ConfigFileName} in {directory})");
+            if (!ModelRepository.IsInside(_repository, directory) || !File.Exists(Path.Combine(directory, ModelRepository.ConfigFileName)))
+                throw new InferenceException(InferenceErrorKind.NotFound, $"model \"{name}\" is not in the repository (it has no folder {name}/ holding a {ModelRepository.ConfigFileName})");
             var definition = ModelRepository.LoadModel(directory, _defaultEngine);
+            if (_options.StateDirectory is not null) await StopForReloadAsync(name).ConfigureAwait(false);
             var (state, reason, loaded) = await Task.Run(() => LoadVersions(definition), cancellationToken).ConfigureAwait(false);
+            if (state != "READY") _options.Logger?.LogWarning("model '{Model}' is unavailable: {Reason}", name, reason);
+            reason = ForClients(reason);
             IReadOnlyList<ServedModel> old;
             lock (_lock)
             {
@@ -131,8 +146,45 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
         }
     }
 
+    /// <summary>Durable state: the versions being replaced release their state folders (flushed, kept) before the new ones open them.</summary>
+    private async Task StopForReloadAsync(string name)
+    {
+        IReadOnlyList<ServedModel> old;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(name, out var e) || e.Versions.Count == 0) return;
+            old = e.Versions;
+            _entries[name] = new Entry(name, "LOADING", "reloading: its live sequences continue once it is loaded again", []);
+        }
+        foreach (var m in old) await m.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A reason as a client may read it: paths inside the repository made relative to it, any
+    /// other absolute path cut to its last segment (the server's files are its own business).
+    /// </summary>
+    private string ForClients(string reason)
+    {
+        if (reason.Length == 0) return reason;
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_repository)) + Path.DirectorySeparatorChar;
+        var text = reason.Replace(root, "", StringComparison.Ordinal);
+        return AbsolutePath().Replace(text, m => "…/" + m.Groups["last"].Value);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.~])/(?:[^\s""'/:;,()\[\]]+/)+(?<last>[^\s""'/:;,()\[\]]*)")]
+    private static partial System.Text.RegularExpressions.Regex AbsolutePath();
+
+    public async Task StopServingAsync(string reason)
+    {
+        Interlocked.Exchange(ref _stopping, 1);
+        List<ServedModel> all;
+        lock (_lock) all = _entries.Values.SelectMany(e => e.Versions).ToList();
+        await Task.WhenAll(all.Select(m => m.Batcher.StopAsync(reason))).ConfigureAwait(false);
+    }
+
     public async Task UnloadAsync(string name, CancellationToken cancellationToken)
     {
+        if (ModelRepository.CheckModelName(name) is { } bad) throw new InferenceException(InferenceErrorKind.InvalidArgument, bad);
         IReadOnlyList<ServedModel> old;
         lock (_lock)
         {

@@ -99,12 +99,15 @@ public sealed class OvsServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops accepting connections, lets streams finish the steps they hold (they take no new
-    /// ones), waits for in-flight requests up to ShutdownTimeoutSeconds, then fails what is left.
+    /// Fails every step still queued or waiting in a backlog at once ("the server is shutting
+    /// down"; running batches finish), stops accepting connections, lets streams finish the
+    /// steps they hold (they take no new ones), waits for in-flight requests up to
+    /// ShutdownTimeoutSeconds, then fails what is left. No queued step is left to a reset.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await _services.Stopping.CancelAsync().ConfigureAwait(false);
+        await _services.Registry.StopServingAsync("the server is shutting down").ConfigureAwait(false);
         var apps = new[] { _http, _grpc, _metrics }.Where(a => a is not null).Cast<WebApplication>().ToArray();
         await Task.WhenAll(apps.Select(a => a.StopAsync(cancellationToken))).ConfigureAwait(false);
     }

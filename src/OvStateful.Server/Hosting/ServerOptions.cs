@@ -82,6 +82,12 @@ public sealed class ServerOptions
     public long SpillMemoryCapBytes { get; set; } = 1L << 30;
 
     /// <summary>
+    /// Most sequences per model waiting for a slot (Triton's max_queue_size, for sequences);
+    /// past it a new sequence fails at once with RESOURCE_EXHAUSTED / 429 naming the limit. 0 = unbounded.
+    /// </summary>
+    public int MaxBacklog { get; set; } = 4096;
+
+    /// <summary>
     /// Beyond Triton: durable live sequences. Every model version keeps its sequences' states in
     /// memory-mapped files under this folder, written after each step and before its response,
     /// so a crash of the process loses no answered step and a restart continues every live

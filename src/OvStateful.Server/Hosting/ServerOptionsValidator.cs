@@ -49,6 +49,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (options.IntraOpThreads < 0) failures.Add($"IntraOpThreads is {options.IntraOpThreads}; expected 0 (all cores but one) or a thread count");
         if (options.InterOpThreads < 0) failures.Add($"InterOpThreads is {options.InterOpThreads}; expected 0 (all cores but one) or a thread count");
         if (options.SpillMemoryCapBytes <= 0) failures.Add($"SpillMemoryCapBytes is {options.SpillMemoryCapBytes}; expected a byte count > 0");
+        if (options.MaxBacklog < 0) failures.Add($"MaxBacklog is {options.MaxBacklog}; expected 0 (unbounded) or a number of sequences");
         if (options.StateSyncMilliseconds < 0) failures.Add($"StateSyncMilliseconds is {options.StateSyncMilliseconds}; expected milliseconds >= 0 (0 = leave it to the OS)");
         if (!string.IsNullOrEmpty(options.StateDirectory) && File.Exists(options.StateDirectory))
             failures.Add($"StateDirectory '{Path.GetFullPath(options.StateDirectory)}' is a file; expected a folder (created when missing)");

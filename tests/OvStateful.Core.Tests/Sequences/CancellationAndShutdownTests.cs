@@ -131,6 +131,34 @@ public class CancellationAndShutdownTests
     }
 
     [Fact]
+    public async Task Server_shutdown_answers_queued_and_backlogged_steps_with_its_reason()
+    {
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        await Done(h.Step(1, 1, start: true)); // holds the only slot, idle
+        var backlogged = h.Step(2, 2, start: true);
+        await WaitUntil(() => h.Batcher.GetStatistics().BackloggedSequences == 1, "2 backlogged");
+        await h.Batcher.StopAsync("the server is shutting down").WaitAsync(HangGuard);
+        var ex = await Fails(backlogged);
+        Assert.Equal(InferenceErrorKind.Unavailable, ex.Kind);
+        Assert.Equal("model 'running_sum': the server is shutting down; the step of sequence 2 was not run and changed nothing", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_START_whose_deadline_passes_in_the_backlog_fails_saying_why_and_changes_nothing()
+    {
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        await Done(h.Step(1, 1, start: true));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var ex = await Fails(h.Step(2, 2, start: true, ct: deadline.Token));
+        Assert.Equal(InferenceErrorKind.Cancelled, ex.Kind);
+        Assert.Contains("the step of sequence 2 was cancelled after", ex.Message);
+        Assert.Contains("in the backlog, waiting for a slot (all 1 slots are busy and spill is off); it changed nothing", ex.Message);
+        Assert.Equal(1, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Equal(InferenceErrorKind.NotFound, (await Fails(h.Step(2, 1))).Kind);
+        Assert.Equal(h.X(1).Select(v => v * 2), Sum(await Done(h.Step(1, 1)))); // 1 is untouched
+    }
+
+    [Fact]
     public async Task Stopping_an_idle_batcher_twice_completes()
     {
         var h = Create(instances: 2, idle: TimeSpan.FromMilliseconds(20));
