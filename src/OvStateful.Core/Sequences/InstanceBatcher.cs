@@ -161,7 +161,7 @@ internal sealed class InstanceBatcher
             if (op.Error is null) _owner.Metrics.RecordSuccess(ns); else _owner.Metrics.RecordFailure(ns);
             op.Complete();
         }
-        if (_owner.Spill is { GrowthWanted: true } spill) GrowSpill(spill);
+        if (_owner.Options.SpillEnabled && _owner.Spill is { GrowthWanted: true } spill) GrowSpill(spill);
         _owner.FlushSignals();
         return true;
     }
