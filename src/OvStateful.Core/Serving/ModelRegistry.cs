@@ -213,10 +213,13 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
             }
             return ("READY", "", loaded);
         }
-        catch (Exception e) when (e is EngineException or IOException or ArgumentException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever one model's load throws (a size that overflows, an engine's error) is that
+            // model's failure: it is UNAVAILABLE with the reason and the others serve.
             foreach (var m in loaded) m.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            return ("UNAVAILABLE", e.Message, []);
+            var what = e is EngineException or IOException or ArgumentException or InvalidDataException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            return ("UNAVAILABLE", what, []);
         }
     }
 

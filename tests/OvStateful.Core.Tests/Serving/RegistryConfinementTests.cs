@@ -1,4 +1,6 @@
+using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
+using OvStateful.Core.Tensors;
 
 namespace OvStateful.Core.Tests.Serving;
 
@@ -54,5 +56,43 @@ public class RegistryConfinementTests
         Assert.Contains("broken/config.pbtxt:", broken.Message);
         foreach (var text in new[] { escaping.Message, broken.Message }.Concat(registry.Index().Select(e => e.Reason)))
             Assert.DoesNotContain(root.Path, text);
+    }
+}
+
+/// <summary>One model's load failure of any kind (here an overflow, as a huge config caused) is that model's: the others serve.</summary>
+public class RegistryFailureIsolationTests
+{
+    private sealed class Provider : IEngineProvider
+    {
+        public string Name => "onnxruntime";
+        public EngineAvailability Availability => EngineAvailability.Available("test double of the registry's provider; no engine is under test here");
+        public ModelFileSignature Inspect(string modelFile) => new(
+            [new ModelFileTensor("x", DataType.Fp32, [-1, 4])],
+            [new ModelFileTensor("sum", DataType.Fp32, [-1, 4]), new ModelFileTensor("steps", DataType.Int64, [-1, 1])]);
+        public IStatefulEngine Load(EngineLoadContext context) => context.Config.Name == "big"
+            ? throw new OverflowException("Arithmetic operation resulted in an overflow.")
+            : new Sequences.RunningSumTestEngine(context.SlotCount, 1);
+    }
+
+    private static string Config(string name) =>
+        $"name: \"{name}\"\nmax_batch_size: 1\ninput [ {{ name: \"x\" data_type: TYPE_FP32 dims: [ 4 ] }} ]\n" +
+        "output [ { name: \"sum\" data_type: TYPE_FP32 dims: [ 4 ] }, { name: \"steps\" data_type: TYPE_INT64 dims: [ 1 ] } ]\n";
+
+    [Fact]
+    public async Task An_overflow_while_loading_one_model_leaves_it_unavailable_naming_it_and_the_rest_served()
+    {
+        using var root = new TempDir();
+        foreach (var name in new[] { "big", "ok" })
+        {
+            root.Write($"{name}/config.pbtxt", Config(name));
+            root.Write($"{name}/1/model.onnx", "not read by the test double");
+        }
+        await using var registry = new ModelRegistry(root.Path, [new Provider()]);
+        await registry.LoadAllAsync();
+        var index = registry.Index().ToDictionary(e => e.Name);
+        Assert.Equal("UNAVAILABLE", index["big"].State);
+        Assert.Equal("OverflowException: Arithmetic operation resulted in an overflow.", index["big"].Reason);
+        Assert.Equal("READY", index["ok"].State);
+        Assert.True(registry.TryGet("ok", null, out _));
     }
 }
