@@ -1,10 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
-using OvStateful.Core.Sequences;
-using OvStateful.Core.Tensors;
-using OvStateful.OnnxRuntime;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.Bench;
 
@@ -25,33 +20,8 @@ public class EngineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var model = Path.Combine(RepoPaths.Root, "models", "silero_vad", "1", "model.onnx");
-        var config = new ModelConfig
-        {
-            Name = "silero_vad",
-            MaxBatchSize = 256,
-            Input = [new ModelInput { Name = "input", DataType = DataType.Fp32, Dims = [512] }],
-            Output = [new ModelOutput { Name = "output", DataType = DataType.Fp32, Dims = [1] }],
-            SequenceBatching = new SequenceBatching(),
-            InstanceGroup = [new InstanceGroup { Kind = InstanceKind.Cpu }],
-            Parameters = new() { ["state_pairs"] = "<<<state, stateN>>>", ["constant_inputs"] = "sr=16000" },
-        };
-        var options = new OnnxRuntimeOptions { IntraOpThreads = 1 };
-        _engine = new OnnxRuntimeEngineProvider(options).Load(new EngineLoadContext(config, Path.GetDirectoryName(model)!, model, 1024));
-        var r = new Random(1);
-        var audio = new byte[512 * 4];
-        r.NextBytes(audio);
-        var samples = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(audio.AsSpan());
-        for (var i = 0; i < samples.Length; i++) samples[i] = (float)(r.NextDouble() - 0.5);
-        _stepBatch = new StepBatch(Batch, 1, 1);
-        for (var b = 0; b < Batch; b++)
-        {
-            var e = _stepBatch.Add(b * 3 % 1024, b == 0 ? StepFlags.None : StepFlags.None, new SequenceId((ulong)b + 1));
-            _stepBatch.SetInput(e, 0, audio);
-        }
-
+        (_engine, _stepBatch, var audio) = SileroEngine.Load(Batch);
         // The raw run gets the same audio and a real (non-zero) state, so both sides compute on the same kind of numbers.
-        for (var i = 0; i < 4; i++) _engine.Execute(_stepBatch);
         _raw = new RawSileroBatch(Batch, audio, _engine.ExportSlot(0).States[0].Data.ToArray());
     }
 
