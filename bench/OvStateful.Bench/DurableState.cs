@@ -11,7 +11,7 @@ namespace OvStateful.Bench;
 /// <summary>
 /// Durable live sequences on Silero VAD, in process (the real batcher and ORT engine):
 /// <list type="bullet">
-/// <item>`durable-vs-off [sequences] [steps] [rounds] [folder]`: S sequences × K steps with durable state off and on, alternating, R rounds; steps/s, p50/p99, the on/off ratio.</item>
+/// <item>`durable-vs-off [sequences] [steps] [rounds] [folder] [sync-ms]`: S sequences × K steps with durable state off and on, alternating, R rounds; steps/s, p50/p99, the on/off ratio.</item>
 /// <item>`durable-restart [sequences] [folder]`: starts N live sequences (spill on, so all but the slots' worth live in spill files), stops, then times loading the model again (restoring all N) against loading it with an empty folder.</item>
 /// <item>`spill-bytes [sequences] [folder]`: N live sequences spilled; managed heap and spill-arena bytes per spilled sequence (durable off, then on when a folder is given).</item>
 /// </list>
@@ -48,9 +48,10 @@ internal static class DurableState
         var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
         var folder = Folder(args, 3);
+        var sync = TimeSpan.FromMilliseconds(args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1000);
         var input = Audio();
         var ratios = new List<(double Rate, double P99)>();
-        Console.WriteLine($"silero_vad: {sequences} sequences x {steps} steps per run, {rounds} rounds; durable folder {folder}");
+        Console.WriteLine($"silero_vad: {sequences} sequences x {steps} steps per run, {rounds} rounds; durable folder {folder}, msync every {sync.TotalMilliseconds} ms");
         for (var round = 1; round <= rounds; round++)
         {
             var results = new Dictionary<bool, (double Rate, double P50, double P99)>();
@@ -58,7 +59,7 @@ internal static class DurableState
             foreach (var durable in round % 2 == 1 ? new[] { false, true } : [true, false])
             {
                 if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-                var options = durable ? new BatcherOptions { StateDirectory = folder } : BatcherOptions.Default;
+                var options = durable ? new BatcherOptions { StateDirectory = folder, StateSyncPeriod = sync } : BatcherOptions.Default;
                 await using var model = Load(options);
                 await BatcherVsRaw.RunSequences(model, input, 8, 4, idBase: 1_000_000, latencies: null); // warm-up
                 var latencies = new long[sequences * steps];
