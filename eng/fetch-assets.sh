@@ -18,10 +18,13 @@ need_npm() {
   }
 }
 
-# npm_extract PACKAGE@VERSION PATH_IN_PACKAGE DEST
+# npm_extract PACKAGE@VERSION PATH_IN_PACKAGE DEST [WHAT]
+# WHAT ("ONNX Runtime CPU 1.30.0, about 108 MB: runs the ONNX models") is said before the
+# download, so a first build that sits on it says what it waits for.
 npm_extract() {
-  local spec="$1" inner="$2" dest="$3" tmp
+  local spec="$1" inner="$2" dest="$3" what="${4:-}" tmp
   need_npm "$spec"
+  [ -n "$what" ] && echo "fetch-assets: downloading $what (npm $spec, once, into ${dest#"$root"/})"
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' RETURN
   (cd "$tmp" && npm pack --silent "$spec" >/dev/null) || {
@@ -31,18 +34,20 @@ npm_extract() {
   tar -xzf "$tmp"/*.tgz -C "$tmp" "package/$inner"
   mkdir -p "$(dirname "$dest")"
   mv "$tmp/package/$inner" "$dest.part" && mv "$dest.part" "$dest"
-  echo "fetch-assets: $spec:$inner -> $dest"
+  echo "fetch-assets: $spec:$inner -> ${dest#"$root"/} ($(du -h "$dest" | cut -f1))"
 }
 
 case "${1:-}" in
   ort)
     if [ -n "${OVS_ORT_LIBRARY:-}" ]; then exit 0; fi
     dest="$root/.native/onnxruntime-1.30.0/libonnxruntime.so.1"
-    [ -s "$dest" ] || npm_extract onnxruntime-node@1.30.0 bin/napi-v6/linux/x64/libonnxruntime.so.1 "$dest"
+    [ -s "$dest" ] || npm_extract onnxruntime-node@1.30.0 bin/napi-v6/linux/x64/libonnxruntime.so.1 "$dest" \
+      "ONNX Runtime CPU 1.30.0, about 108 MB (45 MB kept): the engine that runs ONNX models; set OVS_ORT_LIBRARY to use your own"
     ;;
   silero)
     dest="$root/models/silero_vad/1/model.onnx"
-    [ -s "$dest" ] || npm_extract @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx "$dest"
+    [ -s "$dest" ] || npm_extract @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx "$dest" \
+      "Silero VAD v5, about 5 MB (2.3 MB kept): the example model models/silero_vad serves"
     ;;
   gpu)
     dir="$root/.native/onnxruntime-gpu-1.29"

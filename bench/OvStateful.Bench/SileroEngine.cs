@@ -1,7 +1,6 @@
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
-using OvStateful.Core.Tensors;
 using OvStateful.OnnxRuntime;
 
 namespace OvStateful.Bench;
@@ -12,16 +11,15 @@ internal static class SileroEngine
     public static (IStatefulEngine Engine, StepBatch Batch, byte[] Audio) Load(int batchSize)
     {
         var model = Path.Combine(RepoPaths.Root, "models", "silero_vad", "1", "model.onnx");
-        var config = new ModelConfig
-        {
-            Name = "silero_vad",
-            MaxBatchSize = 256,
-            Input = [new ModelInput { Name = "input", DataType = DataType.Fp32, Dims = [512] }],
-            Output = [new ModelOutput { Name = "output", DataType = DataType.Fp32, Dims = [1] }],
-            SequenceBatching = new SequenceBatching(),
-            InstanceGroup = [new InstanceGroup { Kind = InstanceKind.Cpu }],
-            Parameters = new() { ["state_pairs"] = "<<<state, stateN>>>", ["constant_inputs"] = "sr=16000" },
-        };
+        var config = ModelConfigParser.Parse("""
+            name: "silero_vad"
+            max_batch_size: 256
+            input [ { name: "input" data_type: TYPE_FP32 dims: [ 512 ] } ]
+            output [ { name: "output" data_type: TYPE_FP32 dims: [ 1 ] } ]
+            sequence_batching { }
+            instance_group [ { kind: KIND_CPU } ]
+            parameters [ { key: "state_pairs" value { string_value: "<<<state, stateN>>>" } }, { key: "constant_inputs" value { string_value: "sr=16000" } } ]
+            """);
         var engine = new OnnxRuntimeEngineProvider(new OnnxRuntimeOptions { IntraOpThreads = 1 }).Load(new EngineLoadContext(config, Path.GetDirectoryName(model)!, model, 1024));
         var r = new Random(1);
         var audio = new byte[512 * 4];

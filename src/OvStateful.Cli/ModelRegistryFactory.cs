@@ -10,8 +10,6 @@ namespace OvStateful.Cli;
 /// <summary>Builds the model registry that <c>ovs serve</c> hands to the server.</summary>
 internal static class ModelRegistryFactory
 {
-    // Restored and dropped durable states, spill trouble: what an operator wants to see at start.
-    private static readonly ILoggerFactory Log = LoggerFactory.Create(l => l.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Information));
 
     /// <summary>
     /// Opens <paramref name="options"/>' repository and loads every model its policy selects (engine per
@@ -19,7 +17,8 @@ internal static class ModelRegistryFactory
     /// the repository index; the others serve. <paramref name="observer"/> hears of sequence
     /// starts and ends (the correlation-id manager, so END and idle timeouts end leases).
     /// </summary>
-    public static async Task<IModelRegistry> CreateAsync(ServerOptions options, ISequenceLifecycleObserver? observer, CancellationToken cancellationToken)
+    /// <param name="loggers">The server's logging: restored and dropped durable states, load failures and spill trouble go to category ovs.models.</param>
+    public static async Task<IModelRegistry> CreateAsync(ServerOptions options, ISequenceLifecycleObserver? observer, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var ort = new OnnxRuntimeOptions
         {
@@ -38,7 +37,7 @@ internal static class ModelRegistryFactory
             MaxBacklog = options.MaxBacklog,
             StateDirectory = options.StateDirectory.Length > 0 ? options.StateDirectory : null,
             StateSyncPeriod = TimeSpan.FromMilliseconds(options.StateSyncMilliseconds),
-            Logger = Log.CreateLogger("ovs.sequences"),
+            Logger = loggers.CreateLogger("ovs.models"),
         };
         var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching, defaultEngine: options.DefaultEngine);
         try

@@ -1,4 +1,5 @@
 using OvStateful.Core.Config;
+using ModelConfig = OvStateful.Protocol.Inference.ModelConfig;
 using OvStateful.Core.Engines;
 using OvStateful.Core.State;
 using OvStateful.OnnxRuntime.Interop;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OvStateful.Core.Config;
+using ModelConfig = OvStateful.Protocol.Inference.ModelConfig;
 using OvStateful.Core.Engines;
 using OvStateful.Core.State;
 using OvStateful.Core.Tensors;
@@ -63,7 +64,7 @@ internal sealed record OpenVinoOptions(OpenVinoMode Mode, string Device, Compile
     }
 
     private static string Param(ModelConfig config, string key, string fallback) =>
-        config.Parameters.TryGetValue(key, out var v) ? v.Trim() : fallback;
+        config.Parameters.TryGetValue(key, out var v) ? v.StringValue.Trim() : fallback;
 
     private static int SlotsParam(ModelConfig config, string key) =>
         int.TryParse(Param(config, key, "0"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;

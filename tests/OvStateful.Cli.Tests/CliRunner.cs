@@ -12,7 +12,7 @@ internal static class CliRunner
         Console.SetError(error);
         try
         {
-            var exit = Program.BuildRoot().Parse(args).Invoke();
+            var exit = Program.Run(args);
             return (exit, output.ToString(), error.ToString());
         }
         finally

@@ -13,7 +13,7 @@ public class RunCommandTests
         try
         {
             var json = Path.Combine(dir, "run.json");
-            var (exit, output, error) = CliRunner.Run("run", "--model-repository", CliRunner.Models, "--model", "accumulate", "--sequences", "4", "--steps", "10", "--verify", "--json", json);
+            var (exit, output, error) = CliRunner.Run("run", "--measurement-mode", "once", "--model-repository", CliRunner.Models, "--model", "accumulate", "--sequences", "4", "--steps", "10", "--verify", "--json", json);
             Assert.True(exit == 0, error + output);
             Assert.Contains("steps/s", output);
             Assert.Contains("40 ok, 0 failed", output);
@@ -43,7 +43,7 @@ public class RunCommandTests
     [OrtAvailableFact]
     public void Two_state_model_with_spill_and_more_sequences_than_a_batch_verifies()
     {
-        var (exit, output, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "gru_counter", "-n", "12", "-k", "6", "--spill", "--verify");
+        var (exit, output, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "gru_counter", "-n", "12", "-k", "6", "--spill", "--verify");
         Assert.True(exit == 0, error + output);
         Assert.Contains("72 ok, 0 failed", output);
         Assert.Contains("verify: max abs difference 0,", output);
@@ -57,7 +57,7 @@ public class RunCommandTests
         try
         {
             var json = Path.Combine(dir, "spill.json");
-            var (exit, output, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "accumulate", "-n", "270", "-k", "3", "--spill", "--verify", "--json", json);
+            var (exit, output, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "accumulate", "-n", "270", "-k", "3", "--spill", "--verify", "--json", json);
             Assert.True(exit == 0, error + output);
             Assert.Contains("810 ok, 0 failed", output);
             Assert.Contains("verify: max abs difference 0,", output);
@@ -82,7 +82,7 @@ public class RunCommandTests
             Wav.Write(Path.Combine(dir, "a.wav"), Wav.Tone(1000), 16000, 1, 16);
             Wav.Write(Path.Combine(dir, "b.wav"), Wav.Tone(2048), 16000, 1, 16);
             var json = Path.Combine(dir, "out.json");
-            var (exit, output, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "silero_vad", "--input-dir", dir, "--verify", "--json", json);
+            var (exit, output, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "silero_vad", "--input-dir", dir, "--verify", "--json", json);
             Assert.True(exit == 0, error + output);
             Assert.Contains("2 sequences, 2 WAV file(s)", output);
             Assert.Contains("6 ok, 0 failed", output);
@@ -103,7 +103,7 @@ public class RunCommandTests
         try
         {
             Wav.Write(Path.Combine(dir, "stereo.wav"), Wav.Tone(2000), 8000, 2, 16);
-            var (exit, _, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "silero_vad", "--input-dir", dir);
+            var (exit, _, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "silero_vad", "--input-dir", dir);
             Assert.Equal(2, exit);
             Assert.Contains("stereo.wav is PCM, 2 channel(s), 8000 Hz, 16-bit; expected 16 kHz mono 16-bit PCM", error);
         }
@@ -116,7 +116,7 @@ public class RunCommandTests
     [OrtAvailableFact]
     public void Input_dir_for_a_model_that_does_not_take_audio_is_refused()
     {
-        var (exit, _, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "gru_counter", "--input-dir", Path.GetTempPath());
+        var (exit, _, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "gru_counter", "--input-dir", Path.GetTempPath());
         Assert.Equal(2, exit);
         Assert.Contains("--input-dir feeds audio to a model with one FP32 input shaped [1, samples], samples ≥ 160 (e.g. silero_vad: [1, 512]); this model takes x FP32 [1, 8]", error);
     }
@@ -124,7 +124,7 @@ public class RunCommandTests
     [Fact]
     public void Unknown_model_lists_the_repository_models()
     {
-        var (exit, _, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "acumulate");
+        var (exit, _, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "acumulate");
         Assert.Equal(2, exit);
         Assert.Contains("model \"acumulate\" is not in repository", error);
         Assert.Contains("models there: accumulate, gru_counter, silero_vad", error);
@@ -133,7 +133,7 @@ public class RunCommandTests
     [Fact]
     public void Unknown_engine_lists_the_valid_engines()
     {
-        var (exit, _, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "accumulate", "--engine", "tensorflow");
+        var (exit, _, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "accumulate", "--engine", "tensorflow");
         Assert.Equal(2, exit);
         Assert.Contains("unknown engine \"tensorflow\"; valid engines: onnxruntime, openvino", error);
     }
@@ -141,7 +141,7 @@ public class RunCommandTests
     [Fact]
     public void Unknown_device_lists_the_valid_devices()
     {
-        var (exit, _, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "accumulate", "--engine", "onnxruntime", "--device", "tpu");
+        var (exit, _, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "accumulate", "--engine", "onnxruntime", "--device", "tpu");
         Assert.Equal(2, exit);
         Assert.Contains("unknown ONNX Runtime device \"tpu\"; valid: cpu, cuda, cuda:N, trt, trt:N", error);
     }
@@ -149,7 +149,7 @@ public class RunCommandTests
     [OpenVinoMissingFact]
     public void Missing_engine_fails_with_its_reason()
     {
-        var (exit, _, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "accumulate", "--engine", "openvino");
+        var (exit, _, error) = CliRunner.Run("run", "--measurement-mode", "once", "-r", CliRunner.Models, "-m", "accumulate", "--engine", "openvino");
         Assert.Equal(1, exit);
         Assert.Contains("openvino cannot run accumulate: " + new OvStateful.OpenVino.OpenVinoEngineProvider().Availability.Reason, error);
     }
@@ -157,32 +157,15 @@ public class RunCommandTests
     [Fact]
     public void Zero_sequences_is_a_usage_error()
     {
-        var (exit, output, error) = CliRunner.Run("run", "-m", "accumulate", "--sequences", "0");
+        var (exit, output, error) = CliRunner.Run("run", "--measurement-mode", "once", "-m", "accumulate", "--sequences", "0");
         Assert.NotEqual(0, exit);
-        Assert.Contains("--sequences must be at least 1 (got 0)", error + output);
-    }
-
-    [Fact]
-    public void A_number_option_given_text_is_a_parse_error_not_a_crash()
-    {
-        var (exit, output, error) = CliRunner.Run("run", "-m", "accumulate", "--steps", "abc");
-        Assert.NotEqual(0, exit);
-        Assert.Contains("Cannot parse argument 'abc' for option '--steps'", error + output);
-    }
-
-    [Fact]
-    public void Misspelt_option_suggests_the_right_one()
-    {
-        var (exit, output, error) = CliRunner.Run("run", "-m", "accumulate", "--sequence", "3");
-        Assert.NotEqual(0, exit);
-        Assert.Contains("'--sequence' was not matched. Did you mean one of the following?", error + output);
-        Assert.Contains("--sequences", error + output);
+        Assert.Contains("--sequences expects a whole number of at least 1, not 0", error + output);
     }
 
     [Fact]
     public void Help_documents_every_option()
     {
-        var (exit, output, _) = CliRunner.Run("run", "--help");
+        var (exit, output, _) = CliRunner.Run("run", "--measurement-mode", "once", "--help");
         Assert.Equal(0, exit);
         foreach (var option in new[] { "--model-repository", "--model", "--engine", "--device", "--sequences", "--steps", "--input-dir", "--verify", "--tolerance", "--spill", "--json", "--seed", "--threads" })
             Assert.Contains(option, output);

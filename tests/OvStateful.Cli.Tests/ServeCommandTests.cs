@@ -10,7 +10,7 @@ namespace OvStateful.Cli.Tests;
 public sealed class ServeCommandTests
 {
     /// <summary>A repository with no models: enough to host the server's health and metadata endpoints.</summary>
-    private sealed class EmptyRegistry : IModelRegistry
+    internal sealed class EmptyRegistry : IModelRegistry
     {
         public IReadOnlyList<ModelIndexEntry> Index() => [];
         public bool TryGet(string name, string? version, out IServedModel? model) { model = null; return false; }
@@ -35,7 +35,7 @@ public sealed class ServeCommandTests
     {
         var errors = new StringWriter();
         var options = new ServerOptions { HttpPort = -5, GrpcPort = 7000, MetricsPort = 7000, ModelRepository = "/definitely/not/here" };
-        var code = await ServeCommand.RunAsync(options, (_, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), TextWriter.Null, errors, CancellationToken.None);
+        var code = await ServeCommand.RunAsync(options, (_, _, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), TextWriter.Null, errors, CancellationToken.None);
         Assert.Equal(2, code);
         var text = errors.ToString();
         Assert.Contains("HttpPort is -5", text);
@@ -48,7 +48,7 @@ public sealed class ServeCommandTests
     {
         var errors = new StringWriter();
         var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath() };
-        var code = await ServeCommand.RunAsync(options, (_, _, _) => throw new InvalidDataException("model 'x': config.pbtxt line 3: bad"), TextWriter.Null, errors, CancellationToken.None);
+        var code = await ServeCommand.RunAsync(options, (_, _, _, _) => throw new InvalidDataException("model 'x': config.pbtxt line 3: bad"), TextWriter.Null, errors, CancellationToken.None);
         Assert.Equal(1, code);
         Assert.Contains("model 'x': config.pbtxt line 3: bad", errors.ToString());
     }
@@ -59,11 +59,11 @@ public sealed class ServeCommandTests
         var output = new WatchingWriter("metrics");
         using var stop = new CancellationTokenSource();
         var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath() };
-        var run = ServeCommand.RunAsync(options, (_, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), output, TextWriter.Null, stop.Token);
+        var run = ServeCommand.RunAsync(options, (_, _, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), output, TextWriter.Null, stop.Token);
         await Task.WhenAny(output.Seen.Task, run);
         Assert.False(run.IsCompleted, "serve ended before it printed its addresses");
 
-        var http = output.ToString().Split('\n').Single(l => l.TrimStart().StartsWith("HTTP", StringComparison.Ordinal)).Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        var http = Cell(output.ToString(), "http_address");
         Assert.DoesNotContain(":0", http);
         using var client = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(http + "/v2/health/live")).StatusCode);
@@ -72,5 +72,46 @@ public sealed class ServeCommandTests
         stop.Cancel();
         Assert.Equal(0, await run);
         Assert.Contains("stopping", output.ToString());
+    }
+
+    /// <summary>The value cell of a start-up table row: "| http_address | http://127.0.0.1:1234 |".</summary>
+    private static string Cell(string log, string row) =>
+        log.Split('\n').Single(l => l.StartsWith($"| {row} ", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries)[2];
+
+    [OrtAvailableFact]
+    public async Task Start_up_tables_and_verbose_sequence_and_request_lines()
+    {
+        var output = new WatchingWriter("serving");
+        using var stop = new CancellationTokenSource();
+        var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = CliRunner.Models, IntraOpThreads = 1 };
+        options.Log.Verbose = 1;
+        var run = ServeCommand.RunAsync(options, ModelRegistryFactory.CreateAsync, output, TextWriter.Null, stop.Token);
+        await Task.WhenAny(output.Seen.Task, run);
+        Assert.False(run.IsCompleted, "serve ended before it served");
+        var log = output.ToString();
+        // The options in force, and a row per model with its engine, slots and state bytes.
+        Assert.Equal("1", Cell(log, "intra_op_threads"));
+        var accumulate = log.Split('\n').Single(l => l.StartsWith("| accumulate ", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
+        Assert.Equal(["accumulate", "1", "onnxruntime"], accumulate[1..4]);
+        Assert.Equal("256", accumulate[6]);   // slots: max_candidate_sequences
+        Assert.Equal("20", accumulate[7]);    // state bytes per slot: 5 floats
+        Assert.Equal("READY", accumulate[10]);
+
+        using var client = new HttpClient { BaseAddress = new Uri(Cell(log, "http_address")) };
+        static StringContent Step(bool start, bool end) => new(
+            "{\"parameters\":{\"sequence_id\":77,\"sequence_start\":" + (start ? "true" : "false") + ",\"sequence_end\":" + (end ? "true" : "false") + "}," +
+            "\"inputs\":[{\"name\":\"Input\",\"datatype\":\"FP32\",\"shape\":[1,4,1,5],\"data\":[" + string.Join(",", Enumerable.Repeat("1", 20)) + "]}]}",
+            Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("v2/models/accumulate/infer", Step(true, false))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("v2/models/accumulate/infer", Step(false, true))).StatusCode);
+        // A step of a sequence that is not running fails: one verbose line with model, sequence and reason.
+        Assert.NotEqual(HttpStatusCode.OK, (await client.PostAsync("v2/models/accumulate/infer", Step(false, false))).StatusCode);
+
+        stop.Cancel();
+        Assert.Equal(0, await run);
+        log = output.ToString();
+        Assert.Matches(@"(?m)^V.* ovs\.sequences\] sequence start: model accumulate, sequence 77$", log);
+        Assert.Matches(@"(?m)^V.* ovs\.sequences\] sequence end: model accumulate, sequence 77$", log);
+        Assert.Matches(@"(?m)^V.* ovs\.requests\] request failed: model accumulate, sequence 77, InvalidArgument: .+", log);
     }
 }

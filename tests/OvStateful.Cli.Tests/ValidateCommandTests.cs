@@ -45,6 +45,50 @@ public class ValidateCommandTests
     }
 
     [Fact]
+    public void Every_problem_of_a_file_is_reported_with_its_line_and_column()
+    {
+        var repo = Path.Combine(Path.GetTempPath(), "ovs-cli-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(repo, "many", "1"));
+            var file = Path.Combine(repo, "many", "config.pbtxt");
+            File.WriteAllText(file,
+                "max_batch_size: 4\n" +
+                "instance_group [ { kind: KIND_TPU } ]\n" +
+                "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 0 ] }, { name: \"x\" dimz: [ 1 ] } ]\n" +
+                "sequence_batching { oldest { max_queue_delay_microseconds: -1 } }\n");
+            var (exit, lines) = Run("validate", repo);
+            Assert.Equal(1, exit);
+            // Syntax problems are all found in one pass; each names file:line:column.
+            Assert.Equal(
+            [
+                "ERROR many",
+                $"  {file}:2:26: unknown value \"KIND_TPU\" for ModelInstanceGroup.Kind field \"kind\" of ModelInstanceGroup; expected one of: KIND_AUTO, KIND_GPU, KIND_CPU, KIND_MODEL; did you mean \"KIND_GPU\"?",
+                $"  {file}:3:69: unknown field \"dimz\" in ModelInput; expected one of: name, data_type, format, dims, reshape, is_shape_tensor, allow_ragged_batch, optional, is_non_linear_format_io; did you mean \"dims\"?",
+                $"  {file}:4:60: integer -1 is out of range for uint64 field \"max_queue_delay_microseconds\" of ModelSequenceBatching.StrategyOldest (0 to 18446744073709551615)",
+            ], lines);
+
+            // Once the syntax is right, every config problem is reported, each at its field.
+            File.WriteAllText(file,
+                "max_batch_size: 4\n" +
+                "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 0 ] }, { name: \"x\" dims: [ 1 ] } ]\n");
+            (exit, lines) = Run("validate", repo);
+            Assert.Equal(1, exit);
+            Assert.Equal(
+            [
+                "ERROR many",
+                $"  {file}:2:50: input[0].dims[0]: 0 is not a dimension; expected a positive size or -1 (dynamic)",
+                $"  {file}:2:59: input[1].name: \"x\" is already used by input[0]; input names must be unique",
+                $"  {file}:2:57: input[1].data_type: missing or TYPE_INVALID; expected a TYPE_* data type such as TYPE_FP32",
+            ], lines[..4]);
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Broken_repository_fails_with_located_messages()
     {
         var repo = Path.Combine(Path.GetTempPath(), "ovs-cli-test-" + Guid.NewGuid().ToString("N"));
@@ -73,7 +117,7 @@ public class ValidateCommandTests
             Assert.Equal(
             [
                 "ERROR worse",
-                "  sequence_batching.control_input[0].control[0]: CONTROL_SEQUENCE_START needs exactly one of int32_false_true, fp32_false_true or bool_false_true with 2 values [false, true]; none is given",
+                $"  {Path.Combine(repo, "worse", "config.pbtxt")}:2:55: sequence_batching.control_input[0].control[0]: CONTROL_SEQUENCE_START needs exactly one of int32_false_true, fp32_false_true or bool_false_true with 2 values [false, true]; none is given",
             ], lines[3..]);
         }
         finally

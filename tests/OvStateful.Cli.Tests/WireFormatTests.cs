@@ -1,14 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using OvStateful.Cli.Remote;
-using OvStateful.Cli.Remote.Grpc;
 using OvStateful.Cli.Workloads;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Tensors;
 
 namespace OvStateful.Cli.Tests;
 
-/// <summary>The client side of the wire: JSON tensor data, gRPC framing, metadata shapes.</summary>
+/// <summary>The client side of the wire: JSON tensor data, metadata shapes, WAV input (gRPC framing is Grpc.Net.Client's).</summary>
 public class WireFormatTests
 {
     [Theory]
@@ -38,66 +37,6 @@ public class WireFormatTests
     {
         using var doc = JsonDocument.Parse("[[1, 2], [3, 4]]");
         Assert.Equal(new[] { 1, 2, 3, 4 }, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(JsonTensors.ReadData(doc.RootElement, DataType.Int32)).ToArray());
-    }
-
-    [Fact]
-    public async Task Grpc_frame_is_a_five_byte_prefix_and_the_message()
-    {
-        var message = new OvStateful.Server.Protocol.Inference.ModelMetadataRequest { Name = "accumulate" };
-        var frame = GrpcFrames.Frame(message);
-        Assert.Equal(0, frame[0]);
-        Assert.Equal(message.CalculateSize(), (frame[1] << 24) | (frame[2] << 16) | (frame[3] << 8) | frame[4]);
-        var (pooled, length) = GrpcFrames.FramePooled(message);
-        Assert.Equal(frame, pooled[..length]);
-        System.Buffers.ArrayPool<byte>.Shared.Return(pooled);
-        var reader = new GrpcMessageReader(new MemoryStream([.. frame, .. frame]));
-        Assert.Equal("accumulate", Name(await reader.ReadAsync(default)));
-        Assert.Equal("accumulate", Name(await reader.ReadAsync(default)));
-        Assert.Null(await reader.ReadAsync(default));
-    }
-
-    [Fact]
-    public async Task Grpc_messages_are_read_whole_however_the_body_is_split()
-    {
-        // Frames split one byte a read, and a message larger than the reader's first buffer.
-        var names = new[] { "a", new string('x', 10_000), "", "accumulate" };
-        var body = names.SelectMany(n => GrpcFrames.Frame(new OvStateful.Server.Protocol.Inference.ModelMetadataRequest { Name = n })).ToArray();
-        foreach (var chunk in new[] { 1, 7, 4096, body.Length })
-        {
-            var reader = new GrpcMessageReader(new ChunkedStream(body, chunk));
-            foreach (var name in names) Assert.Equal(name, Name(await reader.ReadAsync(default)));
-            Assert.Null(await reader.ReadAsync(default));
-        }
-    }
-
-    [Theory]
-    [InlineData(2, "inside a message")]
-    [InlineData(15, "inside a message header")]
-    public async Task A_truncated_grpc_frame_is_an_error(int cut, string where)
-    {
-        var frame = GrpcFrames.Frame(new OvStateful.Server.Protocol.Inference.ModelMetadataRequest { Name = "accumulate" });
-        var reader = new GrpcMessageReader(new MemoryStream(frame[..^cut]));
-        var e = await Assert.ThrowsAsync<IOException>(async () => await reader.ReadAsync(default));
-        Assert.EndsWith(where, e.Message);
-    }
-
-    [Fact]
-    public async Task A_compressed_grpc_message_is_refused()
-    {
-        var frame = GrpcFrames.Frame(new OvStateful.Server.Protocol.Inference.ModelMetadataRequest { Name = "accumulate" });
-        frame[0] = 1;
-        var e = await Assert.ThrowsAsync<IOException>(async () => await new GrpcMessageReader(new MemoryStream(frame)).ReadAsync(default));
-        Assert.Contains("compressed", e.Message);
-    }
-
-    private static string Name(ReadOnlyMemory<byte>? message) =>
-        OvStateful.Server.Protocol.Inference.ModelMetadataRequest.Parser.ParseFrom(message!.Value.Span).Name;
-
-    /// <summary>A body that hands out at most <c>chunk</c> bytes a read, as a network stream may.</summary>
-    private sealed class ChunkedStream(byte[] data, int chunk) : MemoryStream(data)
-    {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(chunk, buffer.Length)], cancellationToken);
     }
 
     [Fact]

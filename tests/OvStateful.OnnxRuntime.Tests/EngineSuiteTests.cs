@@ -1,3 +1,4 @@
+using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using static OvStateful.OnnxRuntime.Tests.OrtHarness;
 using static OvStateful.Testing.EngineHarness;
@@ -162,7 +163,7 @@ public class EngineSuiteTests
     {
         var m = ModelUnderTest.Get("accumulate_fp32");
         var config = TestConfigs.Conformance("accumulate_fp32");
-        config.Parameters["infer_end_requests"] = "0";
+        config.SetParameter("infer_end_requests", "0");
         using var engine = Load(m, 2, config);
         var r = new Random(1);
         Run(engine, [new Step(0, StepFlags.Start, 1, m.MakeInputs(r))]);
@@ -178,7 +179,7 @@ public class EngineSuiteTests
     {
         var m = ModelUnderTest.Get("accumulate_fp32");
         var padded = TestConfigs.Conformance("accumulate_fp32");
-        padded.Parameters["always_pad_to_max_batch"] = "1";
+        padded.SetParameter("always_pad_to_max_batch", "1");
         using var plain = Load(m, 4);
         using var pad = Load(m, 4, padded);
         var r = new Random(5);
@@ -199,7 +200,7 @@ public class StoreStatesAsFp16Tests
     {
         var m = ModelUnderTest.Get("silero_vad");
         var config = TestConfigs.Example("silero_vad");
-        config.Parameters["store_states_as_fp16"] = "1";
+        config.SetParameter("store_states_as_fp16", "1");
         using var full = (OnnxRuntimeEngine)Load(m, 4);
         using var half = (OnnxRuntimeEngine)Load(m, 4, config);
         var r = new Random(8);

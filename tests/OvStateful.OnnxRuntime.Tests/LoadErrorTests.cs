@@ -1,3 +1,4 @@
+using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.OnnxRuntime.Interop;
 
@@ -37,8 +38,9 @@ public class LoadErrorTests
     {
         var m = ModelUnderTest.Get("accumulate_fp32");
         var config = TestConfigs.Conformance("accumulate_fp32");
-        config.Parameters["state_pairs"] = "<<<Accumulate_In, NoSuchOutput>>>";
-        config.Input[0].Dims = [4, -1, 6];
+        config.SetParameter("state_pairs", "<<<Accumulate_In, NoSuchOutput>>>");
+        config.Input[0].Dims.Clear();
+        config.Input[0].Dims.Add([4, -1, 6]);
         var e = Assert.Throws<EngineException>(() => OrtHarness.Load(m, 1, config));
         Assert.Contains("no output \"NoSuchOutput\"", e.Message);
         Assert.Contains("dimension 2 is 6 in the config and 5 in the model file", e.Message);

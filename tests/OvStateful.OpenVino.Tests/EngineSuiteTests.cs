@@ -176,7 +176,7 @@ public class EngineSuiteTests
     public void End_steps_are_not_inferred_when_infer_end_requests_is_0(OpenVinoMode mode)
     {
         var m = OpenVinoModels.Get("accumulate_fp32", mode);
-        m.Config.Parameters["infer_end_requests"] = "0";
+        m.Config.SetParameter("infer_end_requests", "0");
         using var engine = Load(m, 2);
         var r = new Random(1);
         Run(engine, [new Step(0, StepFlags.Start, 1, m.MakeInputs(r))]);

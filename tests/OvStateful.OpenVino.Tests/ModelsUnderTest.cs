@@ -8,8 +8,8 @@ internal static class OpenVinoModels
     public static ModelUnderTest Get(string name, OpenVinoMode mode)
     {
         var m = ModelUnderTest.Get(name);
-        m.Config.Parameters["engine"] = "openvino";
-        m.Config.Parameters["openvino_mode"] = mode == OpenVinoMode.PerSlot ? "per_slot" : "batched";
+        m.Config.SetParameter("engine", "openvino");
+        m.Config.SetParameter("openvino_mode", mode == OpenVinoMode.PerSlot ? "per_slot" : "batched");
         return m;
     }
 

@@ -10,7 +10,7 @@ public class OpenVinoOptionsTests
     private static ModelConfig Config(params (string Key, string Value)[] parameters)
     {
         var c = new ModelConfig { Name = "m" };
-        foreach (var (k, v) in parameters) c.Parameters[k] = v;
+        foreach (var (k, v) in parameters) c.SetParameter(k, v);
         return c;
     }
 

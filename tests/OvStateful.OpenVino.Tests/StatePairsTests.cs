@@ -26,8 +26,8 @@ public class StatePairsTests
     public void Config_pairs_come_from_the_parameter_and_the_state_section()
     {
         var config = new ModelConfig { Name = "m" };
-        config.Parameters["state_pairs"] = "<<<h_in, h_out>>>";
-        config.SequenceBatching = new SequenceBatching { State = [new SequenceState { InputName = "c_in", OutputName = "c_out" }] };
+        config.SetParameter("state_pairs", "<<<h_in, h_out>>>");
+        config.SequenceBatching = new ModelSequenceBatching { State = { new ModelSequenceBatching.Types.State { InputName = "c_in", OutputName = "c_out" } } };
         Assert.Equal([("h_in", "h_out"), ("c_in", "c_out")], StatePairs.FromConfig(config));
     }
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using OvStateful.Core.Repository;
 using OvStateful.Server.Tests.Infrastructure;
 using OvStateful.Server.Tests.TestDoubles;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
@@ -26,19 +26,19 @@ public sealed class ConformanceConfigTests : IAsyncLifetime
     [Fact]
     public async Task Grpc_model_config_reads_as_the_file()
     {
-        var c = (await _server.Grpc.UnaryAsync("ModelConfig", new Pb.ModelConfigRequest { Name = "accumulate_fp32" }, Pb.ModelConfigResponse.Parser)).Single.Config;
+        var c = (await _server.Grpc.UnaryAsync("ModelConfig", new Proto.ModelConfigRequest { Name = "accumulate_fp32" }, Proto.ModelConfigResponse.Parser)).Single.Config;
         Assert.Equal("accumulate_fp32", c.Name);
         Assert.Equal("stateful", c.Backend);
         Assert.Equal(16, c.MaxBatchSize);
         Assert.Equal([4L, -1, 5], c.Input.Single().Dims);
-        Assert.Equal(Pb.DataType.TypeFp32, c.Output.Single().DataType);
+        Assert.Equal(Proto.DataType.TypeFp32, c.Output.Single().DataType);
         var sb = c.SequenceBatching;
         Assert.Equal(100_000_000UL, sb.MaxSequenceIdleMicroseconds);
         Assert.Equal(1280, sb.Oldest.MaxCandidateSequences);
         Assert.Equal(2000UL, sb.Oldest.MaxQueueDelayMicroseconds);
         Assert.Equal(["ResetSequence", "EndSequence", "CORRID"], sb.ControlInput.Select(ci => ci.Name));
-        Assert.Equal(Pb.ModelSequenceBatching.Types.Control.Types.Kind.ControlSequenceEnd, sb.ControlInput[1].Control[0].Kind);
-        Assert.Equal(Pb.DataType.TypeUint64, sb.ControlInput[2].Control[0].DataType);
+        Assert.Equal(Proto.ModelSequenceBatching.Types.Control.Types.Kind.ControlSequenceEnd, sb.ControlInput[1].Control[0].Kind);
+        Assert.Equal(Proto.DataType.TypeUint64, sb.ControlInput[2].Control[0].DataType);
         Assert.Equal("<<<Accumulate_In, Accumulate_Out>>>", c.Parameters["state_pairs"].StringValue);
         Assert.Equal("0", c.Parameters["infer_end_requests"].StringValue);
         Assert.Equal(2, c.InstanceGroup.Single().Count);

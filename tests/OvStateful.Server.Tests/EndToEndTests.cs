@@ -6,7 +6,7 @@ using OvStateful.OnnxRuntime;
 using OvStateful.Server.Sequences;
 using OvStateful.Server.Tests.Infrastructure;
 using OvStateful.Server.Tests.TestDoubles;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
@@ -94,7 +94,7 @@ public sealed class EndToEndTests(EndToEndTests.Fixture fixture) : IClassFixture
         for (var k = 0; k < 3; k++)
         {
             var input = Accumulate.Input(77, k);
-            var r = (await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate_fp32", id, k == 0, false, input), Pb.ModelInferResponse.Parser)).Single;
+            var r = (await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate_fp32", id, k == 0, false, input), Proto.ModelInferResponse.Parser)).Single;
             for (var row = 0; row < 4; row++)
                 for (var j = 0; j < 5; j++) sum[j] += input[row * 5 + j];
             var expected = new float[20];
@@ -157,11 +157,11 @@ public sealed class EndToEndTests(EndToEndTests.Fixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, noId.StatusCode);
         Assert.Contains("sequence_id", await noId.Content.ReadAsStringAsync());
 
-        var unknown = await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate_fp32", new SequenceId(424242), false, false, Accumulate.Input(1, 0)), Pb.ModelInferResponse.Parser);
+        var unknown = await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate_fp32", new SequenceId(424242), false, false, Accumulate.Input(1, 0)), Proto.ModelInferResponse.Parser);
         Assert.Equal(3, unknown.Status);
         Assert.Contains("424242", unknown.Message);
 
-        var stats = (await _server.Grpc.UnaryAsync("ModelStatistics", new Pb.ModelStatisticsRequest { Name = "accumulate_fp32" }, Pb.ModelStatisticsResponse.Parser)).Single.ModelStats.Single();
+        var stats = (await _server.Grpc.UnaryAsync("ModelStatistics", new Proto.ModelStatisticsRequest { Name = "accumulate_fp32" }, Proto.ModelStatisticsResponse.Parser)).Single.ModelStats.Single();
         Assert.Equal("accumulate_fp32", stats.Name);
         var metrics = await _server.Metrics.GetStringAsync("/metrics");
         Assert.Contains("ovs_slots_total{model=\"accumulate_fp32\",version=\"1\"}", metrics);
@@ -177,7 +177,7 @@ public sealed class EndToEndTests(EndToEndTests.Fixture fixture) : IClassFixture
         var expected = await Expected(n, 2);
         for (var k = 0; k < 2; k++)
         {
-            var r = (await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate_fp32", id, k == 0, k == 1, Accumulate.Input(n, k)), Pb.ModelInferResponse.Parser)).Single;
+            var r = (await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate_fp32", id, k == 0, k == 1, Accumulate.Input(n, k)), Proto.ModelInferResponse.Parser)).Single;
             Assert.Equal(expected[k], r.RawOutputContents.Count == 0 ? [] : Accumulate.Output(r));
         }
         // END ended the lease (the batcher told the manager), so there is nothing left to release.
@@ -189,13 +189,13 @@ public sealed class EndToEndTests(EndToEndTests.Fixture fixture) : IClassFixture
     [OrtFact]
     public async Task Repository_endpoints_drive_the_real_registry()
     {
-        var index = (await _server.Grpc.UnaryAsync("RepositoryIndex", new Pb.RepositoryIndexRequest(), Pb.RepositoryIndexResponse.Parser)).Single;
+        var index = (await _server.Grpc.UnaryAsync("RepositoryIndex", new Proto.RepositoryIndexRequest(), Proto.RepositoryIndexResponse.Parser)).Single;
         Assert.Equal(["accumulate_fp32", "accumulate_int32"], index.Models.Select(m => m.Name).Order());
         Assert.All(index.Models, m => Assert.Equal("READY", m.State));
 
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostAsync("/v2/repository/models/accumulate_int32/unload", null)).StatusCode);
         Assert.NotEqual(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/models/accumulate_int32/ready")).StatusCode);
-        var unloaded = await _server.Grpc.UnaryAsync("ModelInfer", new Pb.ModelInferRequest { ModelName = "accumulate_int32" }, Pb.ModelInferResponse.Parser);
+        var unloaded = await _server.Grpc.UnaryAsync("ModelInfer", new Proto.ModelInferRequest { ModelName = "accumulate_int32" }, Proto.ModelInferResponse.Parser);
         Assert.NotEqual(0, unloaded.Status);
 
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostAsync("/v2/repository/models/accumulate_int32/load", null)).StatusCode);
@@ -207,14 +207,14 @@ public sealed class EndToEndTests(EndToEndTests.Fixture fixture) : IClassFixture
         for (var k = 0; k < 2; k++)
         {
             var values = Enumerable.Range(0, 20).Select(i => i + k).ToArray();
-            var r = new Pb.ModelInferRequest { ModelName = "accumulate_int32" };
-            var t = new Pb.ModelInferRequest.Types.InferInputTensor { Name = "Input", Datatype = "INT32", Contents = new Pb.InferTensorContents() };
+            var r = new Proto.ModelInferRequest { ModelName = "accumulate_int32" };
+            var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "Input", Datatype = "INT32", Contents = new Proto.InferTensorContents() };
             t.Shape.Add(Accumulate.Shape);
             t.Contents.IntContents.Add(values);
             r.Inputs.Add(t);
-            r.Parameters["sequence_id"] = new Pb.InferParameter { Uint64Param = 55 };
-            r.Parameters["sequence_start"] = new Pb.InferParameter { BoolParam = k == 0 };
-            var response = (await _server.Grpc.UnaryAsync("ModelInfer", r, Pb.ModelInferResponse.Parser)).Single;
+            r.Parameters["sequence_id"] = new Proto.InferParameter { Uint64Param = 55 };
+            r.Parameters["sequence_start"] = new Proto.InferParameter { BoolParam = k == 0 };
+            var response = (await _server.Grpc.UnaryAsync("ModelInfer", r, Proto.ModelInferResponse.Parser)).Single;
             for (var row = 0; row < 4; row++)
                 for (var j = 0; j < 5; j++) sum[j] += values[row * 5 + j];
             var got = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(response.RawOutputContents[0].Span).ToArray();

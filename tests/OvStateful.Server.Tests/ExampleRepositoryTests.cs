@@ -6,7 +6,7 @@ using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.OnnxRuntime;
 using OvStateful.Server.Tests.Infrastructure;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
@@ -82,19 +82,19 @@ public sealed class ExampleRepositoryTests(ExampleRepositoryTests.Fixture fixtur
             }
         }
 
-        await using var stream = await fixture.Server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+        await using var stream = await fixture.Server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser);
         for (var k = 0; k < steps; k++)
         {
             for (var s = 0; s < sequences; s++)
             {
-                var request = new Pb.ModelInferRequest { ModelName = "silero_vad", Id = $"{700 + s}/{k}" };
-                var t = new Pb.ModelInferRequest.Types.InferInputTensor { Name = "input", Datatype = "FP32" };
+                var request = new Proto.ModelInferRequest { ModelName = "silero_vad", Id = $"{700 + s}/{k}" };
+                var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "input", Datatype = "FP32" };
                 t.Shape.Add([1, 512]);
                 request.Inputs.Add(t);
                 request.RawInputContents.Add(ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Chunk(s, k).AsSpan())));
-                request.Parameters["sequence_id"] = new Pb.InferParameter { Uint64Param = 700 + (ulong)s };
-                request.Parameters["sequence_start"] = new Pb.InferParameter { BoolParam = k == 0 };
-                request.Parameters["sequence_end"] = new Pb.InferParameter { BoolParam = k == steps - 1 };
+                request.Parameters["sequence_id"] = new Proto.InferParameter { Uint64Param = 700 + (ulong)s };
+                request.Parameters["sequence_start"] = new Proto.InferParameter { BoolParam = k == 0 };
+                request.Parameters["sequence_end"] = new Proto.InferParameter { BoolParam = k == steps - 1 };
                 stream.Send(request);
             }
         }

@@ -35,7 +35,7 @@ public sealed class GrpcInteropTests
 
         var descriptors = Path.Combine(Path.GetTempPath(), $"ovs-descriptors-{Guid.NewGuid():N}.pb");
         var set = new FileDescriptorSet();
-        foreach (var file in new[] { Protocol.Inference.ModelConfigReflection.Descriptor, Protocol.Inference.GrpcServiceReflection.Descriptor, Protocol.Ovs.SequenceIdReflection.Descriptor })
+        foreach (var file in new[] { OvStateful.Protocol.Inference.ModelConfigReflection.Descriptor, OvStateful.Protocol.Inference.GrpcServiceReflection.Descriptor, OvStateful.Protocol.Ovs.SequenceIdReflection.Descriptor })
             set.File.Add(FileDescriptorProto.Parser.ParseFrom(file.SerializedData));
         await File.WriteAllBytesAsync(descriptors, set.ToByteArray());
         try

@@ -2,8 +2,8 @@ using Google.Protobuf;
 using OvStateful.Core.Sequences;
 using OvStateful.Server.Tests.Infrastructure;
 using OvStateful.Server.Tests.TestDoubles;
-using Ovs = OvStateful.Server.Protocol.Ovs;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Ovs = OvStateful.Protocol.Ovs;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
@@ -15,29 +15,29 @@ public sealed class GrpcTests : IAsyncLifetime
     public async Task InitializeAsync() => _server = await TestServer.StartAsync();
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private Task<GrpcResult<T>> Call<T>(string method, IMessage request, MessageParser<T> parser) where T : IMessage<T> =>
+    private Task<GrpcResult<T>> Call<T>(string method, IMessage request, MessageParser<T> parser) where T : class, IMessage<T> =>
         _server.Grpc.UnaryAsync(method, request, parser);
 
     [Fact]
     public async Task Health_and_metadata()
     {
-        Assert.True((await Call("ServerLive", new Pb.ServerLiveRequest(), Pb.ServerLiveResponse.Parser)).Single.Live);
-        Assert.True((await Call("ServerReady", new Pb.ServerReadyRequest(), Pb.ServerReadyResponse.Parser)).Single.Ready);
-        Assert.True((await Call("ModelReady", new Pb.ModelReadyRequest { Name = "accumulate" }, Pb.ModelReadyResponse.Parser)).Single.Ready);
-        Assert.True((await Call("ModelReady", new Pb.ModelReadyRequest { Name = "accumulate", Version = "1" }, Pb.ModelReadyResponse.Parser)).Single.Ready);
-        Assert.False((await Call("ModelReady", new Pb.ModelReadyRequest { Name = "nope" }, Pb.ModelReadyResponse.Parser)).Single.Ready);
+        Assert.True((await Call("ServerLive", new Proto.ServerLiveRequest(), Proto.ServerLiveResponse.Parser)).Single.Live);
+        Assert.True((await Call("ServerReady", new Proto.ServerReadyRequest(), Proto.ServerReadyResponse.Parser)).Single.Ready);
+        Assert.True((await Call("ModelReady", new Proto.ModelReadyRequest { Name = "accumulate" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
+        Assert.True((await Call("ModelReady", new Proto.ModelReadyRequest { Name = "accumulate", Version = "1" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
+        Assert.False((await Call("ModelReady", new Proto.ModelReadyRequest { Name = "nope" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
 
-        var server = (await Call("ServerMetadata", new Pb.ServerMetadataRequest(), Pb.ServerMetadataResponse.Parser)).Single;
+        var server = (await Call("ServerMetadata", new Proto.ServerMetadataRequest(), Proto.ServerMetadataResponse.Parser)).Single;
         Assert.Equal("ovstateful", server.Name);
         Assert.Contains("statistics", server.Extensions);
 
-        var model = (await Call("ModelMetadata", new Pb.ModelMetadataRequest { Name = "accumulate" }, Pb.ModelMetadataResponse.Parser)).Single;
+        var model = (await Call("ModelMetadata", new Proto.ModelMetadataRequest { Name = "accumulate" }, Proto.ModelMetadataResponse.Parser)).Single;
         Assert.Equal("accumulate", model.Name);
         Assert.Equal("stateful", model.Platform);
         Assert.Equal([-1L, 4, -1, 5], model.Inputs[0].Shape);
         Assert.Equal("FP32", model.Outputs[0].Datatype);
 
-        var missing = await Call("ModelMetadata", new Pb.ModelMetadataRequest { Name = "nope" }, Pb.ModelMetadataResponse.Parser);
+        var missing = await Call("ModelMetadata", new Proto.ModelMetadataRequest { Name = "nope" }, Proto.ModelMetadataResponse.Parser);
         Assert.Equal(5, missing.Status);
         Assert.Contains("unknown model 'nope'", missing.Message);
     }
@@ -45,21 +45,21 @@ public sealed class GrpcTests : IAsyncLifetime
     [Fact]
     public async Task Model_config_is_tritons_message()
     {
-        var config = (await Call("ModelConfig", new Pb.ModelConfigRequest { Name = "accumulate" }, Pb.ModelConfigResponse.Parser)).Single.Config;
+        var config = (await Call("ModelConfig", new Proto.ModelConfigRequest { Name = "accumulate" }, Proto.ModelConfigResponse.Parser)).Single.Config;
         Assert.Equal(16, config.MaxBatchSize);
         Assert.Equal([4L, -1, 5], config.Input[0].Dims);
-        Assert.Equal(Pb.DataType.TypeFp32, config.Input[0].DataType);
+        Assert.Equal(Proto.DataType.TypeFp32, config.Input[0].DataType);
         Assert.Equal("<<<Accumulate_In, Accumulate_Out>>>", config.Parameters["state_pairs"].StringValue);
         var sb = config.SequenceBatching;
-        Assert.Equal(Pb.ModelConfig.SchedulingChoiceOneofCase.SequenceBatching, config.SchedulingChoiceCase);
+        Assert.Equal(Proto.ModelConfig.SchedulingChoiceOneofCase.SequenceBatching, config.SchedulingChoiceCase);
         Assert.Equal(1280, sb.Oldest.MaxCandidateSequences);
         Assert.Equal("CORRID", sb.ControlInput[2].Name);
-        Assert.Equal(Pb.ModelSequenceBatching.Types.Control.Types.Kind.ControlSequenceCorrid, sb.ControlInput[2].Control[0].Kind);
-        Assert.Equal(Pb.DataType.TypeUint64, sb.ControlInput[2].Control[0].DataType);
+        Assert.Equal(Proto.ModelSequenceBatching.Types.Control.Types.Kind.ControlSequenceCorrid, sb.ControlInput[2].Control[0].Kind);
+        Assert.Equal(Proto.DataType.TypeUint64, sb.ControlInput[2].Control[0].DataType);
         Assert.Equal([0, 1], sb.ControlInput[0].Control[0].Int32FalseTrue);
 
-        var str = (await Call("ModelConfig", new Pb.ModelConfigRequest { Name = "accumulate_str" }, Pb.ModelConfigResponse.Parser)).Single.Config;
-        Assert.Equal(Pb.DataType.TypeString, str.SequenceBatching.ControlInput[2].Control[0].DataType);
+        var str = (await Call("ModelConfig", new Proto.ModelConfigRequest { Name = "accumulate_str" }, Proto.ModelConfigResponse.Parser)).Single.Config;
+        Assert.Equal(Proto.DataType.TypeString, str.SequenceBatching.ControlInput[2].Control[0].DataType);
     }
 
     [Fact]
@@ -68,29 +68,29 @@ public sealed class GrpcTests : IAsyncLifetime
         var id = new SequenceId(31);
         var expected = await Accumulate.ReferenceAsync(new AccumulatorTestModel(), id, 2);
         var first = Accumulate.Grpc("accumulate", id, true, false, Accumulate.Input(31, 0), "req-1");
-        var r1 = (await Call("ModelInfer", first, Pb.ModelInferResponse.Parser)).Single;
+        var r1 = (await Call("ModelInfer", first, Proto.ModelInferResponse.Parser)).Single;
         Assert.Equal("req-1", r1.Id);
         Assert.Equal("1", r1.ModelVersion);
         Assert.Equal(expected[0], Accumulate.Output(r1));
         Assert.Equal(31UL, r1.Parameters["sequence_id"].Uint64Param);
 
         var second = Accumulate.Grpc("accumulate", id, false, true, Accumulate.Input(31, 1));
-        second.Parameters["sequence_id"] = new Pb.InferParameter { Int64Param = 31 };
-        Assert.Equal(expected[1], Accumulate.Output((await Call("ModelInfer", second, Pb.ModelInferResponse.Parser)).Single));
+        second.Parameters["sequence_id"] = new Proto.InferParameter { Int64Param = 31 };
+        Assert.Equal(expected[1], Accumulate.Output((await Call("ModelInfer", second, Proto.ModelInferResponse.Parser)).Single));
 
         var sid = new SequenceId("grpc-seq");
         var sexpected = await Accumulate.ReferenceAsync(new AccumulatorTestModel("accumulate_str", stringIds: true), sid, 1);
         var s1 = Accumulate.Grpc("accumulate_str", sid, true, true, Accumulate.Input(Accumulate.Key(sid), 0));
-        Assert.Equal(sexpected[0], Accumulate.Output((await Call("ModelInfer", s1, Pb.ModelInferResponse.Parser)).Single));
+        Assert.Equal(sexpected[0], Accumulate.Output((await Call("ModelInfer", s1, Proto.ModelInferResponse.Parser)).Single));
     }
 
     [Fact]
     public async Task Infer_with_typed_contents_for_every_typed_field()
     {
-        var r = new Pb.ModelInferRequest { ModelName = "echo" };
-        void Add(string type, Action<Pb.InferTensorContents> fill)
+        var r = new Proto.ModelInferRequest { ModelName = "echo" };
+        void Add(string type, Action<Proto.InferTensorContents> fill)
         {
-            var t = new Pb.ModelInferRequest.Types.InferInputTensor { Name = type, Datatype = type, Contents = new Pb.InferTensorContents() };
+            var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = type, Datatype = type, Contents = new Proto.InferTensorContents() };
             t.Shape.Add([1, 3]);
             fill(t.Contents);
             r.Inputs.Add(t);
@@ -105,7 +105,7 @@ public sealed class GrpcTests : IAsyncLifetime
         Add("FP64", c => c.Fp64Contents.Add([0.25, -1e300, 2]));
         Add("BYTES", c => c.BytesContents.Add([ByteString.CopyFromUtf8("a"), ByteString.Empty, ByteString.CopyFromUtf8("xyz")]));
 
-        var response = (await Call("ModelInfer", r, Pb.ModelInferResponse.Parser)).Single;
+        var response = (await Call("ModelInfer", r, Proto.ModelInferResponse.Parser)).Single;
         Assert.Equal(r.Inputs.Count, response.Outputs.Count);
         Assert.Equal(r.Inputs.Count, response.RawOutputContents.Count);
         var raw = response.Outputs.Select((o, i) => (o.Name, Bytes: response.RawOutputContents[i].ToByteArray())).ToDictionary(x => x.Name, x => x.Bytes);
@@ -120,12 +120,12 @@ public sealed class GrpcTests : IAsyncLifetime
         Assert.Equal(new byte[] { 1, 0, 0, 0, (byte)'a', 0, 0, 0, 0, 3, 0, 0, 0, (byte)'x', (byte)'y', (byte)'z' }, raw["OUT_BYTES"]);
 
         // A value that does not fit the datatype fails with the input named.
-        var bad = new Pb.ModelInferRequest { ModelName = "echo" };
-        var t8 = new Pb.ModelInferRequest.Types.InferInputTensor { Name = "INT8", Datatype = "INT8", Contents = new Pb.InferTensorContents() };
+        var bad = new Proto.ModelInferRequest { ModelName = "echo" };
+        var t8 = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "INT8", Datatype = "INT8", Contents = new Proto.InferTensorContents() };
         t8.Shape.Add([1, 3]);
         t8.Contents.IntContents.Add([1, 2, 300]);
         bad.Inputs.Add(t8);
-        var result = await Call("ModelInfer", bad, Pb.ModelInferResponse.Parser);
+        var result = await Call("ModelInfer", bad, Proto.ModelInferResponse.Parser);
         Assert.Equal(3, result.Status);
         Assert.Contains("input 'INT8' value 2 (300) is out of range", result.Message);
     }
@@ -133,26 +133,26 @@ public sealed class GrpcTests : IAsyncLifetime
     [Fact]
     public async Task Statistics_index_load_unload()
     {
-        await Call("ModelInfer", Accumulate.Grpc("accumulate", new SequenceId(1), true, true, Accumulate.Input(1, 0)), Pb.ModelInferResponse.Parser);
-        var all = (await Call("ModelStatistics", new Pb.ModelStatisticsRequest(), Pb.ModelStatisticsResponse.Parser)).Single;
+        await Call("ModelInfer", Accumulate.Grpc("accumulate", new SequenceId(1), true, true, Accumulate.Input(1, 0)), Proto.ModelInferResponse.Parser);
+        var all = (await Call("ModelStatistics", new Proto.ModelStatisticsRequest(), Proto.ModelStatisticsResponse.Parser)).Single;
         Assert.Equal(3, all.ModelStats.Count);
-        var one = (await Call("ModelStatistics", new Pb.ModelStatisticsRequest { Name = "accumulate", Version = "1" }, Pb.ModelStatisticsResponse.Parser)).Single.ModelStats.Single();
+        var one = (await Call("ModelStatistics", new Proto.ModelStatisticsRequest { Name = "accumulate", Version = "1" }, Proto.ModelStatisticsResponse.Parser)).Single.ModelStats.Single();
         Assert.True(one.InferenceCount >= 1);
         Assert.True(one.InferenceStats.Success.Count >= 1);
         Assert.Equal(20UL, one.BatchStats[0].ComputeInfer.Ns);
-        Assert.Equal(5, (await Call("ModelStatistics", new Pb.ModelStatisticsRequest { Name = "nope" }, Pb.ModelStatisticsResponse.Parser)).Status);
+        Assert.Equal(5, (await Call("ModelStatistics", new Proto.ModelStatisticsRequest { Name = "nope" }, Proto.ModelStatisticsResponse.Parser)).Status);
 
-        var index = (await Call("RepositoryIndex", new Pb.RepositoryIndexRequest(), Pb.RepositoryIndexResponse.Parser)).Single;
+        var index = (await Call("RepositoryIndex", new Proto.RepositoryIndexRequest(), Proto.RepositoryIndexResponse.Parser)).Single;
         Assert.Equal(["accumulate", "accumulate_str", "echo"], index.Models.Select(m => m.Name));
 
-        (await Call("RepositoryModelUnload", new Pb.RepositoryModelUnloadRequest { ModelName = "echo" }, Pb.RepositoryModelUnloadResponse.Parser)).Single.ToString();
-        Assert.False((await Call("ModelReady", new Pb.ModelReadyRequest { Name = "echo" }, Pb.ModelReadyResponse.Parser)).Single.Ready);
-        Assert.False((await Call("ServerReady", new Pb.ServerReadyRequest(), Pb.ServerReadyResponse.Parser)).Single.Ready);
-        var readyOnly = (await Call("RepositoryIndex", new Pb.RepositoryIndexRequest { Ready = true }, Pb.RepositoryIndexResponse.Parser)).Single;
+        (await Call("RepositoryModelUnload", new Proto.RepositoryModelUnloadRequest { ModelName = "echo" }, Proto.RepositoryModelUnloadResponse.Parser)).Single.ToString();
+        Assert.False((await Call("ModelReady", new Proto.ModelReadyRequest { Name = "echo" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
+        Assert.False((await Call("ServerReady", new Proto.ServerReadyRequest(), Proto.ServerReadyResponse.Parser)).Single.Ready);
+        var readyOnly = (await Call("RepositoryIndex", new Proto.RepositoryIndexRequest { Ready = true }, Proto.RepositoryIndexResponse.Parser)).Single;
         Assert.Equal(2, readyOnly.Models.Count);
-        (await Call("RepositoryModelLoad", new Pb.RepositoryModelLoadRequest { ModelName = "echo" }, Pb.RepositoryModelLoadResponse.Parser)).Single.ToString();
-        Assert.True((await Call("ModelReady", new Pb.ModelReadyRequest { Name = "echo" }, Pb.ModelReadyResponse.Parser)).Single.Ready);
-        Assert.Equal(5, (await Call("RepositoryModelLoad", new Pb.RepositoryModelLoadRequest { ModelName = "nope" }, Pb.RepositoryModelLoadResponse.Parser)).Status);
+        (await Call("RepositoryModelLoad", new Proto.RepositoryModelLoadRequest { ModelName = "echo" }, Proto.RepositoryModelLoadResponse.Parser)).Single.ToString();
+        Assert.True((await Call("ModelReady", new Proto.ModelReadyRequest { Name = "echo" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
+        Assert.Equal(5, (await Call("RepositoryModelLoad", new Proto.RepositoryModelLoadRequest { ModelName = "nope" }, Proto.RepositoryModelLoadResponse.Parser)).Status);
     }
 
     [Fact]
@@ -190,9 +190,66 @@ public sealed class GrpcTests : IAsyncLifetime
     [Fact]
     public async Task Non_grpc_requests_on_the_grpc_port_are_refused()
     {
-        var result = await _server.Grpc.CallRawAsync("inference.GRPCInferenceService/ServerLive", GrpcTestClient.Frame(new Pb.ServerLiveRequest()), Pb.ServerLiveResponse.Parser, "application/json");
-        Assert.Equal(-1, result.Status);
-        Assert.Empty(result.Messages);
-        Assert.True((await _server.Grpc.UnaryAsync("ServerLive", new Pb.ServerLiveRequest(), Pb.ServerLiveResponse.Parser)).Single.Live);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.Grpc.Channel.Target.StartsWith("http", StringComparison.Ordinal) ? _server.Grpc.Channel.Target : "http://" + _server.Grpc.Channel.Target) + "inference.GRPCInferenceService/ServerLive")
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.True((await _server.Grpc.UnaryAsync("ServerLive", new Proto.ServerLiveRequest(), Proto.ServerLiveResponse.Parser)).Single.Live);
+    }
+
+    [Fact]
+    public async Task Gzip_requests_are_accepted_and_answered_gzip()
+    {
+        var id = new SequenceId(77);
+        var expected = await Accumulate.ReferenceAsync(new AccumulatorTestModel(), id, 2);
+        // grpc-internal-encoding-request makes Grpc.Net.Client compress the request with gzip.
+        _server.Grpc.ResponseEncodings.Clear();
+        var gzip = new global::Grpc.Core.CallOptions(new global::Grpc.Core.Metadata { { "grpc-internal-encoding-request", "gzip" } });
+        using var unary = _server.Grpc.Inference.ModelInferAsync(Accumulate.Grpc("accumulate", id, true, false, Accumulate.Input(77, 0)), gzip);
+        Assert.Equal(expected[0], Accumulate.Output(await unary.ResponseAsync));
+        Assert.Equal(["gzip"], Drain());
+
+        await using var stream = await _server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser, gzip);
+        stream.Send(Accumulate.Grpc("accumulate", id, false, true, Accumulate.Input(77, 1)));
+        Assert.Equal(expected[1], Accumulate.Output((await stream.ReadAsync())!.InferResponse));
+        Assert.Equal(["gzip"], Drain());
+
+        // A client that does not compress gets plain responses.
+        using var plain = _server.Grpc.Inference.ServerLiveAsync(new Proto.ServerLiveRequest());
+        Assert.True((await plain.ResponseAsync).Live);
+        Assert.Equal(["identity"], Drain());
+
+        List<string> Drain()
+        {
+            var got = new List<string>();
+            while (_server.Grpc.ResponseEncodings.TryDequeue(out var e)) got.Add(e);
+            return got;
+        }
+    }
+
+    [Fact]
+    public async Task Health_follows_readiness_and_reflection_lists_the_services()
+    {
+        var health = new global::Grpc.Health.V1.Health.HealthClient(_server.Grpc.Channel);
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest())).Status);
+        await _server.Grpc.Inference.RepositoryModelUnloadAsync(new Proto.RepositoryModelUnloadRequest { ModelName = "echo" });
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest())).Status);
+        await _server.Grpc.Inference.RepositoryModelLoadAsync(new Proto.RepositoryModelLoadRequest { ModelName = "echo" });
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest())).Status);
+
+        var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_server.Grpc.Channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(x => x.Name).ToList();
+        Assert.Contains("inference.GRPCInferenceService", services);
+        Assert.Contains("ovs.SequenceIdService", services);
+        Assert.Contains("grpc.health.v1.Health", services);
     }
 }

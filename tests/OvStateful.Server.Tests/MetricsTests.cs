@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using OvStateful.Core.Sequences;
 using OvStateful.Server.Tests.Infrastructure;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
@@ -21,8 +21,8 @@ public sealed partial class MetricsTests : IAsyncLifetime
     public async Task Metrics_text_parses_and_counts_inferences()
     {
         var id = new SequenceId(3);
-        await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate", id, true, false, Accumulate.Input(3, 0)), Pb.ModelInferResponse.Parser);
-        await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate", id, false, false, Accumulate.Input(3, 1)), Pb.ModelInferResponse.Parser);
+        await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate", id, true, false, Accumulate.Input(3, 0)), Proto.ModelInferResponse.Parser);
+        await _server.Grpc.UnaryAsync("ModelInfer", Accumulate.Grpc("accumulate", id, false, false, Accumulate.Input(3, 1)), Proto.ModelInferResponse.Parser);
 
         using var response = await _server.Metrics.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -2,17 +2,17 @@ using System.Net;
 using System.Text;
 using OvStateful.Server.Tests.Infrastructure;
 using OvStateful.Server.Tests.TestDoubles;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
 /// <summary>Graceful shutdown: in-flight steps finish on every protocol, then nothing new is accepted.</summary>
 public sealed class ShutdownTests
 {
-    private static Pb.ModelInferRequest Step(string id, int x)
+    private static Proto.ModelInferRequest Step(string id, int x)
     {
-        var step = new Pb.ModelInferRequest { ModelName = "gated", Id = id };
-        var t = new Pb.ModelInferRequest.Types.InferInputTensor { Name = "X", Datatype = "INT32", Contents = new Pb.InferTensorContents() };
+        var step = new Proto.ModelInferRequest { ModelName = "gated", Id = id };
+        var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "X", Datatype = "INT32", Contents = new Proto.InferTensorContents() };
         t.Shape.Add(1);
         t.Contents.IntContents.Add(x);
         step.Inputs.Add(t);
@@ -28,9 +28,9 @@ public sealed class ShutdownTests
 
         var body = "{\"inputs\":[{\"name\":\"X\",\"shape\":[1],\"datatype\":\"INT32\",\"data\":[41]}]}";
         var httpTask = server.Http.PostAsync("/v2/models/gated/infer", new StringContent(body, Encoding.UTF8, "application/json"));
-        var unaryTask = server.Grpc.UnaryAsync("ModelInfer", Step("unary", 9), Pb.ModelInferResponse.Parser);
+        var unaryTask = server.Grpc.UnaryAsync("ModelInfer", Step("unary", 9), Proto.ModelInferResponse.Parser);
         // A stream whose client has sent its last step (half-closed) but waits for the answer.
-        var stream = await server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+        var stream = await server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser);
         stream.Send(Step("streamed", 1));
         stream.CompleteRequests();
         for (var i = 0; i < 3; i++) await gated.NextEntered();
@@ -62,9 +62,9 @@ public sealed class ShutdownTests
     {
         var gated = new GatedTestModel(); // never opened: only the deadline can end the step
         await using var server = await TestServer.StartAsync(new TestModelRegistry(gated));
-        var result = await server.Grpc.CallRawAsync("inference.GRPCInferenceService/ModelInfer", GrpcTestClient.Frame(Step("late", 1)), Pb.ModelInferResponse.Parser, timeout: "20m");
+        var result = await server.Grpc.UnaryAsync("ModelInfer", Step("late", 1), Proto.ModelInferResponse.Parser,
+            options: new global::Grpc.Core.CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(200)));
         Assert.Equal(4, result.Status);
-        Assert.Contains("grpc-timeout", result.Message);
-        Assert.True((await server.Grpc.UnaryAsync("ServerLive", new Pb.ServerLiveRequest(), Pb.ServerLiveResponse.Parser)).Single.Live);
+        Assert.True((await server.Grpc.UnaryAsync("ServerLive", new Proto.ServerLiveRequest(), Proto.ServerLiveResponse.Parser)).Single.Live);
     }
 }

@@ -4,7 +4,7 @@ using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.Server.Tests.Infrastructure;
 using OvStateful.Server.Tests.TestDoubles;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests;
 
@@ -22,7 +22,7 @@ public sealed class StreamingTests : IAsyncLifetime
     [Fact]
     public async Task Stream_answers_each_request_with_its_id_and_errors_do_not_end_it()
     {
-        await using var stream = await _server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+        await using var stream = await _server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser);
         var id = new SequenceId(500);
         var expected = await Accumulate.ReferenceAsync(new AccumulatorTestModel(), id, 2);
 
@@ -38,7 +38,7 @@ public sealed class StreamingTests : IAsyncLifetime
         var rb = await stream.ReadAsync();
         Assert.Contains("unknown model 'nope'", rb!.ErrorMessage);
         Assert.Equal("bad", rb.InferResponse.Id);
-        stream.SendRaw([0, 0, 0, 0, 2, 0xFF, 0xFF]);
+        stream.SendRaw([0xFF, 0xFF]);
         Assert.Contains("malformed protobuf", (await stream.ReadAsync())!.ErrorMessage);
         stream.Send(Accumulate.Grpc("accumulate", new SequenceId(501), false, false, Accumulate.Input(501, 0), "lost"));
         var rl = await stream.ReadAsync();

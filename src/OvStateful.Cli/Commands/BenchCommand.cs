@@ -35,19 +35,17 @@ internal static class BenchCommand
             },
         };
         var model = new Option<string>("--model", "-m") { Description = "Model name as the server serves it", Required = true };
-        var protocol = new Option<string>("--protocol", "-p") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" };
-        protocol.AcceptOnlyFromAmong("http", "grpc");
-        var format = new Option<string>("--http-format") { Description = "HTTP tensor encoding: binary (Triton's binary tensor data extension) or json", DefaultValueFactory = _ => "binary" };
-        format.AcceptOnlyFromAmong("binary", "json");
-        var grpcMode = new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" };
-        grpcMode.AcceptOnlyFromAmong("stream", "unary");
+        var protocol = CommonOptions.Choice(new Option<string>("--protocol", "-i") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" }, "http", "grpc");
+        var format = CommonOptions.Choice(new Option<string>("--http-format") { Description = "HTTP tensor encoding: binary (Triton's binary tensor data extension) or json", DefaultValueFactory = _ => "binary" }, "binary", "json");
+        var grpcMode = CommonOptions.Choice(new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" }, "stream", "unary");
         var grpcStreams = CommonOptions.Positive(new Option<int?>("--grpc-streams")
         {
             Description = "Stream mode: let the sequences share this many ModelStreamInfer streams (responses matched by request id), as a gateway multiplexing many calls does. Default: one stream per sequence",
         });
         var sequences = CommonOptions.Sequences(4);
-        var steps = CommonOptions.Steps(100, "Steps per sequence; alone, the run ends when every sequence has sent them");
-        var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds, each client starting a new sequence (of --steps steps) when one ends" };
+        var steps = CommonOptions.Steps(100, "Steps per sequence (perf_analyzer's --sequence-length); with --measurement-mode once the run ends when every sequence has sent them");
+        steps.Aliases.Add("--sequence-length");
+        var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds in one pass (no windows), each client starting a new sequence (of --steps steps) when one ends" };
         duration.Validators.Add(r =>
         {
             if (r.Tokens.Count > 0 && !double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
@@ -55,25 +53,27 @@ internal static class BenchCommand
         });
         var firstId = new Option<ulong>("--sequence-id-start") { Description = "Correlation id of the first sequence; the others count up from it", DefaultValueFactory = _ => 1 };
         var stringIds = new Option<bool>("--string-ids") { Description = "Send correlation ids as strings (for models whose CORRID is TYPE_STRING)" };
-        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for bench.json, bench.csv and bench.svg", DefaultValueFactory = _ => new DirectoryInfo("ovs-bench") };
+        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for bench.json, bench.csv and bench.svg (default: a new ./ovs-out/bench-<time>/)" };
         var seed = CommonOptions.Seed();
         var range = new Option<string?>("--concurrency-range")
         {
             Description = "Measure several concurrency levels one after another, as perf_analyzer does: start:end[:step] (linear, step 1 by default), " +
                           "e.g. 1:16:4 → 1, 5, 9, 13. Instead of --sequences; one row per level in the files",
         };
+        var measurement = new MeasurementOptions(perfAnalyzerShortNames: true);
         var cmd = new Command("bench", "Load-test a running server (perf_analyzer-style sequence mode): N concurrent sequences streaming steps over HTTP or gRPC.")
         {
             url, model, protocol, format, grpcMode, grpcStreams, sequences, range, steps, duration, firstId, stringIds, output, seed,
         };
+        measurement.AddTo(cmd);
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("bench", () => RunAsync(new Arguments(
             parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(grpcStreams), parse.GetValue(sequences),
-            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(range)), ct)));
+            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output), parse.GetValue(seed), parse.GetValue(range), measurement.Read(parse)), ct)));
         return cmd;
     }
 
     private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int? GrpcStreams, int Sequences, int Steps, double? Duration,
-        ulong FirstId, bool StringIds, DirectoryInfo Output, int Seed, string? ConcurrencyRange);
+        ulong FirstId, bool StringIds, DirectoryInfo? Output, int Seed, string? ConcurrencyRange, MeasurementPlan Measurement);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
@@ -95,13 +95,13 @@ internal static class BenchCommand
         foreach (var clients in levels)
         {
             var source = new SyntheticSteps(remote.Inputs, clients, a.Steps, a.Seed);
-            var settings = new WorkloadSettings { Clients = clients, Duration = duration, FirstSequenceId = nextId, StringIds = a.StringIds };
+            var settings = new WorkloadSettings { Clients = clients, Duration = duration, FirstSequenceId = nextId, StringIds = a.StringIds, Measurement = a.Measurement };
             var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
             // The server's batch statistics are cumulative: read them around the run. Other clients'
             // steps in the same window are counted too.
             var statsBefore = await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
             var run = workload.RunAsync(ct);
-            await ProgressDisplay.ShowAsync(console, $"bench n={clients}", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
+            await ProgressDisplay.ShowAsync($"bench n={clients}", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
             var result = await run.ConfigureAwait(false);
             var statsAfter = statsBefore is null ? null : await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
             var batches = statsBefore is not null && statsAfter is not null ? BatchSizes.Between(statsBefore, statsAfter) : null;
@@ -112,12 +112,13 @@ internal static class BenchCommand
             });
             // Later levels never reuse an id an earlier level used (a server may still hold it briefly).
             nextId += (ulong)result.Sequences;
+            if (result.Cancelled) break; // Ctrl+C: report the levels measured so far
         }
 
-        Directory.CreateDirectory(a.Output.FullName);
-        var json = Path.Combine(a.Output.FullName, "bench.json");
-        var csv = Path.Combine(a.Output.FullName, "bench.csv");
-        var svg = Path.Combine(a.Output.FullName, "bench.svg");
+        var folder = OutputFolder.Resolve(a.Output, "bench");
+        var json = Path.Combine(folder, "bench.json");
+        var csv = Path.Combine(folder, "bench.csv");
+        var svg = Path.Combine(folder, "bench.svg");
         ReportFiles.WriteJson(json, new BenchReport
         {
             Url = a.Url.ToString(),
@@ -125,6 +126,7 @@ internal static class BenchCommand
             Protocol = protocol.Name,
             StepsPerSequence = a.Steps,
             DurationSeconds = a.Duration,
+            Provenance = Provenance.Now(a.Duration is null ? a.Measurement : null),
             Results = rows,
         });
         ReportFiles.WriteCsv(csv, rows);
@@ -134,6 +136,11 @@ internal static class BenchCommand
             BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, concurrency {string.Join(", ", levels)}", MeasurementCharts.Panels(rows, memory: false));
         console.WriteLine($"wrote {json}, {csv}, {svg}");
 
+        if (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("ovs bench: cancelled; the results above are partial (the sequences it started were sent their END)");
+            return 130;
+        }
         var failed = rows.Where(r => r.StepsFailed > 0).ToList();
         if (failed.Count > 0)
         {
@@ -175,6 +182,7 @@ internal sealed record BenchReport
     public required string Protocol { get; init; }
     public int StepsPerSequence { get; init; }
     public double? DurationSeconds { get; init; }
+    public required Provenance Provenance { get; init; }
     /// <summary>One measurement per concurrency level (one, unless --concurrency-range).</summary>
     public required IReadOnlyList<MeasurementReport> Results { get; init; }
 }

@@ -7,8 +7,8 @@ internal static class CommonOptions
 {
     public static Option<DirectoryInfo> Repository() => new("--model-repository", "-r")
     {
-        Description = "Model repository folder (Triton layout: <model>/config.pbtxt + numbered version folders)",
-        DefaultValueFactory = _ => new DirectoryInfo("models"),
+        Description = "Model repository folder (Triton layout: <model>/config.pbtxt + numbered version folders). Default: ./models, else the example models that come with ovs",
+        DefaultValueFactory = _ => ExampleModels.Default(),
     };
 
     public static Option<string> Model() => new("--model", "-m")
@@ -47,7 +47,7 @@ internal static class CommonOptions
         {
             if (!IsNumber<T>(r)) return;
             var v = r.GetValueOrDefault<T>();
-            if (v <= T.Zero) r.AddError($"{option.Name} must be at least 1 (got {v})");
+            if (v <= T.Zero) r.AddError($"{option.Name} expects a whole number of at least 1, not {v}");
         });
         return option;
     }
@@ -58,8 +58,33 @@ internal static class CommonOptions
         option.Validators.Add(r =>
         {
             if (!IsNumber<T>(r)) return;
-            if (r.GetValueOrDefault<T?>() is { } v && v <= T.Zero) r.AddError($"{option.Name} must be at least 1 (got {v})");
+            if (r.GetValueOrDefault<T?>() is { } v && v <= T.Zero) r.AddError($"{option.Name} expects a whole number of at least 1, not {v}");
         });
+        return option;
+    }
+
+    /// <summary>A TCP port: 0 (any free port) to 65535; null when not given.</summary>
+    public static Option<int?> Port(string name, string description)
+    {
+        var option = new Option<int?>(name) { Description = description };
+        option.Validators.Add(r =>
+        {
+            if (!IsNumber<int>(r)) return;
+            if (r.GetValueOrDefault<int?>() is { } v && v is < 0 or > 65535) r.AddError($"{name} expects a port from 0 (any free port) to 65535, not {v}");
+        });
+        return option;
+    }
+
+    /// <summary>A value from a fixed set (case ignored); anything else is one line naming the choices.</summary>
+    public static Option<T> Choice<T>(Option<T> option, params string[] choices)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 0) return;
+            var v = r.Tokens[^1].Value;
+            if (!choices.Contains(v, StringComparer.Ordinal)) r.AddError($"{option.Name} expects {string.Join(" or ", choices)}, not \"{v}\"");
+        });
+        option.CompletionSources.Add(choices);
         return option;
     }
 

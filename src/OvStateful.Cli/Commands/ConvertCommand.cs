@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OvStateful.Core.Config;
+using ModelConfig = OvStateful.Protocol.Inference.ModelConfig;
 using OvStateful.Core.Config.TextFormat;
 using OvStateful.Core.Engines;
 using OvStateful.OpenVino;

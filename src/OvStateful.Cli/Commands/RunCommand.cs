@@ -29,22 +29,25 @@ internal static class RunCommand
         var verify = new Option<bool>("--verify") { Description = "Replay every sequence alone on a fresh single-slot engine and report the largest output difference (0 expected on CPU)" };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest absolute difference --verify accepts (exit code 1 above it)", DefaultValueFactory = _ => 0 };
         var spill = new Option<bool>("--spill") { Description = "Spill idle sequences' states to host memory when all slots are busy, instead of making new sequences wait" };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the results to this JSON file" };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the results to this JSON file (default: run.json in the output folder)" };
+        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for run.json (default: a new ./ovs-out/run-<time>/)" };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
+        var measurement = new MeasurementOptions(perfAnalyzerShortNames: false);
         var cmd = new Command("run", "Stream N concurrent sequences of K steps through a model in this process (real batcher and engine); report throughput, latency, batching and memory.")
         {
-            repository, model, engine, device, sequences, steps, inputDir, verify, tolerance, spill, json, seed, threads,
+            repository, model, engine, device, sequences, steps, inputDir, verify, tolerance, spill, json, output, seed, threads,
         };
+        measurement.AddTo(cmd);
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("run", () => RunAsync(new Arguments(
             parse.GetValue(repository)!, parse.GetValue(model)!, parse.GetValue(engine), parse.GetValue(device), parse.GetValue(sequences), parse.GetValue(steps),
-            parse.GetValue(inputDir), parse.GetValue(verify), parse.GetValue(tolerance), parse.GetValue(spill), parse.GetValue(json), parse.GetValue(seed),
-            parse.GetValue(threads)), ct)));
+            parse.GetValue(inputDir), parse.GetValue(verify), parse.GetValue(tolerance), parse.GetValue(spill), parse.GetValue(json), parse.GetValue(output), parse.GetValue(seed),
+            parse.GetValue(threads), measurement.Read(parse)), ct)));
         return cmd;
     }
 
     private sealed record Arguments(DirectoryInfo Repository, string Model, string? Engine, string? Device, int Sequences, int Steps, DirectoryInfo? InputDir,
-        bool Verify, double Tolerance, bool Spill, FileInfo? Json, int Seed, int Threads);
+        bool Verify, double Tolerance, bool Spill, FileInfo? Json, DirectoryInfo? Output, int Seed, int Threads, MeasurementPlan Measurement);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
@@ -61,45 +64,53 @@ internal static class RunCommand
         }
         IStepSource source;
         EngineMeasurement measurement;
+        Dictionary<string, EngineDescription> engines;
         await using (served)
         {
             source = a.InputDir is { } dir ? new WavSteps(served.Inputs, dir.FullName) : new SyntheticSteps(served.Inputs, a.Sequences, a.Steps, a.Seed);
             console.MarkupLine(Markup.Escape($"{target.Name} v{target.VersionText} on {served.EngineName}: {source.SequenceCount} sequences, {source.Description}, " +
                 $"{served.Batcher.SlotCount} slots, max batch {served.Batcher.Settings.MaxBatchSize}{(a.Spill ? ", spill on" : "")}"));
-            var settings = new WorkloadSettings { Clients = source.SequenceCount, RecordOutputs = a.Verify };
+            var settings = new WorkloadSettings { Clients = source.SequenceCount, RecordOutputs = a.Verify, Measurement = a.Measurement };
+            engines = new Dictionary<string, EngineDescription> { [choice.Label] = served.Instances[0] };
             measurement = await EngineRun.RunAsync(served, choice, source, settings,
-                (w, run) => ProgressDisplay.ShowAsync(console, "run", () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false);
+                (w, run) => ProgressDisplay.ShowAsync("run", () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false);
         }
         var result = measurement.Result!;
         MeasurementPrinter.Print(console, $"{target.Name} on {measurement.EngineName}", result, measurement.Batches, spill: measurement.Spill);
 
         OutputDifference? difference = null;
-        if (a.Verify)
+        if (a.Verify && !result.Cancelled)
         {
             long replayed = 0;
             var total = Enumerable.Range(0, source.SequenceCount).Sum(s => (long)source.StepsOf(s));
             var replay = Task.Run(() => SoloReplay.Run(target, choice, providers, source, source.SequenceCount, n => Volatile.Write(ref replayed, n)), ct);
-            await ProgressDisplay.ShowAsync(console, "verify (each sequence alone)", () => Volatile.Read(ref replayed), total, null, replay).ConfigureAwait(false);
+            await ProgressDisplay.ShowAsync("verify (each sequence alone)", () => Volatile.Read(ref replayed), total, null, replay).ConfigureAwait(false);
             difference = OutputDifference.Between(await replay.ConfigureAwait(false), result.Outputs!);
             console.WriteLine($"verify: max abs difference {difference.MaxAbsolute:R}, max rel difference {difference.MaxRelative:R} " +
                               $"over {difference.ValuesCompared} values of {difference.StepsCompared} steps (each sequence alone vs batched)");
             if (difference.Worst is { } w && difference.MaxAbsolute > 0) console.WriteLine($"verify: largest at {w}");
         }
 
-        if (a.Json is { } file)
         {
+            var file = a.Json ?? new FileInfo(Path.Combine(OutputFolder.Resolve(a.Output, "run"), "run.json"));
             var report = new RunReport
             {
                 Model = target.Name,
                 Version = target.VersionText,
                 Input = source.Description,
                 Spill = a.Spill,
+                Provenance = Provenance.Now(a.Measurement, engines),
                 Result = MeasurementReport.From(measurement, difference, difference is null ? null : "each sequence alone on a single-slot engine"),
             };
             ReportFiles.WriteJson(file.FullName, report);
             console.WriteLine($"wrote {file.FullName}");
         }
 
+        if (result.Cancelled)
+        {
+            Console.Error.WriteLine("ovs run: cancelled; the results above are partial");
+            return 130;
+        }
         if (result.StepsFailed > 0)
         {
             Console.Error.WriteLine($"ovs run: {result.StepsFailed} step(s) failed; first: {result.FirstError}");
@@ -122,5 +133,6 @@ internal sealed record RunReport
     public required string Version { get; init; }
     public required string Input { get; init; }
     public bool Spill { get; init; }
+    public required Provenance Provenance { get; init; }
     public required MeasurementReport Result { get; init; }
 }

@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
+using OvStateful.Cli.Workloads;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Sequences;
 using OvStateful.Server.Hosting;
+using OvStateful.Server.Hosting.Logging;
 using OvStateful.Server.Sequences;
 
 namespace OvStateful.Cli.Commands;
@@ -12,37 +15,64 @@ namespace OvStateful.Cli.Commands;
 /// <summary>
 /// <c>ovs serve</c>: KServe v2 HTTP, gRPC and metrics over a model repository. Settings come
 /// from appsettings.json in the working folder, OVS_ environment variables
-/// (OVS_Server__HttpPort=9000), --Server:Key=value pairs, then the flags below; they are
-/// checked before anything binds. Ctrl+C / SIGTERM stops gracefully: no new requests, in-flight
-/// steps finish (up to Server:ShutdownTimeoutSeconds), then the process exits.
+/// (OVS_Server__HttpPort=9000), --set Section:Key=value, then the flags below; every key is
+/// checked (a misspelt one is an error naming the nearest) before anything binds. Logging
+/// follows Triton's flags (--log-verbose, --log-info, --log-warning, --log-error, --log-format,
+/// --log-file) and the standard Logging section. Ctrl+C / SIGTERM stops gracefully: no new
+/// requests, in-flight steps finish (up to Server:ShutdownTimeoutSeconds), then the process exits.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create() => Create(ModelRegistryFactory.CreateAsync);
 
-    /// <summary>For tests and hosts: <paramref name="registryFactory"/> builds the registry for a repository folder, reporting sequence starts/ends to the observer.</summary>
-    public static Command Create(Func<ServerOptions, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory)
+    /// <summary>For tests and hosts: <paramref name="registryFactory"/> builds the registry for a repository folder, reporting sequence starts/ends to the observer and its own news (restored states, load failures) to the server's log.</summary>
+    public static Command Create(Func<ServerOptions, ISequenceLifecycleObserver?, ILoggerFactory, CancellationToken, Task<IModelRegistry>> registryFactory)
     {
-        var repository = new Option<string?>("--model-repository") { Description = "Model repository folder (default: ./models, else the example models/ of this checkout)" };
-        var host = new Option<string?>("--host") { Description = "Address to bind (default 127.0.0.1)" };
-        var httpPort = new Option<int?>("--http-port") { Description = "KServe v2 HTTP port (default 8000; 0 = any free port)" };
-        var grpcPort = new Option<int?>("--grpc-port") { Description = "KServe v2 gRPC port, HTTP/2 cleartext (default 8001; 0 = any free port)" };
-        var metricsPort = new Option<int?>("--metrics-port") { Description = "Prometheus metrics port (default 8002; 0 = any free port)" };
+        var repository = new Option<string?>("--model-repository", "-r") { Description = "Model repository folder (default: ./models, else the example models/ beside the binaries or of this checkout)" };
+        var host = new Option<string?>("--host") { Description = "Address to bind (default 127.0.0.1; 0.0.0.0 for every interface)" };
+        var httpPort = CommonOptions.Port("--http-port", "KServe v2 HTTP port (default 8000; 0 = any free port)");
+        var grpcPort = CommonOptions.Port("--grpc-port", "KServe v2 gRPC port, HTTP/2 cleartext (default 8001; 0 = any free port)");
+        var metricsPort = CommonOptions.Port("--metrics-port", "Prometheus metrics port (default 8002; 0 = any free port)");
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads per model instance (default: all cores but one, leaving one for the network threads)" };
         var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
-        var engine = new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" };
+        var engine = CommonOptions.Choice(new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" }, "onnxruntime", "openvino");
         var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };
         var maxConnections = new Option<int?>("--max-connections") { Description = "Most connections open at once over all endpoints; more are closed at once (default: from the open-file limit, leaving room for the rest of the process)" };
         var stateDir = new Option<string?>("--state-dir") { Description = "Keep live sequences in memory-mapped files in this folder (created when missing): a crash or restart continues every sequence (beyond Triton; default off)" };
         var stateSync = new Option<int?>("--state-sync-ms") { Description = "With --state-dir: msync period in ms; a machine crash loses at most about this much (a process crash loses nothing answered); 0 = left to the OS (default 1000)" };
+        var logVerbose = new Option<int?>("--log-verbose") { Description = "Verbose logging level (Triton's): 0 off (default), 1 a line per sequence start/end/spill/restore/expiry and per failed request, 2 also ASP.NET Core's information lines" };
+        var logInfo = new Option<bool?>("--log-info") { Description = "Information lines, e.g. the start-up tables: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
+        var logWarning = new Option<bool?>("--log-warning") { Description = "Warning lines: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
+        var logError = new Option<bool?>("--log-error") { Description = "Error lines: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
+        var logFormat = CommonOptions.Choice(new Option<string?>("--log-format") { Description = "Log line format: default (Triton's \"I1201 12:00:00.000123 category] message\") or json (one JSON object a line)" }, ServerLogOptions.Formats.ToArray());
+        var logFile = new Option<string?>("--log-file") { Description = "Append log lines to this file instead of standard output" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "A setting as Section:Key=value, repeatable: --set Server:MaxRequestBodyBytes=1048576, --set Server:Log:Format=json, --set Logging:LogLevel:Default=Debug. " +
+                          "The same keys come from appsettings.json in the working folder and from environment variables OVS_Server__Key=value (OVS_Server__Log__Verbose=1, OVS_Logging__LogLevel__Default=Debug); " +
+                          "flags win over --set, --set over the environment, the environment over appsettings.json. Keys of Server: " + string.Join(", ", ServerConfiguration.SettingKeys()),
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        set.Validators.Add(r =>
+        {
+            foreach (var t in r.Tokens)
+            {
+                var eq = t.Value.IndexOf('=');
+                var key = eq < 0 ? t.Value : t.Value[..eq];
+                if (eq <= 0 || !(key.StartsWith("Server:", StringComparison.OrdinalIgnoreCase) || key.StartsWith("Logging:", StringComparison.OrdinalIgnoreCase)))
+                    r.AddError($"--set {t.Value}: expected Server:Key=value or Logging:Key=value, e.g. --set Server:HttpPort=9000");
+            }
+        });
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
             repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill, maxConnections, stateDir, stateSync,
+            logVerbose, logInfo, logWarning, logError, logFormat, logFile, set,
         };
-        cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(parse =>
         {
-            var configuration = ServerConfiguration.Build(Directory.GetCurrentDirectory(), parse.UnmatchedTokens);
+            var sets = parse.GetValue(set) ?? [];
+            var configuration = ServerConfiguration.Build(Directory.GetCurrentDirectory(), sets.Select(s => "--" + s));
             ServerOptions options;
             try
             {
@@ -66,13 +96,20 @@ internal static class ServeCommand
             options.MaxConnections = parse.GetValue(maxConnections) ?? options.MaxConnections;
             options.StateDirectory = parse.GetValue(stateDir) ?? options.StateDirectory;
             options.StateSyncMilliseconds = parse.GetValue(stateSync) ?? options.StateSyncMilliseconds;
-            if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && FindExampleModels() is { } examples)
+            var log = options.Log;
+            log.Verbose = parse.GetValue(logVerbose) ?? log.Verbose;
+            log.Info = Flag(parse, logInfo) ?? log.Info;
+            log.Warning = Flag(parse, logWarning) ?? log.Warning;
+            log.Error = Flag(parse, logError) ?? log.Error;
+            log.Format = parse.GetValue(logFormat) ?? log.Format;
+            log.File = parse.GetValue(logFile) ?? log.File;
+            if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && ExampleModels.Find() is { } examples)
                 options.ModelRepository = examples;
 
             using var stop = new CancellationTokenSource();
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            return RunAsync(options, registryFactory, Console.Out, Console.Error, stop.Token).GetAwaiter().GetResult();
+            return RunAsync(options, registryFactory, Console.Out, Console.Error, stop.Token, configuration).GetAwaiter().GetResult();
 
             void Stop(PosixSignalContext context)
             {
@@ -83,9 +120,16 @@ internal static class ServeCommand
         return cmd;
     }
 
+    /// <summary>A Triton-style boolean switch: "--log-info" alone is true, "--log-info false" false, absent null.</summary>
+    private static bool? Flag(ParseResult parse, Option<bool?> option) =>
+        parse.GetResult(option) is { } r ? (r.Tokens.Count == 0 || parse.GetValue(option) != false) : null;
+
     /// <summary>Validates, builds the registry, serves until <paramref name="stop"/>, then shuts down gracefully.</summary>
-    public static async Task<int> RunAsync(ServerOptions options, Func<ServerOptions, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory,
-        TextWriter output, TextWriter errors, CancellationToken stop)
+    /// <param name="output">Where log lines go without a log file (the process's standard output).</param>
+    /// <param name="errors">Where a failure to start is said, in one line.</param>
+    /// <param name="configuration">Read for its standard Logging section; null for none.</param>
+    public static async Task<int> RunAsync(ServerOptions options, Func<ServerOptions, ISequenceLifecycleObserver?, ILoggerFactory, CancellationToken, Task<IModelRegistry>> registryFactory,
+        TextWriter output, TextWriter errors, CancellationToken stop, IConfiguration? configuration = null)
     {
         var check = new ServerOptionsValidator().Validate(null, options);
         if (check.Failed)
@@ -94,6 +138,19 @@ internal static class ServeCommand
             foreach (var failure in check.Failures!) errors.WriteLine($"  {failure}");
             return 2;
         }
+
+        ServerLogging logging;
+        try
+        {
+            logging = ServerLogging.Create(options.Log, configuration, output);
+        }
+        catch (IOException e)
+        {
+            errors.WriteLine($"ovs serve: {e.Message}");
+            return 2;
+        }
+        using var _ = logging;
+        var log = logging.Factory.CreateLogger("ovs.serve");
 
         // One correlation-id manager: it hands out ids at /v2/sequences/allocate and hears from
         // the batchers when those sequences end, so leases end with them. Its ids never repeat
@@ -106,12 +163,13 @@ internal static class ServeCommand
             {
                 options.StateDirectory = Path.GetFullPath(options.StateDirectory);
                 Directory.CreateDirectory(options.StateDirectory);
-                output.WriteLine($"ovs serve: durable sequences in {options.StateDirectory} (msync every {options.StateSyncMilliseconds} ms)");
+                log.LogInformation("durable sequences in {StateDirectory} (msync every {SyncMs} ms)", options.StateDirectory, options.StateSyncMilliseconds);
             }
             ids = new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(options.StateDirectory));
-            output.WriteLine($"ovs serve: loading {Path.GetFullPath(options.ModelRepository)}");
+            var observers = new SequenceObservers(ids, new SequenceLog(logging.Factory.CreateLogger("ovs.sequences")));
             options.ModelRepository = Path.GetFullPath(options.ModelRepository);
-            registry = await registryFactory(options, ids, stop);
+            log.LogInformation("loading model repository {Repository}", options.ModelRepository);
+            registry = await registryFactory(options, observers, logging.Factory, stop);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -121,16 +179,19 @@ internal static class ServeCommand
 
         try
         {
-            var server = new OvsServer(registry, options, new CorrelationIdManagerAllocator(ids), logging: l => l.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            var server = new OvsServer(registry, options, new CorrelationIdManagerAllocator(ids), logging: logging.Configure);
             await using (server)
             {
-                await server.StartAsync(stop);
-                foreach (var entry in registry.Index())
-                    output.WriteLine($"  model {entry.Name} {entry.Version} {entry.State}{(entry.Reason.Length > 0 ? ": " + entry.Reason : "")}");
-                output.WriteLine($"  HTTP     {server.Addresses[0]}");
-                output.WriteLine($"  gRPC     {server.Addresses[1]}");
-                output.WriteLine($"  metrics  {server.Addresses[2]}/metrics");
-                output.WriteLine("  Ctrl+C to stop");
+                try
+                {
+                    await server.StartAsync(stop);
+                }
+                catch (IOException e) when (PortInUse.Describe(e, options) is { } message)
+                {
+                    errors.WriteLine($"ovs serve: {message}");
+                    return 1;
+                }
+                log.LogInformation("serving; Ctrl+C to stop");
                 try
                 {
                     await Task.Delay(Timeout.Infinite, stop);
@@ -138,15 +199,14 @@ internal static class ServeCommand
                 catch (OperationCanceledException)
                 {
                 }
-                output.WriteLine("ovs serve: stopping (in-flight requests finish first)");
+                log.LogInformation("stopping (in-flight requests finish first)");
                 await server.StopAsync(CancellationToken.None);
             }
             return 0;
         }
         catch (Exception e) when (e is IOException or OptionsValidationException or InvalidOperationException)
         {
-            // Typically a port in use: Kestrel's message names the address.
-            errors.WriteLine($"ovs serve: {e.Message}");
+            errors.WriteLine($"ovs serve: {EngineRun.OneLine(e.Message)}");
             return 1;
         }
         finally
@@ -157,16 +217,5 @@ internal static class ServeCommand
                 case IDisposable d: d.Dispose(); break;
             }
         }
-    }
-
-    /// <summary>The checkout's example repository: models/ beside OvStateful.sln above the binaries.</summary>
-    private static string? FindExampleModels()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OvStateful.sln")) && Directory.Exists(Path.Combine(dir.FullName, "models")))
-                return Path.Combine(dir.FullName, "models");
-        }
-        return null;
     }
 }

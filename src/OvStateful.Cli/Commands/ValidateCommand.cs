@@ -49,7 +49,7 @@ internal static class ValidateCommand
             {
                 failed++;
                 output.WriteLine($"ERROR {model.Name}");
-                foreach (var p in result.Problems) output.WriteLine($"  {p.Location}: {p.Message}");
+                foreach (var p in result.Problems) output.WriteLine($"  {model.Where(p)}: {p.Message}");
                 continue;
             }
             var versions = string.Join(",", model.Versions.Select(v => v.Version));

@@ -7,14 +7,31 @@ namespace OvStateful.Cli.Reports;
 /// <summary>The human summary of one run: throughput, latency, batches, memory, errors.</summary>
 internal static class MeasurementPrinter
 {
+    /// <summary>On a terminal a rule and an aligned grid (values wrap within their cell); redirected, "key: value" lines.</summary>
     public static void Print(IAnsiConsole console, string title, WorkloadResult r, BatchSizes? batches, string batchesLabel = "batches", SpillCounts? spill = null)
     {
+        var plain = Terminal.Consoles.Plain;
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-        void Row(string k, string v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v));
+        var lines = new List<string>();
+        void Row(string k, string v)
+        {
+            if (plain) lines.Add($"{k}: {v}");
+            else grid.AddRow(Markup.Escape(k), Markup.Escape(v));
+        }
+        if (r.Cancelled) Row("cancelled", "Ctrl+C: partial results of the steps measured so far; the sequences it started were ENDed");
         Row("sequences", $"{r.Sequences} ({r.Clients} concurrent)");
         Row("steps", $"{r.StepsOk} ok, {r.StepsFailed} failed in {F(r.Seconds, "F2")} s");
-        Row("steps/s", F(r.StepsPerSecond, "F1"));
-        Row("latency ms", Latency(r.Latency));
+        if (r.Windowed is { } win)
+        {
+            Row("measurement", $"{win.Windows.Count} windows after {F(win.WarmupSeconds, "0.#")} s of warm-up; {(win.Stable ? win.Verdict : "UNSTABLE — " + win.Verdict[(win.Verdict.IndexOf(':') + 2)..])}");
+            Row("steps/s", $"{F(win.StepsPerSecond, "F1")} (windows {F(win.StepsPerSecondMin, "F1")}–{F(win.StepsPerSecondMax, "F1")})");
+            Row("latency ms", $"{Latency(win.Latency)} (p50 {F(win.P50MinMs, "F3")}–{F(win.P50MaxMs, "F3")}, p99 {F(win.P99MinMs, "F3")}–{F(win.P99MaxMs, "F3")} over windows)");
+        }
+        else
+        {
+            Row("steps/s", F(r.StepsPerSecond, "F1"));
+            Row("latency ms", Latency(r.Latency));
+        }
         if (batches is not null)
             Row(batchesLabel, batches.Executions == 0 ? "none" : $"{batches.Executions} executions, mean size {F(batches.Mean, "F2")}: {batches.Format()}");
         if (spill is { Spilled: > 0 } or { Restored: > 0 }) Row("spill", $"{spill.Spilled} states spilled to host memory, {spill.Restored} restored");
@@ -25,12 +42,19 @@ internal static class MeasurementPrinter
             Row("errors", string.Join(", ", r.ErrorsByKind.Select(kv => $"{kv.Key}: {kv.Value}")));
             if (r.FirstError is { } first) Row("first error", first);
         }
+        if (plain)
+        {
+            var w = console.Profile.Out.Writer;
+            w.WriteLine(title);
+            foreach (var l in lines) w.WriteLine(l);
+            return;
+        }
         console.Write(new Rule(Markup.Escape(title)) { Justification = Justify.Left });
         console.Write(grid);
     }
 
     public static string Latency(LatencySummary l) =>
-        $"p50 {F(l.P50Ms, "F3")}  p95 {F(l.P95Ms, "F3")}  p99 {F(l.P99Ms, "F3")}  mean {F(l.MeanMs, "F3")}  max {F(l.MaxMs, "F3")}";
+        $"p50 {F(l.P50Ms, "F3")}, p95 {F(l.P95Ms, "F3")}, p99 {F(l.P99Ms, "F3")}, mean {F(l.MeanMs, "F3")}, max {F(l.MaxMs, "F3")}";
 
     public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 

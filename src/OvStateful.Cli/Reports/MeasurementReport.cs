@@ -29,6 +29,14 @@ internal sealed record MeasurementReport
     public Timeline? Timeline { get; init; }
     /// <summary>compare: against the first available engine; run: against the solo replay (--verify).</summary>
     public DifferenceReport? Difference { get; init; }
+    /// <summary>The windows and their verdict; then <see cref="StepsPerSecond"/> and <see cref="LatencyMs"/> are the last three windows' figures. Null for one-pass runs.</summary>
+    public WindowedFigures? Measurement { get; init; }
+    /// <summary>compare: each round's throughput (steps/s), in round order.</summary>
+    public IReadOnlyList<double>? Rounds { get; init; }
+    /// <summary>compare: throughput against the first engine, with its interval.</summary>
+    public ThroughputRatio? RatioToFirst { get; init; }
+    /// <summary>"stable", "unstable" or "one pass" (no windows): how far the figures can be trusted.</summary>
+    public string Stability => Measurement is null ? "one pass" : Measurement.Stable ? "stable" : "unstable";
 
     public static MeasurementReport From(EngineMeasurement m, OutputDifference? difference = null, string? against = null)
     {
@@ -53,8 +61,9 @@ internal sealed record MeasurementReport
         ErrorsByKind = r.ErrorsByKind,
         FirstError = r.FirstError,
         Seconds = r.Seconds,
-        StepsPerSecond = r.StepsPerSecond,
-        LatencyMs = r.Latency,
+        StepsPerSecond = r.Windowed?.StepsPerSecond ?? r.StepsPerSecond,
+        LatencyMs = r.Windowed?.Latency ?? r.Latency,
+        Measurement = r.Windowed,
         Memory = r.Memory,
         Timeline = r.Timeline,
     };

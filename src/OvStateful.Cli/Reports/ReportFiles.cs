@@ -17,6 +17,7 @@ internal static class ReportFiles
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
     public static void WriteJson<T>(string path, T report)
@@ -30,6 +31,7 @@ internal static class ReportFiles
         "engine", "available", "reason", "clients", "sequences", "steps_sent", "steps_ok", "steps_failed", "errors", "seconds", "steps_per_second",
         "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p95_ms", "latency_p99_ms", "latency_max_ms",
         "batch_mean", "peak_working_set_bytes", "peak_gc_heap_bytes", "allocated_bytes", "max_abs_diff", "max_rel_diff",
+        "stability", "windows", "steps_per_second_min", "steps_per_second_max", "latency_p99_min_ms", "latency_p99_max_ms", "ratio_to_first", "ratio_low", "ratio_high",
     ];
 
     public static void WriteCsv(string path, IEnumerable<MeasurementReport> rows)
@@ -46,6 +48,10 @@ internal static class ReportFiles
                 N(l.MeanMs), N(l.P50Ms), N(l.P90Ms), N(l.P95Ms), N(l.P99Ms), N(l.MaxMs),
                 r.Batches is { } b ? N(b.Mean) : "", r.Memory is { } m ? N(m.PeakWorkingSetBytes) : "", r.Memory is { } g ? N(g.PeakGcHeapBytes) : "",
                 r.Memory is { } a ? N(a.AllocatedBytes) : "", r.Difference is { } d ? N(d.MaxAbsolute) : "", r.Difference is { } e ? N(e.MaxRelative) : "",
+                r.Available ? r.Stability : "", r.Measurement is { } w ? N(w.Windows.Count) : "",
+                r.Measurement is { } w1 ? N(w1.StepsPerSecondMin) : "", r.Measurement is { } w2 ? N(w2.StepsPerSecondMax) : "",
+                r.Measurement is { } w3 ? N(w3.P99MinMs) : "", r.Measurement is { } w4 ? N(w4.P99MaxMs) : "",
+                r.RatioToFirst is { } q ? N(q.Ratio) : "", r.RatioToFirst is { } q1 ? N(q1.Low) : "", r.RatioToFirst is { } q2 ? N(q2.High) : "",
             ];
             sb.AppendLine(string.Join(",", cells.Select(Quote)));
         }

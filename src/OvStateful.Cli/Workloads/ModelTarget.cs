@@ -1,4 +1,5 @@
 using OvStateful.Core.Config;
+using ModelConfig = OvStateful.Protocol.Inference.ModelConfig;
 using OvStateful.Core.Repository;
 
 namespace OvStateful.Cli.Workloads;

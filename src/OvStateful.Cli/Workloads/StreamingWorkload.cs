@@ -17,10 +17,19 @@ internal sealed class StreamingWorkload
     private readonly Func<int, IStepClient> _clientFactory;
     // Failed steps by kind; Σ values == _completed − _ok.
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
-    // Steps answered (ok or failed) ≥ _ok; sequences started; the next correlation id to hand out. Interlocked only.
-    private long _completed, _ok, _sequences, _nextId;
+    // Steps answered (ok or failed) ≥ _ok; sequences started; the next correlation id to hand out;
+    // sequences ENDed after a cancellation. Interlocked only.
+    private long _completed, _ok, _sequences, _nextId, _endedOnCancel;
     // Set once, by the first failure.
     private string? _firstError;
+    // Stopwatch timestamp after which each client sends its sequence's END at its next step and
+    // stops; set at the start (duration mode, else never) and moved to "now" when the
+    // measurement windows are done. Volatile.
+    private long _deadline = long.MaxValue;
+    // Clients that finished their first sequence (whose outputs are recorded). Interlocked.
+    private int _firstSequencesDone;
+    // The open measurement window's latencies; null in Once mode.
+    private readonly WindowRecorder? _windows;
 
     /// <param name="clientFactory">Makes the step client of client number c.</param>
     public StreamingWorkload(IStepSource source, WorkloadSettings settings, Func<int, IStepClient> clientFactory)
@@ -32,13 +41,20 @@ internal sealed class StreamingWorkload
         _settings = settings;
         _clientFactory = clientFactory;
         _nextId = (long)settings.FirstSequenceId;
+        if (Windowed) _windows = new WindowRecorder();
     }
+
+    /// <summary>Measured in windows until stable (the clients cycle through the sequences meanwhile), not in one pass.</summary>
+    private bool Windowed => _settings.Measurement.Mode != MeasurementMode.Once && _settings.Duration is null;
+
+    /// <summary>Clients keep starting sequences (duration or windowed mode) instead of playing one each.</summary>
+    private bool Cycling => _settings.Duration is not null || Windowed;
 
     /// <summary>Steps finished so far (ok or failed).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>Steps the run will send, or null in duration mode.</summary>
-    public long? TotalSteps => _settings.Duration is null
+    public long? TotalSteps => !Cycling
         ? Enumerable.Range(0, _settings.Clients).Sum(s => (long)_source.StepsOf(s))
         : null;
 
@@ -49,16 +65,29 @@ internal sealed class StreamingWorkload
         var completions = new List<(double, double)>[_settings.Clients];
         await using var memory = new MemorySampler();
         var clock = Stopwatch.StartNew();
-        var deadline = _settings.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        if (_settings.Duration is { } d) _deadline = Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency);
+        // Ctrl+C stops each client after its step in flight has answered (so no request is torn
+        // off mid-way and its END can follow at once); a step that hangs is given up 5 s later.
+        using var steps = new CancellationTokenSource();
+        using var giveUp = cancellationToken.Register(() => steps.CancelAfter(TimeSpan.FromSeconds(5)));
         var tasks = new Task[_settings.Clients];
         for (var c = 0; c < tasks.Length; c++)
         {
             var client = c;
-            latencies[c] = new List<double>(_settings.Duration is null ? _source.StepsOf(c) : 1024);
+            latencies[c] = new List<double>(!Cycling ? _source.StepsOf(c) : 1024);
             completions[c] = new List<(double, double)>(latencies[c].Capacity);
-            tasks[c] = Task.Run(() => RunClientAsync(client, deadline, latencies[client], completions[client], clock, outputs, cancellationToken), cancellationToken);
+            tasks[c] = Task.Run(() => RunClientAsync(client, latencies[client], completions[client], clock, outputs, cancellationToken, steps.Token), CancellationToken.None);
         }
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var all = Task.WhenAll(tasks);
+        WindowedFigures? windowed = null;
+        if (_windows is not null)
+        {
+            windowed = await MeasureAsync(all, clock, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _deadline, Stopwatch.GetTimestamp()); // each client ENDs its sequence at its next step
+        }
+        // Cancellation (Ctrl+C) ends each client quietly after it ENDed its open sequence, so
+        // the steps measured so far are still reported.
+        await all.ConfigureAwait(false);
         clock.Stop();
         var mem = await memory.StopAsync().ConfigureAwait(false);
         return new WorkloadResult
@@ -74,52 +103,144 @@ internal sealed class StreamingWorkload
             Timeline = Timeline.Of(completions.SelectMany(c => c).ToList(), clock.Elapsed.TotalSeconds),
             Memory = mem,
             Outputs = outputs,
+            Cancelled = cancellationToken.IsCancellationRequested,
+            Windowed = windowed,
         };
     }
 
-    private async Task RunClientAsync(int client, long deadline, List<double> latencies, List<(double, double)> completions, Stopwatch clock,
-        RecordedOutputs? outputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Warm-up (not counted), then windows until the last three agree or the trials run out;
+    /// with recorded outputs, not before every client has finished its first sequence.
+    /// </summary>
+    private async Task<WindowedFigures> MeasureAsync(Task clients, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var plan = _settings.Measurement;
+        var windows = new List<MeasurementWindow>();
+        var kept = new Queue<List<double>>();
+        try
+        {
+            await Task.WhenAny(clients, Task.Delay(TimeSpan.FromSeconds(plan.WarmupSeconds), cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            _windows!.Open();
+            var openedAt = clock.Elapsed.TotalSeconds;
+            while (!clients.IsCompleted)
+            {
+                if (plan.Mode == MeasurementMode.TimeWindows)
+                {
+                    await Task.WhenAny(clients, Task.Delay(plan.IntervalMs, cancellationToken)).ConfigureAwait(false);
+                }
+                else
+                {
+                    var opened = Stopwatch.GetTimestamp();
+                    while (!clients.IsCompleted && (_windows.OpenCount < plan.RequestCount || Stopwatch.GetElapsedTime(opened).TotalSeconds < 1))
+                        await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var (seconds, latencies) = _windows.Close(reopen: true);
+                windows.Add(new MeasurementWindow(windows.Count, openedAt, seconds, latencies.Count, seconds > 0 ? latencies.Count / seconds : 0, LatencySummary.Of([.. latencies])));
+                openedAt += seconds;
+                kept.Enqueue(latencies);
+                if (kept.Count > MeasurementPlan.StableWindows) kept.Dequeue();
+                var outputsDone = !_settings.RecordOutputs || Volatile.Read(ref _firstSequencesDone) >= _settings.Clients;
+                if (outputsDone && (WindowedFigures.From(windows, [], plan.StabilityPercent, plan.WarmupSeconds).Stable || windows.Count >= plan.MaxTrials)) break;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the windows measured so far are the partial result.
+        }
+        _windows!.Close(reopen: false);
+        return WindowedFigures.From(windows, [.. kept.SelectMany(l => l)], plan.StabilityPercent, plan.WarmupSeconds);
+    }
+
+    /// <summary>Sequences that were open when the run was cancelled and were sent their END.</summary>
+    public long SequencesEndedOnCancel => Interlocked.Read(ref _endedOnCancel);
+
+    /// <summary>
+    /// After Ctrl+C: the open sequence's END (its next step flagged END), so it does not hold a
+    /// slot until the idle timeout. Its answer is not counted; a failure is ignored (the step
+    /// may never have reached the server). Bounded, so a dead server cannot hold up the exit.
+    /// </summary>
+    private async Task EndOnCancelAsync(IStepClient sender, SequenceId id, int sourceSequence, int step)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            var k = Math.Min(step, _source.StepsOf(sourceSequence) - 1);
+            await sender.SendAsync(new StepCall(id, false, true, _source.Step(sourceSequence, k)), timeout.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _endedOnCancel);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The sequence may be unknown there (its START was cancelled before it ran): nothing to end.
+        }
+    }
+
+    private async Task RunClientAsync(int client, List<double> latencies, List<(double, double)> completions, Stopwatch clock,
+        RecordedOutputs? outputs, CancellationToken cancellationToken, CancellationToken stepCancellation)
     {
         await using var sender = _clientFactory(client);
         // Fixed mode: client c plays source sequence c once. Duration mode: it cycles through
         // the source's sequences c, c+N, ... with a new correlation id each time.
         var sourceSequence = client % _source.SequenceCount;
-        do
+        var id = default(SequenceId);
+        var k = 0;
+        // A START was sent and no END answered: the sequence may hold a slot at the far end.
+        var open = false;
+        var first = true;
+        try
         {
-            var idNumber = (ulong)Interlocked.Increment(ref _nextId) - 1;
-            var id = _settings.StringIds ? new SequenceId($"seq-{idNumber}") : new SequenceId(idNumber);
-            Interlocked.Increment(ref _sequences);
-            var steps = _source.StepsOf(sourceSequence);
-            for (var k = 0; k < steps; k++)
+            do
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var end = k == steps - 1 || Stopwatch.GetTimestamp() >= deadline;
-                var inputs = _source.Step(sourceSequence, k);
-                var started = Stopwatch.GetTimestamp();
-                IReadOnlyList<Tensor>? result = null;
-                try
+                var idNumber = (ulong)Interlocked.Increment(ref _nextId) - 1;
+                id = _settings.StringIds ? new SequenceId($"seq-{idNumber}") : new SequenceId(idNumber);
+                Interlocked.Increment(ref _sequences);
+                var steps = _source.StepsOf(sourceSequence);
+                for (k = 0; k < steps; k++)
                 {
-                    result = await sender.SendAsync(new StepCall(id, k == 0, end, inputs), cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var end = k == steps - 1 || Stopwatch.GetTimestamp() >= Volatile.Read(ref _deadline);
+                    var inputs = _source.Step(sourceSequence, k);
+                    var started = Stopwatch.GetTimestamp();
+                    IReadOnlyList<Tensor>? result = null;
+                    if (k == 0) open = true;
+                    try
+                    {
+                        result = await sender.SendAsync(new StepCall(id, k == 0, end, inputs), stepCancellation).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stepCancellation.IsCancellationRequested)
+                    {
+                        _errors.AddOrUpdate(StepErrors.KindOf(e), 1, (_, n) => n + 1);
+                        Interlocked.CompareExchange(ref _firstError, $"sequence {id} step {k}: {e.Message}", null);
+                    }
+                    Interlocked.Increment(ref _completed);
+                    if (result is not null)
+                    {
+                        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        latencies.Add(ms);
+                        completions.Add((clock.Elapsed.TotalSeconds, ms));
+                        Interlocked.Increment(ref _ok);
+                        _windows?.Record(ms);
+                        // Outputs of each client's first sequence: every source sequence once, unless --duration reuses them.
+                        if (outputs is not null && _settings.Duration is null && first) outputs.Set(sourceSequence, k, result);
+                        if (end) open = false;
+                    }
+                    else if (_settings.StopSequenceOnError)
+                    {
+                        open = false; // a failed step leaves the sequence to the server's own clean-up
+                        break;
+                    }
+                    if (end) break;
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    _errors.AddOrUpdate(StepErrors.KindOf(e), 1, (_, n) => n + 1);
-                    Interlocked.CompareExchange(ref _firstError, $"sequence {id} step {k}: {e.Message}", null);
-                }
-                Interlocked.Increment(ref _completed);
-                if (result is not null)
-                {
-                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    latencies.Add(ms);
-                    completions.Add((clock.Elapsed.TotalSeconds, ms));
-                    Interlocked.Increment(ref _ok);
-                    if (outputs is not null && _settings.Duration is null) outputs.Set(sourceSequence, k, result);
-                }
-                else if (_settings.StopSequenceOnError) break;
-                if (end) break;
+                if (first) Interlocked.Increment(ref _firstSequencesDone);
+                first = false;
+                sourceSequence = (sourceSequence + _settings.Clients) % _source.SequenceCount;
             }
-            sourceSequence = (sourceSequence + _settings.Clients) % _source.SequenceCount;
+            while (Cycling && Stopwatch.GetTimestamp() < Volatile.Read(ref _deadline));
         }
-        while (_settings.Duration is not null && Stopwatch.GetTimestamp() < deadline);
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || stepCancellation.IsCancellationRequested)
+        {
+            if (open) await EndOnCancelAsync(sender, id, sourceSequence, k).ConfigureAwait(false);
+        }
     }
 }

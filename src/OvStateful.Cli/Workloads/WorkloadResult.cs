@@ -16,6 +16,10 @@ internal sealed record WorkloadResult
     public required LatencySummary Latency { get; init; }
     public required MemorySummary Memory { get; init; }
     public Timeline Timeline { get; init; } = Timeline.Empty;
+    /// <summary>Ctrl+C stopped the run: the figures cover the steps answered until then, and every sequence that had started was sent its END.</summary>
+    public bool Cancelled { get; init; }
+    /// <summary>The measurement windows and the figures of the last three; null when measured in one pass (<see cref="MeasurementMode.Once"/>, --duration).</summary>
+    public WindowedFigures? Windowed { get; init; }
     /// <summary>Null unless <see cref="WorkloadSettings.RecordOutputs"/>.</summary>
     public RecordedOutputs? Outputs { get; init; }
 }

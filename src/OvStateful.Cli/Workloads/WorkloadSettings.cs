@@ -22,6 +22,9 @@ internal sealed record WorkloadSettings
     /// <summary>Keep every step's outputs (for --verify and compare).</summary>
     public bool RecordOutputs { get; init; }
 
+    /// <summary>Windows and stability (perf_analyzer's); <see cref="MeasurementPlan.Once"/> plays each sequence once and counts every step. Ignored with <see cref="Duration"/>.</summary>
+    public MeasurementPlan Measurement { get; init; } = MeasurementPlan.Once;
+
     /// <summary>Stop a sequence after its first failed step (its state is no longer meaningful).</summary>
     public bool StopSequenceOnError { get; init; } = true;
 }

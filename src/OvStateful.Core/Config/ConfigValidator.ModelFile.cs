@@ -26,12 +26,12 @@ public static partial class ConfigValidator
         {
             var x = config.Input[i];
             fed.Add(x.Name);
-            CheckTensorAgainstFile(config, $"input[{i}]", "input", x.Name, x.DataType, x.Reshape?.Shape ?? x.Dims, fileInputs, problems);
+            CheckTensorAgainstFile(config, $"input[{i}]", "input", x.Name, x.DataType.ToTensorType(), x.Reshape?.Shape ?? x.Dims, fileInputs, problems);
         }
         for (var i = 0; i < config.Output.Count; i++)
         {
             var x = config.Output[i];
-            CheckTensorAgainstFile(config, $"output[{i}]", "output", x.Name, x.DataType, x.Reshape?.Shape ?? x.Dims, fileOutputs, problems);
+            CheckTensorAgainstFile(config, $"output[{i}]", "output", x.Name, x.DataType.ToTensorType(), x.Reshape?.Shape ?? x.Dims, fileOutputs, problems);
         }
 
         foreach (var s in parameters.StatePairs)
@@ -79,10 +79,10 @@ public static partial class ConfigValidator
                 var ci = sb.ControlInput[i];
                 fed.Add(ci.Name);
                 if (fileInputs.ContainsKey(ci.Name) || ci.Name.Length == 0) continue;
-                var consumed = ci.Control.Count > 0 && ci.Control.All(k => k.Kind is ControlKind.SequenceEnd or ControlKind.SequenceCorrid);
+                var consumed = ci.Control.Count > 0 && ci.Control.All(k => k.Kind.ToControlKind() is ControlKind.SequenceEnd or ControlKind.SequenceCorrid);
                 if (!consumed)
                 {
-                    var kind = ci.Control.Count > 0 ? KindName(ci.Control[0].Kind) : "a control";
+                    var kind = ci.Control.Count > 0 ? KindName(ci.Control[0].Kind.ToControlKind()) : "a control";
                     Add(problems, $"sequence_batching.control_input[{i}].name", $"\"{ci.Name}\" ({kind}) is not an input of the model file; its inputs are: {Names(signature.Inputs)}. Only END and CORRID controls may be absent (the server consumes them)");
                 }
             }

@@ -48,17 +48,17 @@ public static partial class ConfigValidator
         for (var i = 0; i < c.Input.Count; i++)
         {
             var x = c.Input[i];
-            CheckTensor($"input[{i}]", "input", x.Name, x.DataType, x.Dims, x.Reshape, seen, i, problems);
+            CheckTensor($"input[{i}]", "input", x.Name, x.DataType.ToTensorType(), x.Dims, x.Reshape, seen, i, problems);
         }
         seen.Clear();
         for (var i = 0; i < c.Output.Count; i++)
         {
             var x = c.Output[i];
-            CheckTensor($"output[{i}]", "output", x.Name, x.DataType, x.Dims, x.Reshape, seen, i, problems);
+            CheckTensor($"output[{i}]", "output", x.Name, x.DataType.ToTensorType(), x.Dims, x.Reshape, seen, i, problems);
         }
     }
 
-    private static void CheckTensor(string loc, string what, string name, DataType type, List<long> dims, ModelTensorReshape? reshape,
+    private static void CheckTensor(string loc, string what, string name, DataType type, IReadOnlyList<long> dims, ModelTensorReshape? reshape,
         Dictionary<string, int> seen, int index, List<ValidationProblem> problems)
     {
         if (name.Length == 0) Add(problems, $"{loc}.name", $"missing; every {what} needs a name");
@@ -122,31 +122,33 @@ public static partial class ConfigValidator
             {
                 var ctl = ci.Control[j];
                 var cloc = $"{loc}.control[{j}]";
-                if (!kinds.TryAdd(ctl.Kind, i))
+                if (!kinds.TryAdd(ctl.Kind.ToControlKind(), i))
                 {
-                    Add(problems, $"{cloc}.kind", $"{KindName(ctl.Kind)} is already given by control_input[{kinds[ctl.Kind]}]; each control kind may appear once");
+                    Add(problems, $"{cloc}.kind", $"{KindName(ctl.Kind.ToControlKind())} is already given by control_input[{kinds[ctl.Kind.ToControlKind()]}]; each control kind may appear once");
                 }
                 CheckControl(cloc, ctl, problems);
             }
         }
     }
 
-    private static void CheckControl(string loc, Control ctl, List<ValidationProblem> problems)
+    private static void CheckControl(string loc, SequenceControl ctl, List<ValidationProblem> problems)
     {
         var given = new List<(string Name, int Count)>();
         if (ctl.Int32FalseTrue.Count > 0) given.Add(("int32_false_true", ctl.Int32FalseTrue.Count));
         if (ctl.Fp32FalseTrue.Count > 0) given.Add(("fp32_false_true", ctl.Fp32FalseTrue.Count));
         if (ctl.BoolFalseTrue.Count > 0) given.Add(("bool_false_true", ctl.BoolFalseTrue.Count));
-        var kind = KindName(ctl.Kind);
-        if (ctl.Kind == ControlKind.SequenceCorrid)
+        var kind = KindName(ctl.Kind.ToControlKind());
+        if (ctl.Kind.ToControlKind() == ControlKind.SequenceCorrid)
         {
             foreach (var (name, _) in given)
             {
                 Add(problems, $"{loc}.{name}", $"not allowed for {kind}; the correlation id tensor takes only data_type");
             }
-            if (Array.IndexOf(CorridTypes, ctl.DataType) < 0)
+            // An unset data_type means TYPE_UINT64 (Triton's default for the correlation id).
+            var type = ctl.DataType == ConfigDataType.TypeInvalid ? DataType.UInt64 : ctl.DataType.ToTensorType();
+            if (Array.IndexOf(CorridTypes, type) < 0)
             {
-                Add(problems, $"{loc}.data_type", $"{ctl.DataType.ConfigName()} cannot carry a correlation id; expected one of: {string.Join(", ", CorridTypes.Select(t => t.ConfigName()))}");
+                Add(problems, $"{loc}.data_type", $"{type.ConfigName()} cannot carry a correlation id; expected one of: {string.Join(", ", CorridTypes.Select(t => t.ConfigName()))}");
             }
             return;
         }
@@ -182,9 +184,9 @@ public static partial class ConfigValidator
             else if (!inputs.TryAdd(s.InputName, s.Location)) Add(problems, s.Location, $"state input \"{s.InputName}\" is already declared by {inputs[s.InputName]}");
             if (s.OutputName.Length == 0) Add(problems, $"{s.Location}.output_name", "missing; a state needs the model output that writes it");
             else if (!outputs.TryAdd(s.OutputName, s.Location)) Add(problems, s.Location, $"state output \"{s.OutputName}\" is already declared by {outputs[s.OutputName]}");
-            var ci = c.Input.FindIndex(x => x.Name == s.InputName);
+            var ci = IndexOf(c.Input, x => x.Name == s.InputName);
             if (ci >= 0 && s.InputName.Length > 0) Add(problems, s.Location, $"state input \"{s.InputName}\" is also listed as input[{ci}]; states are kept by the server, not sent by clients");
-            var co = c.Output.FindIndex(x => x.Name == s.OutputName);
+            var co = IndexOf(c.Output, x => x.Name == s.OutputName);
             if (co >= 0 && s.OutputName.Length > 0) Add(problems, s.Location, $"state output \"{s.OutputName}\" is also listed as output[{co}]; states are kept by the server, not returned to clients");
             if (s.Source != StatePairSource.SequenceBatchingState) continue;
 
@@ -209,14 +211,14 @@ public static partial class ConfigValidator
             {
                 var init = s.InitialState[k];
                 var iloc = $"{s.Location}.initial_state[{k}]";
-                if (init.DataType != s.DataType) Add(problems, $"{iloc}.data_type", $"{init.DataType.ConfigName()} differs from the state's {s.DataType?.ConfigName()}");
+                if (init.DataType.ToTensorType() != s.DataType) Add(problems, $"{iloc}.data_type", $"{init.DataType.ToTensorType().ConfigName()} differs from the state's {s.DataType?.ConfigName()}");
                 if (init.Dims.Any(d => d <= 0)) Add(problems, $"{iloc}.dims", $"{ConfigShapes.Format(init.Dims)} must be concrete (positive sizes only)");
-                if (!init.ZeroData && init.DataFile.Length == 0) Add(problems, iloc, "needs zero_data: true or data_file: \"…\"");
+                if (init.StateDataCase == InitialState.StateDataOneofCase.None || (init.StateDataCase == InitialState.StateDataOneofCase.DataFile && init.DataFile.Length == 0)) Add(problems, iloc, "needs zero_data: true or data_file: \"…\"");
             }
         }
         foreach (var k in p.ConstantInputs)
         {
-            var ci = c.Input.FindIndex(x => x.Name == k.Name);
+            var ci = IndexOf(c.Input, x => x.Name == k.Name);
             if (ci >= 0) Add(problems, "parameters[\"constant_inputs\"]", $"\"{k.Name}\" is also listed as input[{ci}]; constant inputs are filled by the server, not sent by clients");
             if (inputs.ContainsKey(k.Name)) Add(problems, "parameters[\"constant_inputs\"]", $"\"{k.Name}\" is a state input; it cannot also be a constant");
         }
@@ -228,10 +230,10 @@ public static partial class ConfigValidator
         {
             var g = c.InstanceGroup[i];
             var loc = $"instance_group[{i}]";
-            if (g.Count < 1) Add(problems, $"{loc}.count", $"{g.Count} instances; expected at least 1");
-            if (g.Gpus.Count > 0 && g.Kind is InstanceKind.Cpu or InstanceKind.Model)
+            if (g.Count < 0) Add(problems, $"{loc}.count", $"{g.Count} instances; expected at least 1 (or none for Triton's default of 1)");
+            if (g.Gpus.Count > 0 && g.Kind is ModelInstanceGroup.Types.Kind.Cpu or ModelInstanceGroup.Types.Kind.Model)
             {
-                Add(problems, $"{loc}.gpus", $"gpus cannot be given for {(g.Kind == InstanceKind.Cpu ? "KIND_CPU" : "KIND_MODEL")}; expected KIND_GPU or KIND_AUTO");
+                Add(problems, $"{loc}.gpus", $"gpus cannot be given for {(g.Kind == ModelInstanceGroup.Types.Kind.Cpu ? "KIND_CPU" : "KIND_MODEL")}; expected KIND_GPU or KIND_AUTO");
             }
             for (var k = 0; k < g.Gpus.Count; k++)
             {
@@ -243,20 +245,29 @@ public static partial class ConfigValidator
     private static void CheckVersionPolicy(ModelConfig c, List<ValidationProblem> problems)
     {
         if (c.VersionPolicy is not { } vp) return;
-        switch (vp.Kind)
+        switch (vp.PolicyChoiceCase)
         {
-            case VersionPolicyKind.Latest when vp.NumVersions < 1:
-                Add(problems, "version_policy.latest.num_versions", $"{vp.NumVersions}; expected at least 1");
+            case ModelVersionPolicy.PolicyChoiceOneofCase.Latest when vp.Latest.NumVersions < 1:
+                Add(problems, "version_policy.latest.num_versions", $"{vp.Latest.NumVersions}; expected at least 1");
                 break;
-            case VersionPolicyKind.Specific when vp.Versions.Count == 0:
+            case ModelVersionPolicy.PolicyChoiceOneofCase.Specific when vp.Specific.Versions.Count == 0:
                 Add(problems, "version_policy.specific.versions", "empty; expected the version numbers to serve, e.g. [ 1, 3 ]");
                 break;
-            case VersionPolicyKind.Specific:
-                for (var k = 0; k < vp.Versions.Count; k++)
+            case ModelVersionPolicy.PolicyChoiceOneofCase.Specific:
+                for (var k = 0; k < vp.Specific.Versions.Count; k++)
                 {
-                    if (vp.Versions[k] < 1) Add(problems, $"version_policy.specific.versions[{k}]", $"{vp.Versions[k]} is not a version; versions are numbered from 1");
+                    if (vp.Specific.Versions[k] < 1) Add(problems, $"version_policy.specific.versions[{k}]", $"{vp.Specific.Versions[k]} is not a version; versions are numbered from 1");
                 }
                 break;
         }
+    }
+
+    private static int IndexOf<T>(IList<T> list, Func<T, bool> match)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (match(list[i])) return i;
+        }
+        return -1;
     }
 }

@@ -14,6 +14,13 @@ public static class ModelConfigDefaults
     }
 
     /// <summary>Instance groups as Triton fills them in: one group of one instance when none is given.</summary>
-    public static IReadOnlyList<InstanceGroup> EffectiveInstanceGroups(this ModelConfig config) =>
-        config.InstanceGroup.Count > 0 ? config.InstanceGroup : [new InstanceGroup { Kind = InstanceKind.Auto, Count = 1 }];
+    public static IReadOnlyList<ModelInstanceGroup> EffectiveInstanceGroups(this ModelConfig config) =>
+        config.InstanceGroup.Count > 0 ? config.InstanceGroup : [new ModelInstanceGroup { Kind = ModelInstanceGroup.Types.Kind.Auto, Count = 1 }];
+
+    /// <summary>A group's instance count: count, or Triton's default of 1 when it is 0.</summary>
+    public static int InstanceCount(this ModelInstanceGroup group) => group.Count > 0 ? group.Count : 1;
+
+    /// <summary>max_sequence_idle_microseconds, or Triton's default of 1 second when it is 0.</summary>
+    public static ulong IdleMicroseconds(this ModelSequenceBatching sequencing) =>
+        sequencing.MaxSequenceIdleMicroseconds > 0 ? sequencing.MaxSequenceIdleMicroseconds : 1_000_000;
 }

@@ -82,7 +82,7 @@ public sealed class StatefulParameters
     public IReadOnlyList<StatePairDecl> StatePairs { get; private init; } = [];
 
     /// <summary>Reads the parameters; throws <see cref="ModelConfigException"/> listing every bad value.</summary>
-    public static StatefulParameters Read(ModelConfig config, InstanceGroup? group = null)
+    public static StatefulParameters Read(ModelConfig config, ModelInstanceGroup? group = null)
     {
         var problems = new List<ValidationProblem>();
         var p = Read(config, problems, group);
@@ -95,24 +95,25 @@ public sealed class StatefulParameters
     /// the default in its place. <paramref name="group"/> (default: the first instance group) decides
     /// whether ort_ep applies: a KIND_CPU group always runs on the CPU provider.
     /// </summary>
-    public static StatefulParameters Read(ModelConfig config, ICollection<ValidationProblem> problems, InstanceGroup? group = null)
+    public static StatefulParameters Read(ModelConfig config, ICollection<ValidationProblem> problems, ModelInstanceGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var r = new Reader(config.Parameters, problems);
+        var parameters = config.StringParameters();
+        var r = new Reader(parameters, problems);
         group ??= config.InstanceGroup.Count > 0 ? config.InstanceGroup[0] : null;
-        var kind = group?.Kind ?? InstanceKind.Auto;
+        var kind = group?.Kind ?? ModelInstanceGroup.Types.Kind.Auto;
 
         var ep = r.Choice("ort_ep", null, ("cuda", (OrtEpKind?)OrtEpKind.Cuda), ("trt", OrtEpKind.TensorRt));
         var ortEp = kind switch
         {
-            InstanceKind.Cpu => OrtEpKind.Cpu,
+            ModelInstanceGroup.Types.Kind.Cpu => OrtEpKind.Cpu,
             _ when ep is { } e => e,
-            InstanceKind.Gpu => OrtEpKind.Cuda,
+            ModelInstanceGroup.Types.Kind.Gpu => OrtEpKind.Cuda,
             _ => OrtEpKind.Auto,
         };
 
         StateBufferSizes? buffers = null;
-        if (config.Parameters.ContainsKey("initial_buffer_size"))
+        if (parameters.ContainsKey("initial_buffer_size"))
         {
             buffers = new StateBufferSizes(
                 r.Count("initial_buffer_size", required: true),
@@ -124,7 +125,7 @@ public sealed class StatefulParameters
         {
             foreach (var other in new[] { "subsequent_buffer_size", "buffer_alloc_threshold", "buffer_dealloc_threshold" })
             {
-                if (config.Parameters.ContainsKey(other))
+                if (parameters.ContainsKey(other))
                 {
                     problems.Add(new ValidationProblem(Reader.Loc(other), $"\"{other}\" is given without \"initial_buffer_size\"; the four buffer parameters go together"));
                 }
@@ -135,12 +136,12 @@ public sealed class StatefulParameters
         if (ratio is <= 0 or > 1 || double.IsNaN(ratio))
         {
             problems.Add(new ValidationProblem(Reader.Loc("max_candidate_sequence_use_ratio"),
-                $"value \"{config.Parameters["max_candidate_sequence_use_ratio"]}\" is out of range; expected a number in (0, 1]"));
+                $"value \"{parameters["max_candidate_sequence_use_ratio"]}\" is out of range; expected a number in (0, 1]"));
             ratio = 0.9;
         }
 
         string? onnxFile = null;
-        if (config.Parameters.TryGetValue("onnx_file_name", out var f))
+        if (parameters.TryGetValue("onnx_file_name", out var f))
         {
             if (f.Length == 0 || Path.IsPathRooted(f) || f.Split('/', '\\').Contains(".."))
             {
@@ -164,12 +165,12 @@ public sealed class StatefulParameters
             BufferSizes = buffers,
             EnableCudaGraph = r.Flag("enable_cuda_graph", false),
             EnableTrtCaching = r.Flag("enable_trt_caching", false),
-            TrtCacheDir = config.Parameters.GetValueOrDefault("trt_cache_dir", "/tmp"),
+            TrtCacheDir = parameters.GetValueOrDefault("trt_cache_dir", "/tmp"),
             OnnxFileName = onnxFile,
             OpenVinoDevice = r.Choice("openvino_device", "CPU", ("CPU", "CPU"), ("GPU", "GPU"), ("AUTO", "AUTO")),
             OpenVinoMode = r.Choice("openvino_mode", OpenVinoMode.Batched, ("batched", OpenVinoMode.Batched), ("per_slot", OpenVinoMode.PerSlot)),
-            ConstantInputs = ReadConstantInputs(config.Parameters, problems),
-            StatePairs = ReadStatePairs(config, problems),
+            ConstantInputs = ReadConstantInputs(parameters, problems),
+            StatePairs = ReadStatePairs(config, parameters, problems),
         };
     }
 
@@ -202,10 +203,10 @@ public sealed class StatefulParameters
         return list;
     }
 
-    private static List<StatePairDecl> ReadStatePairs(ModelConfig config, ICollection<ValidationProblem> problems)
+    private static List<StatePairDecl> ReadStatePairs(ModelConfig config, Dictionary<string, string> parameters, ICollection<ValidationProblem> problems)
     {
         var list = new List<StatePairDecl>();
-        if (config.Parameters.TryGetValue("state_pairs", out var text))
+        if (parameters.TryGetValue("state_pairs", out var text))
         {
             if (StatePairsText.TryParse(text, out var pairs, out var error))
             {
@@ -224,7 +225,7 @@ public sealed class StatefulParameters
             for (var i = 0; i < sb.State.Count; i++)
             {
                 var s = sb.State[i];
-                list.Add(new StatePairDecl(s.InputName, s.OutputName, s.DataType, s.Dims, s.InitialState,
+                list.Add(new StatePairDecl(s.InputName, s.OutputName, s.DataType.ToTensorType(), s.Dims, s.InitialState,
                     StatePairSource.SequenceBatchingState, $"sequence_batching.state[{i}]"));
             }
         }

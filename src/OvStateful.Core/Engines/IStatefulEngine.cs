@@ -19,6 +19,9 @@ public interface IStatefulEngine : IDisposable
     IReadOnlyList<TensorSpec> Outputs { get; }
     IReadOnlyList<StateSpec> States { get; }
 
+    /// <summary>Runtime, version, device asked for and used, threads, slots (start-up table, reports). Engines override to fill what they know.</summary>
+    EngineDescription Description => EngineDescription.Of(this);
+
     /// <summary>
     /// Runs one batch: entries flagged Start begin from the initial state; every other entry
     /// continues from its slot's state. Atomic: when it throws, no slot's state changed and

@@ -48,6 +48,11 @@ public sealed class ModelPlan
         var constants = parameters.ConstantInputs.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var controlsByName = (config.SequenceBatching?.ControlInput ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
         var configInputs = config.Input.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        foreach (var optional in config.Input.Where(i => i.Optional))
+        {
+            // The engines feed every model input at every step; a request may not leave one out.
+            problems.Add($"input \"{optional.Name}\" is optional: not supported (every model input is fed at every step); remove optional: true");
+        }
         var configOutputs = config.Output.ToDictionary(o => o.Name, StringComparer.Ordinal);
         var modelOutputs = model.Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
         var stateOutputs = new HashSet<string>(pairs.Select(p => p.OutputName), StringComparer.Ordinal);
@@ -74,7 +79,7 @@ public sealed class ModelPlan
             }
             else if (configInputs.TryGetValue(mi.Name, out var input))
             {
-                var t = PlanTensor(mi, input.DataType, input.Dims, batching, "input", problems);
+                var t = PlanTensor(mi, input.DataType.ToTensorType(), input.Dims, batching, "input", problems);
                 if (t is not null) inputs.Add(t);
             }
             else
@@ -93,7 +98,7 @@ public sealed class ModelPlan
             if (stateOutputs.Contains(mo.Name)) continue;
             if (configOutputs.Count > 0 && !configOutputs.ContainsKey(mo.Name)) continue; // not asked for in the config
             configOutputs.TryGetValue(mo.Name, out var co);
-            var t = PlanTensor(mo, co?.DataType ?? mo.DataType, co?.Dims, batching, "output", problems);
+            var t = PlanTensor(mo, co?.DataType.ToTensorType() ?? mo.DataType, co?.Dims, batching, "output", problems);
             if (t is not null) outputs.Add(t);
         }
         foreach (var co in config.Output)
@@ -163,12 +168,12 @@ public sealed class ModelPlan
         if (c.Int32FalseTrue.Count == 2) (f, t) = (c.Int32FalseTrue[0], c.Int32FalseTrue[1]);
         else if (c.Fp32FalseTrue.Count == 2) (f, t) = (c.Fp32FalseTrue[0], c.Fp32FalseTrue[1]);
         else if (c.BoolFalseTrue.Count == 2) (f, t) = (c.BoolFalseTrue[0] ? 1 : 0, c.BoolFalseTrue[1] ? 1 : 0);
-        else if (c.Kind != ControlKind.SequenceCorrid) { problems.Add($"control_input \"{ci.Name}\" ({c.Kind}) needs int32_false_true, fp32_false_true or bool_false_true with two values"); return; }
+        else if (c.Kind.ToControlKind() != ControlKind.SequenceCorrid) { problems.Add($"control_input \"{ci.Name}\" ({c.Kind}) needs int32_false_true, fp32_false_true or bool_false_true with two values"); return; }
         if (mi.DataType == DataType.String) { problems.Add($"control_input \"{ci.Name}\": string model inputs are not supported for controls"); return; }
         var axis = Array.IndexOf(mi.Shape, -1L);
         var shape = (long[])mi.Shape.Clone();
         for (var k = 0; k < shape.Length; k++) if (k != axis && shape[k] < 0) shape[k] = 1;
-        controls.Add(new PlannedControl(ci.Name, c.Kind, mi.DataType, shape, axis, BatchAxisLayout.For(shape, axis, mi.DataType), f, t));
+        controls.Add(new PlannedControl(ci.Name, c.Kind.ToControlKind(), mi.DataType, shape, axis, BatchAxisLayout.For(shape, axis, mi.DataType), f, t));
     }
 
     private static void PlanConstant(ModelFileTensor mi, ConstantInput constant, List<PlannedConstant> planned, List<string> problems)
@@ -194,7 +199,7 @@ public sealed class ModelPlan
     /// has the model's rank), or Triton's usual dims without the batch dimension (the model
     /// has [batch] + dims). Requests carry a leading 1 when max_batch_size &gt; 0.
     /// </summary>
-    private static PlannedTensor? PlanTensor(ModelFileTensor m, DataType configType, List<long>? dims, bool batching, string what, List<string> problems)
+    private static PlannedTensor? PlanTensor(ModelFileTensor m, DataType configType, IReadOnlyList<long>? dims, bool batching, string what, List<string> problems)
     {
         if (configType != m.DataType)
         {
@@ -215,7 +220,7 @@ public sealed class ModelPlan
                 problems.Add($"{what} \"{m.Name}\": dims {Shapes.Format(dims.ToArray())} must have one -1 (the batch axis) and the model's rank {m.Shape.Length} (model: {Shapes.Format(m.Shape)})");
                 return null;
             }
-            axis = dims.IndexOf(-1);
+            axis = dims.ToList().IndexOf(-1);
             modelShape = [.. dims];
         }
         else if (batching)

@@ -19,6 +19,9 @@ public sealed class ModelDefinition
     public required string Directory { get; init; }
     public required string ConfigFile { get; init; }
     public ModelConfig? Config { get; init; }
+
+    /// <summary>Where each field of <see cref="Config"/> was written; null exactly when Config is.</summary>
+    public ParsedConfig? Source { get; init; }
     public StatefulParameters? Parameters { get; init; }
 
     /// <summary>The versions the version policy selects, in increasing order.</summary>
@@ -27,4 +30,16 @@ public sealed class ModelDefinition
     public IReadOnlyList<ValidationProblem> Problems { get; init; } = [];
 
     public bool IsValid => Config is not null && Problems.Count == 0;
+
+    /// <summary>
+    /// Where a problem is: "file:line:column: path" for a problem about a config field (the
+    /// position of the field, or of the nearest enclosing one that was written); the problem's
+    /// own location otherwise (syntax errors already carry file:line:column, folder problems a path).
+    /// </summary>
+    public string Where(ValidationProblem problem)
+    {
+        var location = problem.Location;
+        if (Source is null || location.Length == 0 || Path.IsPathRooted(location) || location.Contains(':', StringComparison.Ordinal)) return location;
+        return $"{Source.Locate(location)}: {location}";
+    }
 }

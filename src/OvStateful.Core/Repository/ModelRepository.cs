@@ -61,13 +61,15 @@ public static class ModelRepository
         var problems = new List<ValidationProblem>();
 
         ModelConfig? config = null;
+        ParsedConfig? parsed = null;
         try
         {
-            config = ModelConfigParser.ParseFile(configFile);
+            parsed = ModelConfigParser.ParseFileWithPositions(configFile);
+            config = parsed.Config;
         }
         catch (ConfigParseException ex)
         {
-            problems.Add(new ValidationProblem($"{ex.File}:{ex.Line}:{ex.Column}", ex.Detail));
+            foreach (var p in ex.Problems) problems.Add(new ValidationProblem($"{p.File}:{p.Line}:{p.Column}", p.Detail));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -82,7 +84,7 @@ public static class ModelRepository
             return new ModelDefinition { Name = folderName, Directory = dir, ConfigFile = configFile, Problems = problems };
         }
 
-        if (defaultEngine is not null && !config.Parameters.ContainsKey("engine")) config.Parameters["engine"] = defaultEngine;
+        if (defaultEngine is not null && !config.Parameters.ContainsKey("engine")) config.SetParameter("engine", defaultEngine);
         if (config.Name.Length == 0) config.Name = folderName;
         else if (config.Name != folderName)
         {
@@ -100,6 +102,7 @@ public static class ModelRepository
             Directory = dir,
             ConfigFile = configFile,
             Config = config,
+            Source = parsed,
             Parameters = parameters,
             Versions = versions,
             Problems = problems,
@@ -130,7 +133,7 @@ public static class ModelRepository
         }
         if (chosen.Count == 0)
         {
-            var policy = config.VersionPolicy?.Kind.ToString().ToLowerInvariant() ?? "latest";
+            var policy = config.VersionPolicy is { PolicyChoiceCase: not ModelVersionPolicy.PolicyChoiceOneofCase.None } vp ? vp.PolicyChoiceCase.ToString().ToLowerInvariant() : "latest";
             problems.Add(new ValidationProblem(dir, available.Count == 0
                 ? $"no version folder; expected numbered folders such as {Path.Combine(dir, "1")}{Path.DirectorySeparatorChar}model.onnx"
                 : $"the version policy ({policy}) selects none of the versions present ({string.Join(", ", available.Order())})"));

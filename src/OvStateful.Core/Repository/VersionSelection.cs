@@ -9,17 +9,16 @@ public static class VersionSelection
     /// Latest N (default: latest 1): the N highest; All: every one; Specific: the listed ones that
     /// exist (a listed version without a folder is reported in <paramref name="missing"/>).
     /// </summary>
-    public static List<long> Select(VersionPolicy? policy, IReadOnlyCollection<long> available, List<long>? missing = null)
+    public static List<long> Select(ModelVersionPolicy? policy, IReadOnlyCollection<long> available, List<long>? missing = null)
     {
         var sorted = available.Distinct().OrderBy(v => v).ToList();
-        policy ??= new VersionPolicy();
-        switch (policy.Kind)
+        switch (policy?.PolicyChoiceCase)
         {
-            case VersionPolicyKind.All:
+            case ModelVersionPolicy.PolicyChoiceOneofCase.All:
                 return sorted;
-            case VersionPolicyKind.Specific:
+            case ModelVersionPolicy.PolicyChoiceOneofCase.Specific:
                 var chosen = new List<long>();
-                foreach (var v in policy.Versions.Distinct())
+                foreach (var v in policy.Specific.Versions.Distinct())
                 {
                     if (sorted.Contains(v)) chosen.Add(v);
                     else missing?.Add(v);
@@ -27,7 +26,8 @@ public static class VersionSelection
                 chosen.Sort();
                 return chosen;
             default:
-                var n = Math.Max(0, policy.NumVersions);
+                // Triton's default policy: the newest version (latest with num_versions 1).
+                var n = policy?.PolicyChoiceCase == ModelVersionPolicy.PolicyChoiceOneofCase.Latest ? (int)Math.Min(int.MaxValue, policy.Latest.NumVersions) : 1;
                 return sorted.Skip(Math.Max(0, sorted.Count - n)).ToList();
         }
     }

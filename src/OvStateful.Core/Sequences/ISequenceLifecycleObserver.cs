@@ -23,4 +23,10 @@ public interface ISequenceLifecycleObserver
 {
     void SequenceStarted(string modelName, SequenceId id);
     void SequenceEnded(string modelName, SequenceId id, SequenceEndReason reason);
+
+    /// <summary>Its state moved to host memory to free its slot (spill). Most observers need not care.</summary>
+    void SequenceSpilled(string modelName, SequenceId id) { }
+
+    /// <summary>Its spilled state went back into a slot for its next step.</summary>
+    void SequenceRestored(string modelName, SequenceId id) { }
 }

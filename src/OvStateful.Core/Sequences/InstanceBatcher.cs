@@ -416,6 +416,7 @@ internal sealed class InstanceBatcher
             }
             victim.Phase = SequencePhase.Spilled;
             _owner.Metrics.RecordSpill();
+            (deferred ??= new DeferredWork()).Spilled.Add(victim.Id);
             _owner.OnSpilled(victim);
         }
         _exportsTaken.Clear();
@@ -438,6 +439,7 @@ internal sealed class InstanceBatcher
                 return;
             }
             _owner.Metrics.RecordRestore();
+            (deferred ??= new DeferredWork()).Restored.Add(seq.Id);
         }
         if (op.Error is not null && _hadStart[i])
         {

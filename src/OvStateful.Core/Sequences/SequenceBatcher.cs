@@ -29,7 +29,8 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     private readonly SequenceBatcherSettings _settings;
     private readonly BatcherOptions _options;
     private readonly InstanceBatcher[] _instances;
-    private readonly RequestBinder _binder;
+    /// <summary>The one check of every request (sequence id, inputs, outputs) before it is queued.</summary>
+    private readonly RequestValidator _validator;
     private readonly ModelMetrics _metrics;
     // Pooled steps; each holds arrays sized for this model's inputs/outputs.
     private readonly ConcurrentQueue<StepOperation> _pool = new();
@@ -84,7 +85,8 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         Outputs = first.Outputs;
         _inputCount = Inputs.Count;
         _outputCount = Outputs.Count;
-        _binder = new RequestBinder(settings.ModelName, Inputs, Outputs);
+        // Real engines feed every model input (ModelPlan refuses optional ones), so none may be left out.
+        _validator = new RequestValidator(settings.ModelName, Inputs, Outputs, settings.IsSequenceModel, settings.CorrelationIdKind);
         _metrics = new ModelMetrics(settings.ModelName, settings.ModelVersion, settings.MaxBatchSize);
         _idleTicks = TicksOf(settings.MaxSequenceIdle);
 
@@ -179,7 +181,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         if (_settings.IsSequenceModel)
         {
             id = request.SequenceId;
-            if (CheckSequenceId(id) is { } idError) return Rejected(InferenceErrorKind.InvalidArgument, idError, arrived);
+            if (_validator.CheckSequenceId(id) is { } idError) return Rejected(InferenceErrorKind.InvalidArgument, idError, arrived);
             flags = (request.SequenceStart ? StepFlags.Start : StepFlags.None) | (request.SequenceEnd ? StepFlags.End : StepFlags.None);
         }
         else
@@ -196,7 +198,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         }
 
         var op = RentOperation();
-        var bindError = _binder.Bind(request.Inputs, op.Inputs) ?? _binder.BindOutputs(request.RequestedOutputs, op.WantOutput);
+        var bindError = _validator.Bind(request.Inputs, op.Inputs) ?? _validator.BindOutputs(request.RequestedOutputs, op.WantOutput);
         if (bindError is not null)
         {
             op.Recycle();
@@ -337,22 +339,6 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         FlushSignals();
     }
 
-    private string? CheckSequenceId(SequenceId id)
-    {
-        if (id.IsNone)
-        {
-            return $"model '{ModelName}' is a sequence model: every request needs a nonzero sequence_id (got {(id.IsString ? "an empty string" : "0")})";
-        }
-        return _settings.CorrelationIdKind switch
-        {
-            CorrelationIdKind.UInt64 when id.IsString =>
-                $"model '{ModelName}' takes uint64 sequence ids (CONTROL_SEQUENCE_CORRID data_type TYPE_UINT64); got the string id {id}",
-            CorrelationIdKind.String when !id.IsString =>
-                $"model '{ModelName}' takes string sequence ids (CONTROL_SEQUENCE_CORRID data_type TYPE_STRING); got the uint64 id {id}",
-            _ => null,
-        };
-    }
-
     internal string NotActiveMessage(SequenceId id)
     {
         if (_restartedAt is { } at)
@@ -420,6 +406,10 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             _options.Observer?.SequenceEnded(ModelName, id, reason);
         }
         work.Ended.Clear();
+        foreach (var id in work.Spilled) _options.Observer?.SequenceSpilled(ModelName, id);
+        work.Spilled.Clear();
+        foreach (var id in work.Restored) _options.Observer?.SequenceRestored(ModelName, id);
+        work.Restored.Clear();
     }
 
     internal void NotifyStarted(SequenceId id) => _options.Observer?.SequenceStarted(ModelName, id);

@@ -78,7 +78,7 @@ public sealed record SequenceBatcherSettings
     {
         ArgumentNullException.ThrowIfNull(config);
         var instances = 0;
-        foreach (var g in config.InstanceGroup) instances += Math.Max(0, g.Count);
+        foreach (var g in config.InstanceGroup) instances += g.InstanceCount();
         instances = Math.Max(1, instances);
         var maxBatch = Math.Max(1, config.MaxBatchSize);
         var sb = config.SequenceBatching;
@@ -131,15 +131,15 @@ public sealed record SequenceBatcherSettings
     private static TimeSpan Microseconds(ulong us) =>
         us >= (ulong)(TimeSpan.MaxValue.Ticks / 20) ? TimeSpan.FromTicks(TimeSpan.MaxValue.Ticks / 2) : TimeSpan.FromTicks((long)us * 10);
 
-    private static CorrelationIdKind CorrIdKind(SequenceBatching sb)
+    private static CorrelationIdKind CorrIdKind(ModelSequenceBatching sb)
     {
         foreach (var ci in sb.ControlInput)
         {
             foreach (var c in ci.Control)
             {
-                if (c.Kind == ControlKind.SequenceCorrid)
+                if (c.Kind.ToControlKind() == ControlKind.SequenceCorrid)
                 {
-                    return c.DataType == DataType.String ? CorrelationIdKind.String : CorrelationIdKind.UInt64;
+                    return c.DataType == ConfigDataType.TypeString ? CorrelationIdKind.String : CorrelationIdKind.UInt64;
                 }
             }
         }

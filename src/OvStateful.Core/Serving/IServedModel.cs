@@ -19,6 +19,9 @@ public interface IServedModel
     ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken);
 
     ModelStatistics GetStatistics();
+
+    /// <summary>One description per engine instance (start-up table); empty when the model does not say.</summary>
+    IReadOnlyList<EngineDescription> Instances => [];
 }
 
 /// <summary>The models of a repository, as the server's repository and health endpoints see them.</summary>

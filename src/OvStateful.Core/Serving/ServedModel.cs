@@ -72,6 +72,8 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
 
     public ModelStatistics GetStatistics() => Batcher.GetStatistics();
 
+    public IReadOnlyList<EngineDescription> Instances => _engines.Select(e => e.Description).ToList();
+
     /// <summary>Stops the batcher (queued steps fail with Unavailable, running batches finish), then disposes the engines.</summary>
     public async ValueTask DisposeAsync()
     {

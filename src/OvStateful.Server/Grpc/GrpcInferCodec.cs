@@ -4,7 +4,7 @@ using Google.Protobuf.Collections;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.Server.Protocol;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Grpc;
 
@@ -15,7 +15,7 @@ namespace OvStateful.Server.Grpc;
 /// </summary>
 internal static class GrpcInferCodec
 {
-    public static InferenceRequest Decode(Pb.ModelInferRequest r)
+    public static InferenceRequest Decode(Proto.ModelInferRequest r)
     {
         var raw = r.RawInputContents;
         if (raw.Count > 0 && raw.Count != r.Inputs.Count)
@@ -54,15 +54,7 @@ internal static class GrpcInferCodec
         {
             switch (key)
             {
-                case SequenceParameters.SequenceId:
-                    sequenceId = p.ParameterChoiceCase switch
-                    {
-                        Pb.InferParameter.ParameterChoiceOneofCase.Int64Param => SequenceParameters.FromInt64(p.Int64Param),
-                        Pb.InferParameter.ParameterChoiceOneofCase.Uint64Param => SequenceParameters.FromUInt64(p.Uint64Param),
-                        Pb.InferParameter.ParameterChoiceOneofCase.StringParam => SequenceParameters.FromString(p.StringParam),
-                        _ => throw ServerErrors.Invalid($"parameter 'sequence_id' is a {p.ParameterChoiceCase}; expected int64_param, uint64_param or string_param"),
-                    };
-                    break;
+                case SequenceParameters.SequenceId: sequenceId = SequenceIdOf(p); break;
                 case SequenceParameters.SequenceStart: start = Bool(key, p); break;
                 case SequenceParameters.SequenceEnd: end = Bool(key, p); break;
             }
@@ -94,14 +86,39 @@ internal static class GrpcInferCodec
         };
     }
 
-    private static bool Bool(string key, Pb.InferParameter p) =>
-        p.ParameterChoiceCase == Pb.InferParameter.ParameterChoiceOneofCase.BoolParam
+    private static Core.Sequences.SequenceId SequenceIdOf(Proto.InferParameter p) => p.ParameterChoiceCase switch
+    {
+        Proto.InferParameter.ParameterChoiceOneofCase.Int64Param => SequenceParameters.FromInt64(p.Int64Param),
+        Proto.InferParameter.ParameterChoiceOneofCase.Uint64Param => SequenceParameters.FromUInt64(p.Uint64Param),
+        Proto.InferParameter.ParameterChoiceOneofCase.StringParam => SequenceParameters.FromString(p.StringParam),
+        _ => throw ServerErrors.Invalid($"parameter 'sequence_id' is a {p.ParameterChoiceCase}; expected int64_param, uint64_param or string_param"),
+    };
+
+    /// <summary>
+    /// The request's sequence id without decoding the rest (none when absent or invalid: such a
+    /// request fails on its own, waiting for no other step), for ordering a stream's responses.
+    /// </summary>
+    public static Core.Sequences.SequenceId PeekSequenceId(Proto.ModelInferRequest r)
+    {
+        if (!r.Parameters.TryGetValue(SequenceParameters.SequenceId, out var p)) return default;
+        try
+        {
+            return SequenceIdOf(p);
+        }
+        catch (InferenceException)
+        {
+            return default;
+        }
+    }
+
+    private static bool Bool(string key, Proto.InferParameter p) =>
+        p.ParameterChoiceCase == Proto.InferParameter.ParameterChoiceOneofCase.BoolParam
             ? p.BoolParam
             : throw ServerErrors.Invalid($"parameter '{key}' is a {p.ParameterChoiceCase}; expected bool_param");
 
-    public static Pb.ModelInferResponse Encode(InferenceResponse response, InferenceRequest request)
+    public static Proto.ModelInferResponse Encode(InferenceResponse response, InferenceRequest request)
     {
-        var p = new Pb.ModelInferResponse
+        var p = new Proto.ModelInferResponse
         {
             ModelName = response.ModelName,
             ModelVersion = response.ModelVersion,
@@ -110,14 +127,14 @@ internal static class GrpcInferCodec
         if (!request.SequenceId.IsNone)
         {
             p.Parameters[SequenceParameters.SequenceId] = request.SequenceId.IsString
-                ? new Pb.InferParameter { StringParam = request.SequenceId.Text }
-                : new Pb.InferParameter { Uint64Param = request.SequenceId.Number };
-            p.Parameters[SequenceParameters.SequenceStart] = new Pb.InferParameter { BoolParam = request.SequenceStart };
-            p.Parameters[SequenceParameters.SequenceEnd] = new Pb.InferParameter { BoolParam = request.SequenceEnd };
+                ? new Proto.InferParameter { StringParam = request.SequenceId.Text }
+                : new Proto.InferParameter { Uint64Param = request.SequenceId.Number };
+            p.Parameters[SequenceParameters.SequenceStart] = new Proto.InferParameter { BoolParam = request.SequenceStart };
+            p.Parameters[SequenceParameters.SequenceEnd] = new Proto.InferParameter { BoolParam = request.SequenceEnd };
         }
         foreach (var t in response.Outputs)
         {
-            var o = new Pb.ModelInferResponse.Types.InferOutputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
+            var o = new Proto.ModelInferResponse.Types.InferOutputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
             o.Shape.AddRange(t.Shape);
             p.Outputs.Add(o);
             p.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(t.Data));
@@ -126,7 +143,7 @@ internal static class GrpcInferCodec
     }
 
     /// <summary>Typed contents to little-endian bytes; the element count must match the shape.</summary>
-    private static byte[] FromContents(string name, DataType type, long[] shape, Pb.InferTensorContents c)
+    private static byte[] FromContents(string name, DataType type, long[] shape, Proto.InferTensorContents c)
     {
         var count = TensorBytes.ElementCount(name, shape);
         switch (type)

@@ -1,81 +1,79 @@
-using Google.Protobuf;
+using Grpc.Core;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Grpc;
 
-/// <summary>inference.GRPCInferenceService: Triton's KServe v2 gRPC methods.</summary>
-internal static class GrpcInferenceService
+/// <summary>
+/// inference.GRPCInferenceService: Triton's KServe v2 gRPC methods. Errors leave as
+/// exceptions; <see cref="GrpcErrorInterceptor"/> turns them into the call's status.
+/// </summary>
+internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceBase
 {
-    public const string Name = "inference.GRPCInferenceService";
+    public override Task<Proto.ServerLiveResponse> ServerLive(Proto.ServerLiveRequest request, ServerCallContext context) =>
+        Task.FromResult(new Proto.ServerLiveResponse { Live = true });
 
-    public static void Register(GrpcEndpoint endpoint, ServerServices s)
+    public override Task<Proto.ServerReadyResponse> ServerReady(Proto.ServerReadyRequest request, ServerCallContext context) =>
+        Task.FromResult(new Proto.ServerReadyResponse { Ready = s.Registry.IsReady });
+
+    public override Task<Proto.ModelReadyResponse> ModelReady(Proto.ModelReadyRequest request, ServerCallContext context) =>
+        Task.FromResult(new Proto.ModelReadyResponse { Ready = s.Resolver.IsReady(request.Name, request.Version) });
+
+    public override Task<Proto.ServerMetadataResponse> ServerMetadata(Proto.ServerMetadataRequest request, ServerCallContext context) =>
+        Task.FromResult(MetadataMapper.Server());
+
+    public override Task<Proto.ModelMetadataResponse> ModelMetadata(Proto.ModelMetadataRequest request, ServerCallContext context) =>
+        Task.FromResult(MetadataMapper.Model(s.Resolver.Resolve(request.Name, request.Version), s.Registry));
+
+    public override Task<Proto.ModelConfigResponse> ModelConfig(Proto.ModelConfigRequest request, ServerCallContext context) =>
+        Task.FromResult(new Proto.ModelConfigResponse { Config = s.Resolver.Resolve(request.Name, request.Version).Config });
+
+    public override Task<Proto.ModelStatisticsResponse> ModelStatistics(Proto.ModelStatisticsRequest request, ServerCallContext context)
     {
-        Unary(endpoint, "ServerLive", Pb.ServerLiveRequest.Parser, (_, _) => Done(new Pb.ServerLiveResponse { Live = true }));
-        Unary(endpoint, "ServerReady", Pb.ServerReadyRequest.Parser, (_, _) => Done(new Pb.ServerReadyResponse { Ready = s.Registry.IsReady }));
-        Unary(endpoint, "ModelReady", Pb.ModelReadyRequest.Parser, (r, _) => Done(new Pb.ModelReadyResponse { Ready = s.Resolver.IsReady(r.Name, r.Version) }));
-        Unary(endpoint, "ServerMetadata", Pb.ServerMetadataRequest.Parser, (_, _) => Done(MetadataMapper.Server()));
-        Unary(endpoint, "ModelMetadata", Pb.ModelMetadataRequest.Parser, (r, _) => Done(MetadataMapper.Model(s.Resolver.Resolve(r.Name, r.Version), s.Registry)));
-        Unary(endpoint, "ModelConfig", Pb.ModelConfigRequest.Parser, (r, _) =>
-            Done(new Pb.ModelConfigResponse { Config = ModelConfigMapper.ToProto(s.Resolver.Resolve(r.Name, r.Version).Config) }));
-        Unary(endpoint, "ModelStatistics", Pb.ModelStatisticsRequest.Parser, (r, _) => Done(Statistics(s, r)));
-        Unary(endpoint, "RepositoryIndex", Pb.RepositoryIndexRequest.Parser, (r, _) => Done(Index(s, r)));
-        Unary(endpoint, "RepositoryModelLoad", Pb.RepositoryModelLoadRequest.Parser, async (r, ct) =>
-        {
-            await s.Registry.LoadAsync(r.ModelName, ct).ConfigureAwait(false);
-            return new Pb.RepositoryModelLoadResponse();
-        });
-        Unary(endpoint, "RepositoryModelUnload", Pb.RepositoryModelUnloadRequest.Parser, async (r, ct) =>
-        {
-            await s.Registry.UnloadAsync(r.ModelName, ct).ConfigureAwait(false);
-            return new Pb.RepositoryModelUnloadResponse();
-        });
-        Unary(endpoint, "ModelInfer", Pb.ModelInferRequest.Parser, async (r, ct) =>
-        {
-            var model = s.Resolver.Resolve(r.ModelName, r.ModelVersion);
-            var request = GrpcInferCodec.Decode(r);
-            var response = await s.Invoker.InferAsync(model, request, ct).ConfigureAwait(false);
-            return GrpcInferCodec.Encode(response, request);
-        });
-        endpoint.Add(Name, "ModelStreamInfer", call => new GrpcStreamInfer(call, s).RunAsync());
-    }
-
-    public static void Unary<TRequest>(GrpcEndpoint endpoint, string method, MessageParser<TRequest> parser, Func<TRequest, CancellationToken, Task<IMessage>> handler, string service = Name)
-        where TRequest : class, IMessage<TRequest>
-    {
-        endpoint.Add(service, method, async call =>
-        {
-            var request = await call.ReadUnaryAsync(parser).ConfigureAwait(false);
-            var response = await handler(request, call.Aborted).ConfigureAwait(false);
-            await call.WriteAsync(response).ConfigureAwait(false);
-        });
-    }
-
-    private static Task<IMessage> Done(IMessage message) => Task.FromResult(message);
-
-    private static Pb.ModelStatisticsResponse Statistics(ServerServices s, Pb.ModelStatisticsRequest r)
-    {
-        var response = new Pb.ModelStatisticsResponse();
-        if (string.IsNullOrEmpty(r.Name))
+        var response = new Proto.ModelStatisticsResponse();
+        if (string.IsNullOrEmpty(request.Name))
         {
             foreach (var m in s.Resolver.ReadyModels()) response.ModelStats.Add(StatisticsMapper.ToProto(m.GetStatistics()));
         }
         else
         {
-            response.ModelStats.Add(StatisticsMapper.ToProto(s.Resolver.Resolve(r.Name, r.Version).GetStatistics()));
+            response.ModelStats.Add(StatisticsMapper.ToProto(s.Resolver.Resolve(request.Name, request.Version).GetStatistics()));
         }
-        return response;
+        return Task.FromResult(response);
     }
 
-    private static Pb.RepositoryIndexResponse Index(ServerServices s, Pb.RepositoryIndexRequest r)
+    public override Task<Proto.RepositoryIndexResponse> RepositoryIndex(Proto.RepositoryIndexRequest request, ServerCallContext context)
     {
-        var response = new Pb.RepositoryIndexResponse();
+        var response = new Proto.RepositoryIndexResponse();
         foreach (var e in s.Registry.Index())
         {
-            if (r.Ready && e.State != "READY") continue;
-            response.Models.Add(new Pb.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
+            if (request.Ready && e.State != "READY") continue;
+            response.Models.Add(new Proto.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
         }
-        return response;
+        return Task.FromResult(response);
     }
+
+    public override async Task<Proto.RepositoryModelLoadResponse> RepositoryModelLoad(Proto.RepositoryModelLoadRequest request, ServerCallContext context)
+    {
+        await s.Registry.LoadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
+        return new Proto.RepositoryModelLoadResponse();
+    }
+
+    public override async Task<Proto.RepositoryModelUnloadResponse> RepositoryModelUnload(Proto.RepositoryModelUnloadRequest request, ServerCallContext context)
+    {
+        await s.Registry.UnloadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
+        return new Proto.RepositoryModelUnloadResponse();
+    }
+
+    public override async Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context)
+    {
+        var model = s.Resolver.Resolve(request.ModelName, request.ModelVersion);
+        var decoded = GrpcInferCodec.Decode(request);
+        var response = await s.Invoker.InferAsync(model, decoded, context.CancellationToken).ConfigureAwait(false);
+        return GrpcInferCodec.Encode(response, decoded);
+    }
+
+    public override Task ModelStreamInfer(IAsyncStreamReader<Incoming<Proto.ModelInferRequest>> requests, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context) =>
+        new GrpcStreamInfer(s, responses, context).RunAsync(requests);
 }

@@ -1,34 +1,31 @@
+using Grpc.Core;
 using OvStateful.Core.Sequences;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
 using OvStateful.Server.Sequences;
-using Ovs = OvStateful.Server.Protocol.Ovs;
+using Ovs = OvStateful.Protocol.Ovs;
 
 namespace OvStateful.Server.Grpc;
 
 /// <summary>ovs.SequenceIdService: correlation-id allocation over gRPC (same allocator as the REST routes).</summary>
-internal static class GrpcSequenceIdService
+internal sealed class GrpcSequenceIdService(ServerServices s) : SequenceIdServiceBase
 {
-    public const string Name = "ovs.SequenceIdService";
-
-    public static void Register(GrpcEndpoint endpoint, ServerServices s)
+    public override Task<Ovs.AllocateSequenceIdResponse> Allocate(Ovs.AllocateSequenceIdRequest request, ServerCallContext context)
     {
-        GrpcInferenceService.Unary(endpoint, "Allocate", Ovs.AllocateSequenceIdRequest.Parser, (r, _) =>
+        var id = s.Allocator.Allocate(SequenceIdTypes.IsString(request.Type));
+        return Task.FromResult(new Ovs.AllocateSequenceIdResponse { SequenceId = ToProto(id) });
+    }
+
+    public override Task<Ovs.ReleaseSequenceIdResponse> Release(Ovs.ReleaseSequenceIdRequest request, ServerCallContext context)
+    {
+        var id = request.SequenceId?.IdCase switch
         {
-            var id = s.Allocator.Allocate(SequenceIdTypes.IsString(r.Type));
-            return Task.FromResult<Google.Protobuf.IMessage>(new Ovs.AllocateSequenceIdResponse { SequenceId = ToProto(id) });
-        }, Name);
-        GrpcInferenceService.Unary(endpoint, "Release", Ovs.ReleaseSequenceIdRequest.Parser, (r, _) =>
-        {
-            var id = r.SequenceId?.IdCase switch
-            {
-                Ovs.SequenceIdValue.IdOneofCase.Uint64Id => new SequenceId(r.SequenceId.Uint64Id),
-                Ovs.SequenceIdValue.IdOneofCase.StringId => new SequenceId(r.SequenceId.StringId),
-                _ => throw ServerErrors.Invalid("release needs sequence_id with uint64_id or string_id set"),
-            };
-            if (!s.Allocator.Release(id)) throw SequenceIdTypes.NotAllocated(id);
-            return Task.FromResult<Google.Protobuf.IMessage>(new Ovs.ReleaseSequenceIdResponse { Released = true });
-        }, Name);
+            Ovs.SequenceIdValue.IdOneofCase.Uint64Id => new SequenceId(request.SequenceId.Uint64Id),
+            Ovs.SequenceIdValue.IdOneofCase.StringId => new SequenceId(request.SequenceId.StringId),
+            _ => throw ServerErrors.Invalid("release needs sequence_id with uint64_id or string_id set"),
+        };
+        if (!s.Allocator.Release(id)) throw SequenceIdTypes.NotAllocated(id);
+        return Task.FromResult(new Ovs.ReleaseSequenceIdResponse { Released = true });
     }
 
     private static Ovs.SequenceIdValue ToProto(SequenceId id) =>

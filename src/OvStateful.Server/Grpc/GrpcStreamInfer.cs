@@ -1,51 +1,44 @@
+using Grpc.Core;
+using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
-using OvStateful.Server.Protocol;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Grpc;
 
 /// <summary>
 /// ModelStreamInfer: requests are read as they arrive and handed to their model at once, in
 /// arrival order (so the steps of one sequence reach the batcher in the order sent); each
-/// response is written when its step completes, carrying the request's id. A failed request
-/// answers with error_message and the stream goes on. When the client half-closes, or the
-/// server begins to stop, the stream takes no more requests, finishes those in flight, and ends.
+/// response carries its request's id and is written by <see cref="StreamResponseQueue"/>,
+/// which keeps one sequence's responses in step order. A failed request answers with
+/// error_message and the stream goes on. When the client half-closes, or the server begins to
+/// stop, the stream takes no more requests, finishes those in flight, and ends.
 /// </summary>
-internal sealed class GrpcStreamInfer(GrpcCall call, ServerServices services)
+internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context)
 {
+    private readonly StreamResponseQueue _queue = new(responses);
     /// <summary>Steps handed to models whose responses are not yet written; pruned as they finish.</summary>
     private readonly List<Task> _inFlight = [];
 
-    public async Task RunAsync()
+    public async Task RunAsync(IAsyncStreamReader<Incoming<Proto.ModelInferRequest>> requests)
     {
         // Headers go out now: a client may wait for them before sending its first request.
-        await call.StartAsync().ConfigureAwait(false);
+        await context.WriteResponseHeadersAsync(ResponseEncoding.Headers(context)).ConfigureAwait(false);
 
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(call.Aborted, services.Stopping.Token);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, services.Stopping.Token);
         var stoppedByServer = false;
         try
         {
-            while (true)
+            while (await requests.MoveNext(reading.Token).ConfigureAwait(false))
             {
-                Pb.ModelInferRequest? request;
-                try
-                {
-                    request = await call.ReadAsync(Pb.ModelInferRequest.Parser, reading.Token).ConfigureAwait(false);
-                }
-                catch (Core.Serving.InferenceException e)
-                {
-                    // A malformed message: its frame was consumed, so the stream can go on.
-                    await call.WriteAsync(new Pb.ModelStreamInferResponse { ErrorMessage = e.Message }).ConfigureAwait(false);
-                    continue;
-                }
-                if (request is null) break;
-                Track(ProcessAsync(request));
+                var incoming = requests.Current;
+                if (incoming.Message is { } request) Track(ProcessAsync(request, _queue.Enter(GrpcInferCodec.PeekSequenceId(request))));
+                else Track(_queue.CompleteAsync(_queue.Enter(default), new Proto.ModelStreamInferResponse { ErrorMessage = incoming.Error }));
             }
         }
-        catch (OperationCanceledException) when (services.Stopping.IsCancellationRequested && !call.Aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (services.Stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
             // A client that had already half-closed lost nothing: its stream ends OK.
-            var reader = call.Context.Request.BodyReader;
+            var reader = context.GetHttpContext().Request.BodyReader;
             stoppedByServer = true;
             if (reader.TryRead(out var rest))
             {
@@ -57,37 +50,37 @@ internal sealed class GrpcStreamInfer(GrpcCall call, ServerServices services)
         {
             // Steps already handed to a model always finish (or see the call cancelled) before the call ends.
             try { await Task.WhenAll(Snapshot()).ConfigureAwait(false); }
-            catch (Exception) when (call.Aborted.IsCancellationRequested) { }
+            catch (Exception) when (context.CancellationToken.IsCancellationRequested) { }
         }
 
-        if (stoppedByServer) throw new Core.Serving.InferenceException(Core.Serving.InferenceErrorKind.Unavailable, "server is shutting down; in-flight requests of this stream were answered");
+        if (stoppedByServer) throw new InferenceException(InferenceErrorKind.Unavailable, "server is shutting down; in-flight requests of this stream were answered");
     }
 
-    private async Task ProcessAsync(Pb.ModelInferRequest message)
+    private async Task ProcessAsync(Proto.ModelInferRequest message, StreamResponseQueue.Place place)
     {
-        Pb.ModelStreamInferResponse response;
+        Proto.ModelStreamInferResponse response;
         try
         {
             var model = services.Resolver.Resolve(message.ModelName, message.ModelVersion);
             var request = GrpcInferCodec.Decode(message);
-            var result = await services.Invoker.InferAsync(model, request, call.Aborted).ConfigureAwait(false);
-            response = new Pb.ModelStreamInferResponse { InferResponse = GrpcInferCodec.Encode(result, request) };
+            var result = await services.Invoker.InferAsync(model, request, context.CancellationToken).ConfigureAwait(false);
+            response = new Proto.ModelStreamInferResponse { InferResponse = GrpcInferCodec.Encode(result, request) };
         }
-        catch (Exception e) when (!call.Aborted.IsCancellationRequested)
+        catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
         {
-            var (_, text) = GrpcErrors.From(e);
             // The failed request's identity still goes back, so the client can match the error.
-            response = new Pb.ModelStreamInferResponse
+            response = new Proto.ModelStreamInferResponse
             {
-                ErrorMessage = text,
-                InferResponse = new Pb.ModelInferResponse { ModelName = message.ModelName, ModelVersion = message.ModelVersion, Id = message.Id },
+                ErrorMessage = GrpcErrors.From(e).Detail,
+                InferResponse = new Proto.ModelInferResponse { ModelName = message.ModelName, ModelVersion = message.ModelVersion, Id = message.Id },
             };
         }
-        await call.WriteAsync(response).ConfigureAwait(false);
+        await _queue.CompleteAsync(place, response).ConfigureAwait(false);
     }
 
     private void Track(Task task)
     {
+        if (task.IsCompletedSuccessfully) return;
         lock (_inFlight)
         {
             if (_inFlight.Count >= 256) _inFlight.RemoveAll(t => t.IsCompleted);

@@ -11,7 +11,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
-using OvStateful.Server.Grpc;
 using OvStateful.Server.Http;
 using OvStateful.Server.Metrics;
 using OvStateful.Server.Sequences;
@@ -28,6 +27,7 @@ public sealed class OvsServer : IAsyncDisposable
 {
     private readonly ServerServices _services;
     private readonly Action<ILoggingBuilder>? _logging;
+    /// <summary>The server's own loggers (start-up tables, failed requests), configured like the Kestrel hosts.</summary>
     private readonly ILoggerFactory _loggers;
     private readonly ServerConnections _connections;
     /// <summary>Null until <see cref="StartAsync"/>; the three hosts run together or not at all.</summary>
@@ -36,15 +36,16 @@ public sealed class OvsServer : IAsyncDisposable
     /// <param name="registry">The models to serve; the server never disposes it.</param>
     /// <param name="options">Validated here (ports, limits); the repository folder is the registry's business.</param>
     /// <param name="allocator">Correlation-id allocator for /v2/sequences; when null, a fresh <see cref="CorrelationIdManager"/> (pass the one the batchers observe so END and idle timeouts end leases).</param>
-    /// <param name="logging">Logging for the Kestrel hosts; none when null.</param>
+    /// <param name="logging">Logging for the server (start-up tables, failed requests) and its Kestrel hosts; none when null (see <see cref="Logging.ServerLogging.Configure"/>).</param>
     public OvsServer(IModelRegistry registry, ServerOptions options, ICorrelationIdAllocator? allocator = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
         ServerOptionsValidator.ThrowIfInvalid(options, requireRepository: false);
-        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(null))), options);
         _logging = logging;
-        _loggers = LoggerFactory.Create(l => logging?.Invoke(l));
+        _loggers = LoggerFactory.Create(l => _logging?.Invoke(l));
+        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(null))), options,
+            _loggers.CreateLogger("ovs.requests"));
         _connections = ServerConnections.Create(options, _loggers.CreateLogger("ovs.connections"));
     }
 
@@ -71,8 +72,8 @@ public sealed class OvsServer : IAsyncDisposable
             app.UseEndpoints(_ => { });
             app.Run(ctx => HttpErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, $"no endpoint for {ctx.Request.Method} {ctx.Request.Path}"));
         });
-        var grpc = Build(o.GrpcPort, HttpProtocols.Http2, null, app =>
-            app.Run(new GrpcEndpoint(_services, app.Services.GetRequiredService<ILogger<GrpcEndpoint>>()).HandleAsync));
+        // Message sizes are Grpc.AspNetCore's to check (a stream carries many messages).
+        var grpc = Build(o.GrpcPort, HttpProtocols.Http2, null, GrpcHost.Map, services => GrpcHost.AddServices(services, _services));
         var metrics = Build(o.MetricsPort, HttpProtocols.Http1, 1024, app => app.Run(ServeMetricsAsync));
 
         var started = new List<WebApplication>();
@@ -96,6 +97,7 @@ public sealed class OvsServer : IAsyncDisposable
         (GrpcPort, var a2) = BoundPort(grpc);
         (MetricsPort, var a3) = BoundPort(metrics);
         Addresses = [a1, a2, a3];
+        StartupReport.Log(_loggers.CreateLogger("ovs.server"), o, _services.Registry, Addresses);
     }
 
     /// <summary>
@@ -123,13 +125,14 @@ public sealed class OvsServer : IAsyncDisposable
         _loggers.Dispose();
     }
 
-    private WebApplication Build(int port, HttpProtocols protocols, long? maxBody, Action<WebApplication> configure)
+    private WebApplication Build(int port, HttpProtocols protocols, long? maxBody, Action<WebApplication> configure, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddLogging(l => _logging?.Invoke(l));
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(_services.Options.ShutdownTimeoutSeconds));
+        services?.Invoke(builder.Services);
         builder.WebHost.UseKestrelCore();
         // Registered after Kestrel's own socket transport, so Kestrel binds with this one.
         builder.Services.AddSingleton<IConnectionListenerFactory>(_connections.Transport);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using OvStateful.Core.Text;
 
 namespace OvStateful.Server.Hosting;
 
@@ -20,9 +21,19 @@ public static class ServerConfiguration
         return builder.Build();
     }
 
-    /// <summary>Binds the "Server" section; unknown values of the wrong type fail with the key named.</summary>
+    /// <summary>
+    /// Binds the "Server" section. A key that is no setting (a misspelling in appsettings.json,
+    /// an OVS_Server__ variable, --set) and a value of the wrong type fail with the key named,
+    /// and for an unknown key the nearest valid ones.
+    /// </summary>
     public static ServerOptions Bind(IConfiguration configuration)
     {
+        var known = SettingKeys();
+        foreach (var key in Keys(configuration.GetSection(ServerOptions.SectionName)))
+        {
+            if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"server settings: {ServerOptions.SectionName}:{key} is not a setting; {Spelling.DidYouMean(key, known)} (settings: {string.Join(", ", known)})");
+        }
         var options = new ServerOptions();
         try
         {
@@ -33,5 +44,26 @@ public static class ServerConfiguration
             throw new InvalidOperationException($"server settings: {e.Message}", e);
         }
         return options;
+    }
+
+    /// <summary>Every key of section "Server" that binds to a setting: "HttpPort", "Log:Verbose", ...</summary>
+    public static IReadOnlyList<string> SettingKeys() =>
+    [
+        .. Properties(typeof(ServerOptions)).Where(p => p != nameof(ServerOptions.Log)),
+        .. Properties(typeof(Logging.ServerLogOptions)).Select(p => $"{nameof(ServerOptions.Log)}:{p}"),
+    ];
+
+    private static IEnumerable<string> Properties(Type t) =>
+        t.GetProperties().Where(p => p.CanWrite && p.SetMethod!.IsPublic).Select(p => p.Name);
+
+    /// <summary>The leaf keys under a section, relative to it.</summary>
+    private static IEnumerable<string> Keys(IConfigurationSection section)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            var children = child.GetChildren().ToList();
+            if (children.Count == 0) yield return child.Key;
+            foreach (var leaf in Keys(child)) yield return $"{child.Key}:{leaf}";
+        }
     }
 }

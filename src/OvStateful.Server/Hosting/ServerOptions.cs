@@ -99,4 +99,7 @@ public sealed class ServerOptions
 
     /// <summary>How often durable states are msync'ed to the disk, in milliseconds: a machine crash loses at most about this much of the latest steps (a process crash loses none). 0 = left to the OS.</summary>
     public int StateSyncMilliseconds { get; set; } = 1000;
+
+    /// <summary>Triton's logging switches (section Server:Log; --log-verbose, --log-format, ...).</summary>
+    public Logging.ServerLogOptions Log { get; set; } = new();
 }

@@ -56,6 +56,10 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (!string.IsNullOrEmpty(options.Device) && !System.Text.RegularExpressions.Regex.IsMatch(options.Device, "^(cpu|cuda(:[0-9]+)?|trt(:[0-9]+)?)$"))
             failures.Add($"Device '{options.Device}' is not a device; expected cpu, cuda, cuda:N, trt or trt:N (or empty for each model's config)");
 
+        if (options.Log.Verbose < 0) failures.Add($"Log:Verbose is {options.Log.Verbose}; expected 0 (off) or a verbosity level such as 1");
+        if (!Logging.ServerLogOptions.Formats.Contains(options.Log.Format, StringComparer.OrdinalIgnoreCase))
+            failures.Add($"Log:Format '{options.Log.Format}' is not a log format; expected {string.Join(" or ", Logging.ServerLogOptions.Formats)}");
+
         if (_requireRepository)
         {
             if (string.IsNullOrWhiteSpace(options.ModelRepository))

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OvStateful.Core.Serving;
 using OvStateful.Server.Protocol;
 using OvStateful.Server.Sequences;
@@ -7,11 +9,11 @@ namespace OvStateful.Server.Hosting;
 /// <summary>What every endpoint of one server shares: the registry and its helpers, settings and the stop signal.</summary>
 internal sealed class ServerServices
 {
-    public ServerServices(IModelRegistry registry, ICorrelationIdAllocator allocator, ServerOptions options)
+    public ServerServices(IModelRegistry registry, ICorrelationIdAllocator allocator, ServerOptions options, ILogger? requests = null)
     {
         Registry = registry;
         Resolver = new ModelResolver(registry);
-        Invoker = new InferenceInvoker(Resolver);
+        Invoker = new InferenceInvoker(Resolver, requests ?? NullLogger.Instance);
         Allocator = allocator;
         Options = options;
     }

@@ -7,7 +7,7 @@ using OvStateful.Core.Sequences;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
 using OvStateful.Server.Sequences;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Http;
 
@@ -25,7 +25,7 @@ internal static class HttpEndpoints
         app.MapGet("/v2/models/stats", ctx => Guard(ctx, () => Stats(ctx, s, null, null)));
         MapModel(app, "", (ctx, m, v) => Json(ctx, MetadataMapper.Model(s.Resolver.Resolve(m, v), s.Registry)));
         MapModel(app, "/ready", (ctx, m, v) => Ready(ctx, s, m, v));
-        MapModel(app, "/config", (ctx, m, v) => Json(ctx, ModelConfigMapper.ToProto(s.Resolver.Resolve(m, v).Config)));
+        MapModel(app, "/config", (ctx, m, v) => Json(ctx, s.Resolver.Resolve(m, v).Config));
         MapModel(app, "/stats", (ctx, m, v) => Stats(ctx, s, m, v));
         MapModel(app, "/infer", (ctx, m, v) => Infer(ctx, s, m, v), post: true);
 
@@ -107,7 +107,7 @@ internal static class HttpEndpoints
 
     private static Task Stats(HttpContext ctx, ServerServices s, string? model, string? version)
     {
-        var response = new Pb.ModelStatisticsResponse();
+        var response = new Proto.ModelStatisticsResponse();
         if (model is null)
         {
             foreach (var m in s.Resolver.ReadyModels()) response.ModelStats.Add(StatisticsMapper.ToProto(m.GetStatistics()));
@@ -136,7 +136,7 @@ internal static class HttpEndpoints
             foreach (var e in s.Registry.Index())
             {
                 if (readyOnly && e.State != "READY") continue;
-                ProtoJson.WriteMessage(w, new Pb.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
+                ProtoJson.WriteMessage(w, new Proto.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
             }
             w.WriteEndArray();
         }

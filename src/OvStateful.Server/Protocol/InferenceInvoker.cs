@@ -1,18 +1,42 @@
+using Microsoft.Extensions.Logging;
 using OvStateful.Core.Serving;
 
 namespace OvStateful.Server.Protocol;
 
 /// <summary>
-/// The one path from a decoded request to a model, shared by HTTP and gRPC: resolve,
-/// validate, run, and turn whatever escapes into an <see cref="InferenceException"/>.
+/// The one path from a decoded request to a model, shared by HTTP and gRPC: run it, and turn
+/// whatever escapes into an <see cref="InferenceException"/>. The model validates the request
+/// (Core's <see cref="RequestValidator"/>, once, before the step is queued). At verbose
+/// levels (Debug) every failed request is logged with its model, sequence and reason.
 /// </summary>
-internal sealed class InferenceInvoker(ModelResolver resolver)
+internal sealed class InferenceInvoker(ModelResolver resolver, ILogger log)
 {
     public ModelResolver Resolver { get; } = resolver;
 
     public async ValueTask<InferenceResponse> InferAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
     {
-        RequestValidator.Validate(model, request);
+        try
+        {
+            return await RunAsync(model, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InferenceException e) when (Logged(model, request, e))
+        {
+            throw; // not reached: Logged is false
+        }
+    }
+
+    private bool Logged(IServedModel model, InferenceRequest request, InferenceException e)
+    {
+        if (log.IsEnabled(LogLevel.Debug))
+        {
+            log.LogDebug("request failed: model {Model}, sequence {SequenceId}, {Kind}: {Reason}",
+                model.Name, request.SequenceId.IsNone ? "none" : request.SequenceId.ToString(), e.Kind, e.Message);
+        }
+        return false;
+    }
+
+    private async ValueTask<InferenceResponse> RunAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
+    {
         try
         {
             return await model.InferAsync(request, cancellationToken).ConfigureAwait(false);

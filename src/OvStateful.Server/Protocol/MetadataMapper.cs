@@ -1,7 +1,7 @@
 using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Protocol;
 
@@ -17,9 +17,9 @@ internal static class MetadataMapper
     public static string ServerVersion { get; } =
         typeof(MetadataMapper).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public static Pb.ServerMetadataResponse Server()
+    public static Proto.ServerMetadataResponse Server()
     {
-        var p = new Pb.ServerMetadataResponse { Name = ServerName, Version = ServerVersion };
+        var p = new Proto.ServerMetadataResponse { Name = ServerName, Version = ServerVersion };
         p.Extensions.AddRange(Extensions);
         return p;
     }
@@ -28,10 +28,10 @@ internal static class MetadataMapper
     /// Tensors as the config declares them (Triton: a leading -1 for batching models), limited
     /// to what clients send: control inputs and server-filled constant inputs are not listed.
     /// </summary>
-    public static Pb.ModelMetadataResponse Model(IServedModel model, IModelRegistry registry)
+    public static Proto.ModelMetadataResponse Model(IServedModel model, IModelRegistry registry)
     {
         var c = model.Config;
-        var p = new Pb.ModelMetadataResponse
+        var p = new Proto.ModelMetadataResponse
         {
             Name = model.Name,
             Platform = !string.IsNullOrEmpty(c.Platform) ? c.Platform : !string.IsNullOrEmpty(c.Backend) ? c.Backend : model.EngineName,
@@ -54,9 +54,9 @@ internal static class MetadataMapper
         return p;
     }
 
-    private static Pb.ModelMetadataResponse.Types.TensorMetadata Tensor(TensorSpec spec, List<long>? dims, int maxBatchSize)
+    private static Proto.ModelMetadataResponse.Types.TensorMetadata Tensor(TensorSpec spec, IReadOnlyList<long>? dims, int maxBatchSize)
     {
-        var t = new Pb.ModelMetadataResponse.Types.TensorMetadata { Name = spec.Name, Datatype = spec.DataType.WireName() };
+        var t = new Proto.ModelMetadataResponse.Types.TensorMetadata { Name = spec.Name, Datatype = spec.DataType.WireName() };
         if (dims is { Count: > 0 } || (dims is not null && spec.RequestShape.Length == (maxBatchSize > 0 ? 1 : 0)))
         {
             if (maxBatchSize > 0) t.Shape.Add(-1);

@@ -11,10 +11,7 @@ internal static class ServerErrors
 
     public static PayloadTooLargeException BodyTooLarge(long limit) =>
         new( $"request body is larger than the limit of {limit} bytes (setting Server:MaxRequestBodyBytes)");
-
-    public static PayloadTooLargeException MessageTooLarge(long length, long limit) =>
-        new( $"gRPC message of {length} bytes is larger than the limit of {limit} bytes (setting Server:MaxRequestBodyBytes)");
 }
 
-/// <summary>A request body or gRPC message over Server:MaxRequestBodyBytes (HTTP 413, gRPC RESOURCE_EXHAUSTED).</summary>
+/// <summary>An HTTP request body over Server:MaxRequestBodyBytes (413).</summary>
 internal sealed class PayloadTooLargeException(string message) : Exception(message);

@@ -1,21 +1,21 @@
 using Cs = OvStateful.Core.Serving;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Protocol;
 
 /// <summary>Core's statistics as Triton's ModelStatistics message (statistics extension).</summary>
 internal static class StatisticsMapper
 {
-    public static Pb.ModelStatistics ToProto(Cs.ModelStatistics s)
+    public static Proto.ModelStatistics ToProto(Cs.ModelStatistics s)
     {
-        var p = new Pb.ModelStatistics
+        var p = new Proto.ModelStatistics
         {
             Name = s.Name,
             Version = s.Version,
             LastInference = s.LastInference,
             InferenceCount = s.InferenceCount,
             ExecutionCount = s.ExecutionCount,
-            InferenceStats = new Pb.InferStatistics
+            InferenceStats = new Proto.InferStatistics
             {
                 Success = D(s.Success),
                 Fail = D(s.Fail),
@@ -23,13 +23,13 @@ internal static class StatisticsMapper
                 ComputeInput = D(s.ComputeInput),
                 ComputeInfer = D(s.ComputeInfer),
                 ComputeOutput = D(s.ComputeOutput),
-                CacheHit = new Pb.StatisticDuration(),
-                CacheMiss = new Pb.StatisticDuration(),
+                CacheHit = new Proto.StatisticDuration(),
+                CacheMiss = new Proto.StatisticDuration(),
             },
         };
         foreach (var b in s.BatchStats)
         {
-            p.BatchStats.Add(new Pb.InferBatchStatistics
+            p.BatchStats.Add(new Proto.InferBatchStatistics
             {
                 BatchSize = (ulong)Math.Max(0, b.BatchSize),
                 ComputeInput = D(b.ComputeInput),
@@ -40,5 +40,5 @@ internal static class StatisticsMapper
         return p;
     }
 
-    private static Pb.StatisticDuration D(Cs.StatisticDuration d) => new() { Count = d.Count, Ns = d.Ns };
+    private static Proto.StatisticDuration D(Cs.StatisticDuration d) => new() { Count = d.Count, Ns = d.Ns };
 }

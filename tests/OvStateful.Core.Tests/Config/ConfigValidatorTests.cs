@@ -52,7 +52,7 @@ public class ConfigValidatorTests
             backend: "stateful"
             input [ { name: "a" data_type: TYPE_FP32 dims: [ 0, -3 ] }, { name: "a" dims: [ 1 ] }, { data_type: TYPE_FP32 } ]
             output [ { name: "o" data_type: TYPE_FP32 dims: [ 1 ] } ]
-            instance_group [ { kind: KIND_CPU count: 0 gpus: [ 0 ] } ]
+            instance_group [ { kind: KIND_CPU count: -2 gpus: [ 0 ] } ]
             version_policy { latest { num_versions: 0 } }
             parameters { key: "ort_ep" value { string_value: "rocm" } }
             """;
@@ -67,7 +67,7 @@ public class ConfigValidatorTests
             "input[1].data_type: missing or TYPE_INVALID; expected a TYPE_* data type such as TYPE_FP32",
             "input[2].name: missing; every input needs a name",
             "input[2].dims: missing; expected the tensor's dimensions, e.g. dims: [ 4, -1, 5 ]",
-            "instance_group[0].count: 0 instances; expected at least 1",
+            "instance_group[0].count: -2 instances; expected at least 1 (or none for Triton's default of 1)",
             "instance_group[0].gpus: gpus cannot be given for KIND_CPU; expected KIND_GPU or KIND_AUTO",
             "version_policy.latest.num_versions: 0; expected at least 1",
         ], Problems(text));

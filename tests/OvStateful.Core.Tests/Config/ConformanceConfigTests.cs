@@ -19,10 +19,10 @@ public class ConformanceConfigTests
         Assert.Equal("", c.Platform);
         Assert.Equal(16, c.MaxBatchSize);
 
-        var sb = Assert.IsType<SequenceBatching>(c.SequenceBatching);
+        var sb = Assert.IsType<ModelSequenceBatching>(c.SequenceBatching);
         Assert.Equal(100_000_000UL, sb.MaxSequenceIdleMicroseconds);
         Assert.Null(sb.Direct);
-        var oldest = Assert.IsType<StrategyOldest>(sb.Oldest);
+        var oldest = Assert.IsType<ModelSequenceBatching.Types.StrategyOldest>(sb.Oldest);
         Assert.Equal(1280, oldest.MaxCandidateSequences);
         Assert.Equal(2000UL, oldest.MaxQueueDelayMicroseconds);
         Assert.Empty(oldest.PreferredBatchSize); // commented out in the file
@@ -31,62 +31,62 @@ public class ConformanceConfigTests
         Assert.Equal(3, sb.ControlInput.Count);
         Assert.Equal("ResetSequence", sb.ControlInput[0].Name);
         var start = Assert.Single(sb.ControlInput[0].Control);
-        Assert.Equal(ControlKind.SequenceStart, start.Kind);
+        Assert.Equal(ControlKind.SequenceStart, start.Kind.ToControlKind());
         Assert.Equal([0, 1], start.Int32FalseTrue);
         Assert.Empty(start.Fp32FalseTrue);
         Assert.Empty(start.BoolFalseTrue);
         Assert.Equal("EndSequence", sb.ControlInput[1].Name);
         var end = Assert.Single(sb.ControlInput[1].Control);
-        Assert.Equal(ControlKind.SequenceEnd, end.Kind);
+        Assert.Equal(ControlKind.SequenceEnd, end.Kind.ToControlKind());
         Assert.Equal([0, 1], end.Int32FalseTrue);
         Assert.Equal("CORRID", sb.ControlInput[2].Name);
         var corrid = Assert.Single(sb.ControlInput[2].Control);
-        Assert.Equal(ControlKind.SequenceCorrid, corrid.Kind);
-        Assert.Equal(DataType.UInt64, corrid.DataType);
+        Assert.Equal(ControlKind.SequenceCorrid, corrid.Kind.ToControlKind());
+        Assert.Equal(DataType.UInt64, corrid.DataType.ToTensorType());
         Assert.Empty(corrid.Int32FalseTrue);
         Assert.Empty(sb.State);
 
         var input = Assert.Single(c.Input);
         Assert.Equal("Input", input.Name);
-        Assert.Equal(type, input.DataType);
+        Assert.Equal(type, input.DataType.ToTensorType());
         Assert.Equal([4L, -1L, 5L], input.Dims);
         var output = Assert.Single(c.Output);
         Assert.Equal("Output", output.Name);
-        Assert.Equal(type, output.DataType);
+        Assert.Equal(type, output.DataType.ToTensorType());
         Assert.Equal([4L, -1L, 5L], output.Dims);
 
         var group = Assert.Single(c.InstanceGroup);
         Assert.Equal(2, group.Count);
-        Assert.Equal(InstanceKind.Gpu, group.Kind);
+        Assert.Equal(ModelInstanceGroup.Types.Kind.Gpu, group.Kind);
         Assert.Equal([0], group.Gpus);
 
-        Assert.Equal($"{model}.onnx", c.Parameters["onnx_file_name"]);
-        Assert.Equal("<<<Accumulate_In, Accumulate_Out>>>", c.Parameters["state_pairs"]);
-        Assert.Equal("512", c.Parameters["initial_buffer_size"]);
-        Assert.Equal("100", c.Parameters["subsequent_buffer_size"]);
-        Assert.Equal("32", c.Parameters["buffer_alloc_threshold"]);
-        Assert.Equal("200", c.Parameters["buffer_dealloc_threshold"]);
-        Assert.Equal("15", c.Parameters["error_inject_rate"]);
-        Assert.Equal("trt", c.Parameters["ort_ep"]);
-        Assert.Equal("fp32", c.Parameters["compute_precision"]);
-        Assert.Equal("0", c.Parameters["store_states_as_fp16"]);
-        Assert.Equal("2", c.Parameters["metric_logging_frequency_seconds"]);
-        Assert.Equal("0", c.Parameters["always_pad_to_max_batch"]);
-        Assert.Equal("1", c.Parameters["enable_trt_caching"]);
-        Assert.Equal("/tmp/trt_cache", c.Parameters["trt_cache_dir"]);
-        Assert.Equal("VERBOSE", c.Parameters["logging_level"]);
+        Assert.Equal($"{model}.onnx", c.Parameters["onnx_file_name"].StringValue);
+        Assert.Equal("<<<Accumulate_In, Accumulate_Out>>>", c.Parameters["state_pairs"].StringValue);
+        Assert.Equal("512", c.Parameters["initial_buffer_size"].StringValue);
+        Assert.Equal("100", c.Parameters["subsequent_buffer_size"].StringValue);
+        Assert.Equal("32", c.Parameters["buffer_alloc_threshold"].StringValue);
+        Assert.Equal("200", c.Parameters["buffer_dealloc_threshold"].StringValue);
+        Assert.Equal("15", c.Parameters["error_inject_rate"].StringValue);
+        Assert.Equal("trt", c.Parameters["ort_ep"].StringValue);
+        Assert.Equal("fp32", c.Parameters["compute_precision"].StringValue);
+        Assert.Equal("0", c.Parameters["store_states_as_fp16"].StringValue);
+        Assert.Equal("2", c.Parameters["metric_logging_frequency_seconds"].StringValue);
+        Assert.Equal("0", c.Parameters["always_pad_to_max_batch"].StringValue);
+        Assert.Equal("1", c.Parameters["enable_trt_caching"].StringValue);
+        Assert.Equal("/tmp/trt_cache", c.Parameters["trt_cache_dir"].StringValue);
+        Assert.Equal("VERBOSE", c.Parameters["logging_level"].StringValue);
         if (model == "accumulate_fp32")
         {
             Assert.Equal(19, c.Parameters.Count);
-            Assert.Equal("1", c.Parameters["enable_cuda_graph"]);
-            Assert.Equal("0", c.Parameters["infer_end_requests"]);
-            Assert.Equal("INFO", c.Parameters["detailed_metrics_logging_level"]);
-            Assert.Equal("VERBOSE", c.Parameters["batch_info_logging_level"]);
+            Assert.Equal("1", c.Parameters["enable_cuda_graph"].StringValue);
+            Assert.Equal("0", c.Parameters["infer_end_requests"].StringValue);
+            Assert.Equal("INFO", c.Parameters["detailed_metrics_logging_level"].StringValue);
+            Assert.Equal("VERBOSE", c.Parameters["batch_info_logging_level"].StringValue);
         }
         else
         {
             Assert.Equal(16, c.Parameters.Count);
-            Assert.Equal("1", c.Parameters["infer_end_requests"]);
+            Assert.Equal("1", c.Parameters["infer_end_requests"].StringValue);
         }
         // Parameters keep file order.
         Assert.Equal("onnx_file_name", c.Parameters.Keys.First());

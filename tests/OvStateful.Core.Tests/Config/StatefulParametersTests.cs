@@ -8,7 +8,7 @@ public class StatefulParametersTests
     private static ModelConfig With(params (string Key, string Value)[] parameters)
     {
         var c = new ModelConfig { Name = "m" };
-        foreach (var (k, v) in parameters) c.Parameters[k] = v;
+        foreach (var (k, v) in parameters) c.SetParameter(k, v);
         return c;
     }
 
@@ -53,15 +53,15 @@ public class StatefulParametersTests
     }
 
     [Theory]
-    [InlineData(InstanceKind.Cpu, "trt", OrtEpKind.Cpu)]
-    [InlineData(InstanceKind.Gpu, "trt", OrtEpKind.TensorRt)]
-    [InlineData(InstanceKind.Gpu, null, OrtEpKind.Cuda)]
-    [InlineData(InstanceKind.Auto, "cuda", OrtEpKind.Cuda)]
-    [InlineData(InstanceKind.Auto, null, OrtEpKind.Auto)]
-    public void Ort_ep_follows_the_instance_kind(InstanceKind kind, string? ortEp, OrtEpKind expected)
+    [InlineData(ModelInstanceGroup.Types.Kind.Cpu, "trt", OrtEpKind.Cpu)]
+    [InlineData(ModelInstanceGroup.Types.Kind.Gpu, "trt", OrtEpKind.TensorRt)]
+    [InlineData(ModelInstanceGroup.Types.Kind.Gpu, null, OrtEpKind.Cuda)]
+    [InlineData(ModelInstanceGroup.Types.Kind.Auto, "cuda", OrtEpKind.Cuda)]
+    [InlineData(ModelInstanceGroup.Types.Kind.Auto, null, OrtEpKind.Auto)]
+    public void Ort_ep_follows_the_instance_kind(ModelInstanceGroup.Types.Kind kind, string? ortEp, OrtEpKind expected)
     {
         var c = ortEp is null ? With() : With(("ort_ep", ortEp));
-        c.InstanceGroup.Add(new InstanceGroup { Kind = kind });
+        c.InstanceGroup.Add(new ModelInstanceGroup { Kind = kind });
         Assert.Equal(expected, StatefulParameters.Read(c).OrtEp);
     }
 
@@ -69,8 +69,8 @@ public class StatefulParametersTests
     public void A_given_group_overrides_the_first()
     {
         var c = With(("ort_ep", "cuda"));
-        c.InstanceGroup.Add(new InstanceGroup { Kind = InstanceKind.Gpu });
-        c.InstanceGroup.Add(new InstanceGroup { Kind = InstanceKind.Cpu });
+        c.InstanceGroup.Add(new ModelInstanceGroup { Kind = ModelInstanceGroup.Types.Kind.Gpu });
+        c.InstanceGroup.Add(new ModelInstanceGroup { Kind = ModelInstanceGroup.Types.Kind.Cpu });
         Assert.Equal(OrtEpKind.Cpu, StatefulParameters.Read(c, c.InstanceGroup[1]).OrtEp);
     }
 

@@ -17,7 +17,7 @@ public class TextFormatSyntaxTests
     {
         var c = ModelConfigParser.Parse(text);
         Assert.Equal(4, c.SequenceBatching!.Oldest!.MaxCandidateSequences);
-        Assert.Equal(1_000_000UL, c.SequenceBatching.MaxSequenceIdleMicroseconds);
+        Assert.Equal(1_000_000UL, c.SequenceBatching.IdleMicroseconds());
     }
 
     [Theory]
@@ -40,15 +40,15 @@ public class TextFormatSyntaxTests
     {
         var c = ModelConfigParser.Parse(text);
         Assert.Equal(["x", "z"], c.Parameters.Keys);
-        Assert.Equal("y", c.Parameters["x"]);
-        Assert.Equal("w", c.Parameters["z"]);
+        Assert.Equal("y", c.Parameters["x"].StringValue);
+        Assert.Equal("w", c.Parameters["z"].StringValue);
     }
 
     [Fact]
     public void Map_key_given_twice_keeps_the_last_value()
     {
         var c = ModelConfigParser.Parse("parameters { key: \"k\" value { string_value: \"1\" } } parameters { key: \"k\" value { string_value: \"2\" } }");
-        Assert.Equal("2", Assert.Single(c.Parameters).Value);
+        Assert.Equal("2", Assert.Single(c.Parameters).Value.StringValue);
     }
 
     [Theory]
@@ -126,8 +126,8 @@ public class TextFormatSyntaxTests
     public void Enums_by_name_and_by_number()
     {
         var c = ModelConfigParser.Parse("instance_group [ { kind: KIND_CPU }, { kind: 1 }, { kind: KIND_MODEL }, { } ] input { name: \"x\" data_type: 11 }");
-        Assert.Equal([InstanceKind.Cpu, InstanceKind.Gpu, InstanceKind.Model, InstanceKind.Auto], c.InstanceGroup.Select(g => g.Kind));
-        Assert.Equal(DataType.Fp32, c.Input[0].DataType);
+        Assert.Equal([ModelInstanceGroup.Types.Kind.Cpu, ModelInstanceGroup.Types.Kind.Gpu, ModelInstanceGroup.Types.Kind.Model, ModelInstanceGroup.Types.Kind.Auto], c.InstanceGroup.Select(g => g.Kind));
+        Assert.Equal(DataType.Fp32, c.Input[0].DataType.ToTensorType());
     }
 
     [Theory]
@@ -139,29 +139,32 @@ public class TextFormatSyntaxTests
     [InlineData("TYPE_STRING", DataType.String)]
     [InlineData("TYPE_INVALID", DataType.Invalid)]
     public void Data_types(string name, DataType expected) =>
-        Assert.Equal(expected, ModelConfigParser.Parse($"output {{ name: \"o\" data_type: {name} }}").Output[0].DataType);
+        Assert.Equal(expected, ModelConfigParser.Parse($"output {{ name: \"o\" data_type: {name} }}").Output[0].DataType.ToTensorType());
 
     [Fact]
     public void Version_policies()
     {
         Assert.Null(ModelConfigParser.Parse("").VersionPolicy);
         var latest = ModelConfigParser.Parse("version_policy { latest { num_versions: 2 } }").VersionPolicy!;
-        Assert.Equal((VersionPolicyKind.Latest, 2), (latest.Kind, latest.NumVersions));
-        Assert.Equal(1, ModelConfigParser.Parse("version_policy { latest { } }").VersionPolicy!.NumVersions);
-        Assert.Equal(VersionPolicyKind.All, ModelConfigParser.Parse("version_policy { all {} }").VersionPolicy!.Kind);
+        Assert.Equal(2u, latest.Latest.NumVersions);
+        Assert.Equal(0u, ModelConfigParser.Parse("version_policy { latest { } }").VersionPolicy!.Latest.NumVersions);
+        Assert.Equal(Protocol.Inference.ModelVersionPolicy.PolicyChoiceOneofCase.All, ModelConfigParser.Parse("version_policy { all {} }").VersionPolicy!.PolicyChoiceCase);
         var specific = ModelConfigParser.Parse("version_policy: { specific: { versions: [1, 3] } }").VersionPolicy!;
-        Assert.Equal(VersionPolicyKind.Specific, specific.Kind);
-        Assert.Equal([1L, 3L], specific.Versions);
+        Assert.Equal(Protocol.Inference.ModelVersionPolicy.PolicyChoiceOneofCase.Specific, specific.PolicyChoiceCase);
+        Assert.Equal([1L, 3L], specific.Specific.Versions);
     }
 
     [Fact]
     public void Triton_defaults_where_absent()
     {
+        // The message keeps what the file said (0 / unset); the readers apply Triton's defaults.
         var c = ModelConfigParser.Parse(
             "sequence_batching { max_sequence_idle_microseconds: 0 control_input { name: \"C\" control { kind: CONTROL_SEQUENCE_CORRID } } } instance_group { kind: KIND_CPU }");
-        Assert.Equal(1_000_000UL, c.SequenceBatching!.MaxSequenceIdleMicroseconds);
-        Assert.Equal(DataType.UInt64, c.SequenceBatching.ControlInput[0].Control[0].DataType);
-        Assert.Equal(1, c.InstanceGroup[0].Count);
+        Assert.Equal(0UL, c.SequenceBatching!.MaxSequenceIdleMicroseconds);
+        Assert.Equal(1_000_000UL, c.SequenceBatching.IdleMicroseconds());
+        Assert.Equal(ConfigDataType.TypeInvalid, c.SequenceBatching.ControlInput[0].Control[0].DataType);
+        Assert.Equal(0, c.InstanceGroup[0].Count);
+        Assert.Equal(1, c.InstanceGroup[0].InstanceCount());
         Assert.Equal(1, c.SequenceSlotCount()); // no oldest, max_batch_size 0 → max(1, 0)
         Assert.Equal(8, ModelConfigParser.Parse("max_batch_size: 8 sequence_batching { oldest { } }").SequenceSlotCount());
     }
@@ -207,7 +210,7 @@ public class TextFormatSyntaxTests
         var c = ModelConfigParser.Parse(text);
         Assert.Equal("onnxruntime_onnx", c.Platform);
         Assert.Equal(8, c.MaxBatchSize);
-        Assert.True(c.InstanceGroup[0] is { Name: "g", Kind: InstanceKind.Gpu, Count: 2 });
+        Assert.True(c.InstanceGroup[0] is { Name: "g", Kind: ModelInstanceGroup.Types.Kind.Gpu, Count: 2 });
         Assert.Equal([0, 1], c.InstanceGroup[0].Gpus);
         Assert.Equal(0.5f, c.SequenceBatching!.Direct!.MinimumSlotUtilization);
         Assert.True(c.SequenceBatching.State[0].InitialState[0] is { ZeroData: true, Name: "z" });

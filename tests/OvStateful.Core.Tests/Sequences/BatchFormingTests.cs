@@ -140,12 +140,19 @@ public class BatchFormingTests
         {
             Name = "m",
             MaxBatchSize = 4,
-            InstanceGroup = [new InstanceGroup { Count = 2 }],
-            SequenceBatching = new SequenceBatching
+            InstanceGroup = { new ModelInstanceGroup { Count = 2 } },
+            SequenceBatching = new ModelSequenceBatching
             {
                 MaxSequenceIdleMicroseconds = 0,
-                Oldest = new StrategyOldest { MaxCandidateSequences = 5, PreferredBatchSize = [8, 2, 4, 2], MaxQueueDelayMicroseconds = 100 },
-                ControlInput = [new ControlInput { Name = "CORRID", Control = [new Control { Kind = ControlKind.SequenceCorrid, DataType = DataType.String }] }],
+                Oldest = new ModelSequenceBatching.Types.StrategyOldest { MaxCandidateSequences = 5, PreferredBatchSize = { 8, 2, 4, 2 }, MaxQueueDelayMicroseconds = 100 },
+                ControlInput =
+                {
+                    new ModelSequenceBatching.Types.ControlInput
+                    {
+                        Name = "CORRID",
+                        Control = { new ModelSequenceBatching.Types.Control { Kind = ModelSequenceBatching.Types.Control.Types.Kind.ControlSequenceCorrid, DataType = ConfigDataType.TypeString } },
+                    },
+                },
             },
         };
         var s = SequenceBatcherSettings.FromConfig(config, "3");

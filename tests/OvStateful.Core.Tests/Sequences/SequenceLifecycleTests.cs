@@ -100,11 +100,11 @@ public class SequenceLifecycleTests
         return new TheoryData<string, InferenceRequest, string>
         {
             { "missing", R(), "input 'x' is missing; expected FP32 [1, 4]" },
-            { "extra", R(good, Tensor.FromArray("y", DataType.Fp32, [1, 4], new float[4])), "has no input 'y'" },
+            { "extra", R(good, Tensor.FromArray("y", DataType.Fp32, [1, 4], new float[4])), "unexpected input 'y': model" },
             { "dup", R(good, good), "input 'x' is given more than once" },
-            { "dtype", R(Tensor.FromArray("x", DataType.Int32, [1, 4], new int[4])), "has datatype INT32; expected FP32" },
-            { "shape", R(Tensor.FromArray("x", DataType.Fp32, [4], new float[4])), "has shape [4]; expected [1, 4]" },
-            { "bytes", R(new Tensor("x", DataType.Fp32, [1, 4], new byte[12])), "has 12 bytes of data; expected 16" },
+            { "dtype", R(Tensor.FromArray("x", DataType.Int32, [1, 4], new int[4])), "has datatype INT32; model" },
+            { "shape", R(Tensor.FromArray("x", DataType.Fp32, [4], new float[4])), "has shape [4]; model" },
+            { "bytes", R(new Tensor("x", DataType.Fp32, [1, 4], new byte[12])), "has 12 bytes of data; model" },
             { "output", new InferenceRequest { ModelName = Model, SequenceId = new SequenceId(1), SequenceStart = true, Inputs = [good], RequestedOutputs = ["nope"] }, "has no output 'nope'" },
         };
     }

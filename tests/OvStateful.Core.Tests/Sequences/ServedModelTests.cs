@@ -32,8 +32,8 @@ public class ServedModelTests
     {
         Name = "rs",
         MaxBatchSize = 2,
-        InstanceGroup = [new InstanceGroup { Count = 2 }],
-        SequenceBatching = sequence ? new SequenceBatching { Oldest = new StrategyOldest { MaxCandidateSequences = 3 } } : null,
+        InstanceGroup = { new ModelInstanceGroup { Count = 2 } },
+        SequenceBatching = sequence ? new ModelSequenceBatching { Oldest = new ModelSequenceBatching.Types.StrategyOldest { MaxCandidateSequences = 3 } } : null,
     };
 
     private static InferenceRequest Req(float v, ulong id = 0, bool start = false) => new()

@@ -23,8 +23,9 @@ public class BatcherOnOrtTests
     {
         var config = m.Config;
         config.MaxBatchSize = maxBatch;
-        config.InstanceGroup = [new InstanceGroup { Kind = InstanceKind.Cpu, Count = instances }];
-        config.SequenceBatching!.Oldest = new StrategyOldest { MaxCandidateSequences = candidates };
+        config.InstanceGroup.Clear();
+        config.InstanceGroup.Add(new ModelInstanceGroup { Kind = ModelInstanceGroup.Types.Kind.Cpu, Count = instances });
+        config.SequenceBatching!.Oldest = new ModelSequenceBatching.Types.StrategyOldest { MaxCandidateSequences = candidates };
         config.SequenceBatching.MaxSequenceIdleMicroseconds = 600_000_000;
         return ServedModel.Load(Provider, config, "1", Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, options);
     }

@@ -4,7 +4,7 @@ using Google.Protobuf;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests.Infrastructure;
 
@@ -30,16 +30,16 @@ internal static class Accumulate
         Inputs = [Tensor.FromArray("Input", DataType.Fp32, Shape, input)],
     };
 
-    public static Pb.ModelInferRequest Grpc(string model, SequenceId id, bool start, bool end, float[] input, string? requestId = null)
+    public static Proto.ModelInferRequest Grpc(string model, SequenceId id, bool start, bool end, float[] input, string? requestId = null)
     {
-        var r = new Pb.ModelInferRequest { ModelName = model, Id = requestId ?? "" };
-        var t = new Pb.ModelInferRequest.Types.InferInputTensor { Name = "Input", Datatype = "FP32" };
+        var r = new Proto.ModelInferRequest { ModelName = model, Id = requestId ?? "" };
+        var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "Input", Datatype = "FP32" };
         t.Shape.AddRange(Shape);
         r.Inputs.Add(t);
         r.RawInputContents.Add(ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.AsSpan())));
-        r.Parameters["sequence_id"] = id.IsString ? new Pb.InferParameter { StringParam = id.Text } : new Pb.InferParameter { Uint64Param = id.Number };
-        r.Parameters["sequence_start"] = new Pb.InferParameter { BoolParam = start };
-        r.Parameters["sequence_end"] = new Pb.InferParameter { BoolParam = end };
+        r.Parameters["sequence_id"] = id.IsString ? new Proto.InferParameter { StringParam = id.Text } : new Proto.InferParameter { Uint64Param = id.Number };
+        r.Parameters["sequence_start"] = new Proto.InferParameter { BoolParam = start };
+        r.Parameters["sequence_end"] = new Proto.InferParameter { BoolParam = end };
         return r;
     }
 
@@ -49,11 +49,11 @@ internal static class Accumulate
     /// every sequence, then step k + 1), each request id "sequence/step". Every stream must end
     /// OK; returns all their responses.
     /// </summary>
-    public static async Task<List<Pb.ModelStreamInferResponse>> StreamInterleavedAsync(GrpcTestClient grpc, string model, ulong first, int streams, int perStream, int steps)
+    public static async Task<List<Proto.ModelStreamInferResponse>> StreamInterleavedAsync(GrpcTestClient grpc, string model, ulong first, int streams, int perStream, int steps)
     {
         var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(async st =>
         {
-            await using var stream = await grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
+            await using var stream = await grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser);
             for (var k = 0; k < steps; k++)
             {
                 for (var i = 0; i < perStream; i++)
@@ -63,7 +63,7 @@ internal static class Accumulate
                 }
             }
             stream.CompleteRequests();
-            var got = new List<Pb.ModelStreamInferResponse>();
+            var got = new List<Proto.ModelStreamInferResponse>();
             while (await stream.ReadAsync() is { } r) got.Add(r);
             Assert.Equal(0, stream.Status().Status);
             return got;
@@ -71,7 +71,7 @@ internal static class Accumulate
         return results.SelectMany(r => r).ToList();
     }
 
-    public static float[] Output(Pb.ModelInferResponse r) =>
+    public static float[] Output(Proto.ModelInferResponse r) =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(r.RawOutputContents[0].Span).ToArray();
 
     /// <summary>KServe JSON body with nested data [1][4][1][5].</summary>

@@ -1,8 +1,8 @@
-using System.Buffers.Binary;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests.Infrastructure;
 
@@ -13,152 +13,142 @@ internal sealed record GrpcResult<T>(IReadOnlyList<T> Messages, int Status, stri
 }
 
 /// <summary>
-/// A minimal gRPC client for the tests, written against the wire protocol: HTTP/2 with prior
-/// knowledge (h2c), 5-byte-prefixed protobuf messages, grpc-status in trailers (or in the
-/// headers of a trailers-only response).
+/// The tests' gRPC client: Grpc.Net.Client with the generated clients, plus calls by method
+/// name whose outcome (messages and status) the tests assert, and calls carrying payload bytes
+/// the test chose (malformed messages), which the generated clients cannot send.
 /// </summary>
-internal sealed class GrpcTestClient(Uri baseAddress) : IDisposable
+internal sealed class GrpcTestClient : IDisposable
 {
-    private readonly HttpClient _http = new(new SocketsHttpHandler { EnableMultipleHttp2Connections = true });
+    private readonly CallInvoker _invoker;
 
-    public async Task<GrpcResult<T>> UnaryAsync<T>(string method, IMessage request, MessageParser<T> parser, string service = "inference.GRPCInferenceService")
-        where T : IMessage<T> =>
-        await CallRawAsync(service + "/" + method, Frame(request), parser);
-
-    public async Task<GrpcResult<T>> CallRawAsync<T>(string path, byte[] body, MessageParser<T> parser, string contentType = "application/grpc", string? timeout = null)
-        where T : IMessage<T>
+    public GrpcTestClient(Uri baseAddress)
     {
-        using var message = NewRequest(path, new ByteArrayContent(body), contentType);
-        if (timeout is not null) message.Headers.TryAddWithoutValidation("grpc-timeout", timeout);
-        using var response = await _http.SendAsync(message);
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        var messages = new List<T>();
-        var offset = 0;
-        while (offset + 5 <= bytes.Length)
+        Channel = GrpcChannel.ForAddress(baseAddress, new GrpcChannelOptions
         {
-            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(offset + 1));
-            messages.Add(parser.ParseFrom(bytes, offset + 5, length));
-            offset += 5 + length;
+            HttpHandler = new EncodingRecorder(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }, ResponseEncodings),
+            MaxReceiveMessageSize = null,
+        });
+        _invoker = Channel.CreateCallInvoker();
+        Inference = new Proto.GRPCInferenceService.GRPCInferenceServiceClient(Channel);
+    }
+
+    public GrpcChannel Channel { get; }
+
+    /// <summary>The grpc-encoding of each response, in order (Grpc.Net.Client keeps it out of the call's headers).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> ResponseEncodings { get; } = new();
+    public Proto.GRPCInferenceService.GRPCInferenceServiceClient Inference { get; }
+
+    public Task<GrpcResult<T>> UnaryAsync<T>(string method, IMessage request, MessageParser<T> parser, string service = "inference.GRPCInferenceService", CallOptions options = default)
+        where T : class, IMessage<T> =>
+        CallRawAsync(service + "/" + method, request.ToByteArray(), parser, options);
+
+    /// <summary>A unary call whose request payload is <paramref name="payload"/> as given.</summary>
+    public async Task<GrpcResult<T>> CallRawAsync<T>(string path, byte[] payload, MessageParser<T> parser, CallOptions options = default) where T : class, IMessage<T>
+    {
+        try
+        {
+            var response = await _invoker.AsyncUnaryCall(Method(MethodType.Unary, path, parser), null, options, payload);
+            return new GrpcResult<T>([response], 0, null);
         }
-        var (status, text) = Status(response);
-        return new GrpcResult<T>(messages, status, text);
+        catch (RpcException e)
+        {
+            return new GrpcResult<T>([], (int)e.StatusCode, e.Status.Detail);
+        }
     }
 
     /// <summary>Opens a bidirectional stream: send requests as the test produces them, read responses as they arrive.</summary>
-    public async Task<GrpcTestStream<T>> StreamAsync<T>(string path, MessageParser<T> parser) where T : IMessage<T>
+    public Task<GrpcTestStream<T>> StreamAsync<T>(string path, MessageParser<T> parser, CallOptions options = default) where T : class, IMessage<T> =>
+        Task.FromResult(new GrpcTestStream<T>(_invoker.AsyncDuplexStreamingCall(Method(MethodType.DuplexStreaming, path, parser), null, options)));
+
+    private static Method<byte[], T> Method<T>(MethodType type, string path, MessageParser<T> parser) where T : class, IMessage<T>
     {
-        var content = new PushContent();
-        var message = NewRequest(path, content, "application/grpc");
-        var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
-        return new GrpcTestStream<T>(content, message, response, await response.Content.ReadAsStreamAsync(), parser);
+        var slash = path.LastIndexOf('/');
+        return new Method<byte[], T>(type, path[..slash], path[(slash + 1)..],
+            Marshallers.Create(b => b, b => b), Marshallers.Create(m => m.ToByteArray(), parser.ParseFrom));
     }
 
-    private HttpRequestMessage NewRequest(string path, HttpContent content, string contentType)
+    public void Dispose() => Channel.Dispose();
+}
+
+/// <summary>Records every response's grpc-encoding header ("identity" when absent).</summary>
+internal sealed class EncodingRecorder(HttpMessageHandler inner, System.Collections.Concurrent.ConcurrentQueue<string> encodings) : DelegatingHandler(inner)
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, "/" + path))
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
-        };
-        request.Headers.TryAddWithoutValidation("te", "trailers");
-        return request;
-    }
-
-    public static byte[] Frame(IMessage message)
-    {
-        var payload = message.ToByteArray();
-        var frame = new byte[5 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        return frame;
-    }
-
-    internal static (int Status, string? Message) Status(HttpResponseMessage response)
-    {
-        string? Get(string name) =>
-            response.TrailingHeaders.TryGetValues(name, out var t) ? t.FirstOrDefault()
-            : response.Headers.TryGetValues(name, out var h) ? h.FirstOrDefault() : null;
-        var status = Get("grpc-status");
-        var message = Get("grpc-message");
-        return (status is null ? -1 : int.Parse(status, System.Globalization.CultureInfo.InvariantCulture),
-                message is null ? null : Uri.UnescapeDataString(message));
-    }
-
-    public void Dispose() => _http.Dispose();
-
-    /// <summary>Request content that writes each frame the moment the test hands it over.</summary>
-    internal sealed class PushContent : HttpContent
-    {
-        private readonly Channel<byte[]> _frames = Channel.CreateUnbounded<byte[]>();
-
-        public void Send(IMessage message) => _frames.Writer.TryWrite(Frame(message));
-        public void SendRaw(byte[] bytes) => _frames.Writer.TryWrite(bytes);
-        public void Complete() => _frames.Writer.TryComplete();
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            // SocketsHttpHandler may hold the HEADERS frame back to coalesce it with the first DATA;
-            // a stream whose first message waits for the response headers would then never start.
-            await stream.FlushAsync();
-            await foreach (var frame in _frames.Reader.ReadAllAsync())
-            {
-                await stream.WriteAsync(frame);
-                await stream.FlushAsync();
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
+        var response = await base.SendAsync(request, cancellationToken);
+        encodings.Enqueue(response.Headers.TryGetValues("grpc-encoding", out var v) ? string.Join(",", v) : "identity");
+        return response;
     }
 }
 
-/// <summary>A running bidirectional gRPC stream.</summary>
-internal sealed class GrpcTestStream<T>(GrpcTestClient.PushContent content, HttpRequestMessage request, HttpResponseMessage response, Stream body, MessageParser<T> parser)
-    : IAsyncDisposable where T : IMessage<T>
+/// <summary>A running bidirectional gRPC stream; requests go out in the order sent, one writer at a time.</summary>
+internal sealed class GrpcTestStream<T> : IAsyncDisposable where T : class, IMessage<T>
 {
-    public void Send(IMessage message) => content.Send(message);
-    public void SendRaw(byte[] bytes) => content.SendRaw(bytes);
-    public void CompleteRequests() => content.Complete();
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+    private readonly AsyncDuplexStreamingCall<byte[], T> _call;
+    private readonly Channel<byte[]> _requests = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private Status? _status;
 
-    /// <summary>The next response, or default when the server ended the stream.</summary>
+    public GrpcTestStream(AsyncDuplexStreamingCall<byte[], T> call)
+    {
+        _call = call;
+        _writer = WriteAsync();
+    }
+
+    public void Send(IMessage message) => SendRaw(message.ToByteArray());
+    /// <summary>Sends <paramref name="payload"/> as one message's bytes (malformed ones included).</summary>
+    public void SendRaw(byte[] payload) => _requests.Writer.TryWrite(payload);
+    public void CompleteRequests() => _requests.Writer.TryComplete();
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            // Requests queued together go out before one flush, as a pipelining client sends them.
+            var reader = _requests.Reader;
+            while (await reader.WaitToReadAsync())
+            {
+                while (reader.TryRead(out var payload))
+                {
+                    _call.RequestStream.WriteOptions = reader.TryPeek(out _) ? Buffered : null;
+                    await _call.RequestStream.WriteAsync(payload);
+                }
+            }
+            await _call.RequestStream.CompleteAsync();
+        }
+        catch (Exception) when (_call.GetStatus().StatusCode != StatusCode.OK)
+        {
+            // The call ended; its status tells the test why.
+        }
+        catch (InvalidOperationException)
+        {
+            // The server ended the call first (writes after the end are refused).
+        }
+    }
+
+    /// <summary>The next response, or default when the stream ended (then <see cref="Status"/> has its status).</summary>
     public async Task<T?> ReadAsync()
     {
-        var header = new byte[5];
-        if (!await ReadExactlyOrEndAsync(header)) return default;
-        var payload = new byte[BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1))];
-        if (!await ReadExactlyOrEndAsync(payload)) throw new EndOfStreamException("stream ended inside a message");
-        return parser.ParseFrom(payload);
+        try
+        {
+            if (await _call.ResponseStream.MoveNext(CancellationToken.None)) return _call.ResponseStream.Current;
+            _status = _call.GetStatus();
+        }
+        catch (RpcException e)
+        {
+            _status = e.Status;
+        }
+        return default;
     }
 
     /// <summary>Status after the stream ended (call after <see cref="ReadAsync"/> returned default).</summary>
-    public (int Status, string? Message) Status() => GrpcTestClient.Status(response);
-
-    private async Task<bool> ReadExactlyOrEndAsync(byte[] buffer)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await body.ReadAsync(buffer.AsMemory(read));
-            if (n == 0)
-            {
-                if (read == 0) return false;
-                throw new EndOfStreamException();
-            }
-            read += n;
-        }
-        return true;
-    }
+    public (int Status, string? Message) Status() => _status is { } s ? ((int)s.StatusCode, s.Detail) : (-1, null);
 
     public async ValueTask DisposeAsync()
     {
-        content.Complete();
-        await body.DisposeAsync();
-        response.Dispose();
-        request.Dispose();
+        _requests.Writer.TryComplete();
+        _call.Dispose();
+        try { await _writer; } catch (Exception) { /* disposed mid-write */ }
     }
 }

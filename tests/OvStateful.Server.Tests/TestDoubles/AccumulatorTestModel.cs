@@ -24,27 +24,24 @@ internal sealed class AccumulatorTestModel : IServedModel
     public AccumulatorTestModel(string name = "accumulate", bool stringIds = false, ModelConfig? config = null)
     {
         Name = name;
-        Config = config ?? new ModelConfig
-        {
-            Name = name,
-            Backend = "stateful",
-            MaxBatchSize = 16,
-            SequenceBatching = new SequenceBatching
-            {
-                MaxSequenceIdleMicroseconds = 100_000_000,
-                Oldest = new StrategyOldest { MaxCandidateSequences = 1280, MaxQueueDelayMicroseconds = 2000 },
-                ControlInput =
-                [
-                    new ControlInput { Name = "ResetSequence", Control = [new Control { Kind = ControlKind.SequenceStart, Int32FalseTrue = [0, 1] }] },
-                    new ControlInput { Name = "EndSequence", Control = [new Control { Kind = ControlKind.SequenceEnd, Int32FalseTrue = [0, 1] }] },
-                    new ControlInput { Name = "CORRID", Control = [new Control { Kind = ControlKind.SequenceCorrid, DataType = stringIds ? DataType.String : DataType.UInt64 }] },
-                ],
-            },
-            Input = [new ModelInput { Name = "Input", DataType = DataType.Fp32, Dims = [4, -1, 5] }],
-            Output = [new ModelOutput { Name = "Output", DataType = DataType.Fp32, Dims = [4, -1, 5] }],
-            InstanceGroup = [new InstanceGroup { Count = 2, Kind = InstanceKind.Gpu, Gpus = [0] }],
-            Parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["state_pairs"] = "<<<Accumulate_In, Accumulate_Out>>>" },
-        };
+        Config = config ?? ModelConfigParser.Parse($$"""
+            name: "{{name}}"
+            backend: "stateful"
+            max_batch_size: 16
+            sequence_batching {
+              max_sequence_idle_microseconds: 100000000
+              oldest { max_candidate_sequences: 1280 max_queue_delay_microseconds: 2000 }
+              control_input [
+                { name: "ResetSequence" control [ { kind: CONTROL_SEQUENCE_START int32_false_true: [ 0, 1 ] } ] },
+                { name: "EndSequence" control [ { kind: CONTROL_SEQUENCE_END int32_false_true: [ 0, 1 ] } ] },
+                { name: "CORRID" control [ { kind: CONTROL_SEQUENCE_CORRID data_type: {{(stringIds ? "TYPE_STRING" : "TYPE_UINT64")}} } ] }
+              ]
+            }
+            input [ { name: "Input" data_type: TYPE_FP32 dims: [ 4, -1, 5 ] } ]
+            output [ { name: "Output" data_type: TYPE_FP32 dims: [ 4, -1, 5 ] } ]
+            instance_group [ { count: 2 kind: KIND_GPU gpus: [ 0 ] } ]
+            parameters { key: "state_pairs" value { string_value: "<<<Accumulate_In, Accumulate_Out>>>" } }
+            """, $"{name}/config.pbtxt");
     }
 
     public string Name { get; }
@@ -62,6 +59,8 @@ internal sealed class AccumulatorTestModel : IServedModel
 
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
+        // As the batcher does: Core's one request check, before anything else.
+        this.CheckRequest(request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var input = request.Inputs.Single(t => t.Name == "Input").ToArray<float>();
         var output = new float[20];

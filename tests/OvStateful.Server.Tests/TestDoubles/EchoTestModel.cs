@@ -22,13 +22,9 @@ internal sealed class EchoTestModel : IServedModel
     public EchoTestModel(string name = "echo")
     {
         Name = name;
-        Config = new ModelConfig
-        {
-            Name = name,
-            Platform = "echo_test_double",
-            Input = Types.Select(t => new ModelInput { Name = t.WireName(), DataType = t, Dims = [1, 3], Optional = true }).ToList(),
-            Output = Types.Select(t => new ModelOutput { Name = "OUT_" + t.WireName(), DataType = t, Dims = [1, 3] }).ToList(),
-        };
+        Config = new ModelConfig { Name = name, Platform = "echo_test_double" };
+        Config.Input.AddRange(Types.Select(t => new ModelInput { Name = t.WireName(), DataType = t.ToConfigType(), Dims = { 1, 3 }, Optional = true }));
+        Config.Output.AddRange(Types.Select(t => new ModelOutput { Name = "OUT_" + t.WireName(), DataType = t.ToConfigType(), Dims = { 1, 3 } }));
         Inputs = Types.Select(t => new TensorSpec(t.WireName(), t, Shape)).ToList();
         Outputs = Types.Select(t => new TensorSpec("OUT_" + t.WireName(), t, Shape)).ToList();
     }
@@ -43,6 +39,8 @@ internal sealed class EchoTestModel : IServedModel
 
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
+        // As the batcher does: Core's one request check, before anything else.
+        this.CheckRequest(request);
         var outputs = request.Inputs
             .Select(t => t with { Name = "OUT_" + t.Name })
             .Where(t => request.RequestedOutputs is not { Count: > 0 } r || r.Contains(t.Name))

@@ -14,7 +14,7 @@ internal sealed class GatedTestModel : IServedModel
 
     public string Name => "gated";
     public string Version => "1";
-    public ModelConfig Config { get; } = new() { Name = "gated", Input = [new ModelInput { Name = "X", DataType = DataType.Int32, Dims = [1] }] };
+    public ModelConfig Config { get; } = new() { Name = "gated", Input = { new ModelInput { Name = "X", DataType = ConfigDataType.TypeInt32, Dims = { 1 } } } };
     public string EngineName => "test-double";
     public IReadOnlyList<TensorSpec> Inputs { get; } = [new TensorSpec("X", DataType.Int32, [1])];
     public IReadOnlyList<TensorSpec> Outputs { get; } = [new TensorSpec("Y", DataType.Int32, [1])];
@@ -27,6 +27,8 @@ internal sealed class GatedTestModel : IServedModel
 
     public async ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
     {
+        // As the batcher does: Core's one request check, before anything else.
+        this.CheckRequest(request);
         _entered.Release();
         await _gate.Task.WaitAsync(cancellationToken);
         var x = request.Inputs[0].ToArray<int>()[0];

@@ -1,22 +1,23 @@
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 using OvStateful.Cli.Workloads;
 using OvStateful.Core.Tensors;
-using Pb = OvStateful.Server.Protocol.Inference;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Cli.Remote.Grpc;
 
 /// <summary>
-/// KServe v2 gRPC (package inference, GRPCInferenceService) over HTTP/2 cleartext with prior
-/// knowledge, framed by hand on <see cref="HttpClient"/> with the Server project's generated
-/// messages. Tensors travel as raw_input_contents / raw_output_contents. Stream mode opens one
-/// ModelStreamInfer call per sequence client, as Triton's sequence clients do, or lets the
-/// sequence clients share a fixed number of streams (<see cref="SharedStream"/>); unary mode
-/// sends a ModelInfer call per step.
+/// KServe v2 gRPC (package inference, GRPCInferenceService) over HTTP/2 cleartext, through
+/// Grpc.Net.Client and the Protocol project's generated client. Tensors travel as
+/// raw_input_contents / raw_output_contents. Stream mode opens one ModelStreamInfer call per
+/// sequence client, as Triton's sequence clients do, or lets the sequence clients share a
+/// fixed number of streams (<see cref="SharedStream"/>); unary mode sends a ModelInfer call per step.
 /// </summary>
 internal sealed class GrpcProtocol : IRemoteProtocol
 {
-    public const string Service = "/inference.GRPCInferenceService/";
-    private readonly HttpClient _http;
+    private readonly GrpcChannel _channel;
+    private readonly Proto.GRPCInferenceService.GRPCInferenceServiceClient _client;
     private readonly bool _stream;
     // Null: one stream per sequence client.
     private readonly SharedStream[]? _shared;
@@ -26,38 +27,36 @@ internal sealed class GrpcProtocol : IRemoteProtocol
     public GrpcProtocol(Uri baseAddress, bool stream, int? sharedStreams = null)
     {
         _stream = stream;
-        // Several connections, so hundreds of concurrent streams are not all queued on one.
-        _http = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+        _channel = GrpcChannel.ForAddress(baseAddress, new GrpcChannelOptions
         {
-            BaseAddress = baseAddress,
-            DefaultRequestVersion = System.Net.HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-        };
-        if (stream && sharedStreams is { } n) _shared = Enumerable.Range(0, n).Select(_ => new SharedStream(_http)).ToArray();
+            // Several connections, so hundreds of concurrent streams are not all queued on one.
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) },
+            MaxReceiveMessageSize = null,
+        });
+        _client = new Proto.GRPCInferenceService.GRPCInferenceServiceClient(_channel);
+        if (stream && sharedStreams is { } n) _shared = Enumerable.Range(0, n).Select(_ => new SharedStream(_client)).ToArray();
     }
 
     public string Name => !_stream ? "grpc (ModelInfer)" : _shared is null ? "grpc (ModelStreamInfer)" : $"grpc (ModelStreamInfer, {_shared.Length} shared streams)";
 
     public async Task<RemoteModel> MetadataAsync(string model, CancellationToken cancellationToken)
     {
-        Pb.ModelMetadataResponse metadata;
+        Proto.ModelMetadataResponse metadata;
         try
         {
-            metadata = await GrpcUnaryCall.CallAsync(_http, Service + "ModelMetadata", new Pb.ModelMetadataRequest { Name = model },
-                Pb.ModelMetadataResponse.Parser, cancellationToken).ConfigureAwait(false);
+            metadata = await _client.ModelMetadataAsync(new Proto.ModelMetadataRequest { Name = model }, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException e)
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException h)
         {
-            throw new UsageException($"cannot reach {_http.BaseAddress} over HTTP/2 (h2c): {e.Message}; is the server running (ovs serve) and is this its gRPC port?");
+            throw new UsageException($"cannot reach {_channel.Target} over HTTP/2 (h2c): {h.Message}; is the server running (ovs serve) and is this its gRPC port?");
         }
-        catch (GrpcCallException e) when (e.Status is GrpcStatus.NotFound or 3)
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
         {
-            throw new UsageException($"the server at {_http.BaseAddress} does not serve model \"{model}\"; models there: {await ModelNamesAsync(cancellationToken).ConfigureAwait(false)}");
+            throw new UsageException($"the server at {_channel.Target} does not serve model \"{model}\"; models there: {await ModelNamesAsync(cancellationToken).ConfigureAwait(false)}");
         }
-        catch (GrpcCallException e)
+        catch (RpcException e)
         {
-            throw new UsageException($"ModelMetadata for \"{model}\" at {_http.BaseAddress} failed: {e.Message}");
+            throw new UsageException($"ModelMetadata for \"{model}\" at {_channel.Target} failed: {GrpcFailures.Step(e).Message}");
         }
         return new RemoteModel(metadata.Name, metadata.Versions.ToList(),
             metadata.Inputs.Select(t => RemoteModel.Spec(model, t.Name, t.Datatype, t.Shape)).ToList(),
@@ -68,11 +67,11 @@ internal sealed class GrpcProtocol : IRemoteProtocol
     {
         try
         {
-            var index = await GrpcUnaryCall.CallAsync(_http, Service + "RepositoryIndex", new Pb.RepositoryIndexRequest(), Pb.RepositoryIndexResponse.Parser, cancellationToken).ConfigureAwait(false);
+            var index = await _client.RepositoryIndexAsync(new Proto.RepositoryIndexRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
             var names = index.Models.Select(m => m.Name + (m.State is { Length: > 0 } s && s != "READY" ? $" ({s})" : "")).Distinct().ToList();
             return names.Count == 0 ? "none" : string.Join(", ", names);
         }
-        catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidProtocolBufferException)
+        catch (RpcException)
         {
             return "(the repository index could not be read)";
         }
@@ -82,86 +81,73 @@ internal sealed class GrpcProtocol : IRemoteProtocol
     {
         try
         {
-            var stats = await GrpcUnaryCall.CallAsync(_http, Service + "ModelStatistics", new Pb.ModelStatisticsRequest { Name = model },
-                Pb.ModelStatisticsResponse.Parser, cancellationToken).ConfigureAwait(false);
+            var stats = await _client.ModelStatisticsAsync(new Proto.ModelStatisticsRequest { Name = model }, cancellationToken: cancellationToken).ConfigureAwait(false);
             var histogram = new Dictionary<int, ulong>();
             foreach (var b in stats.ModelStats.SelectMany(m => m.BatchStats))
                 histogram[(int)b.BatchSize] = histogram.GetValueOrDefault((int)b.BatchSize) + (b.ComputeInfer?.Count ?? 0);
             return histogram;
         }
-        catch (Exception e) when (e is GrpcCallException or HttpRequestException or IOException or InvalidProtocolBufferException)
+        catch (RpcException)
         {
             return null; // statistics are extra: a server without them still gets benchmarked
         }
     }
 
     public IStepClient CreateClient(RemoteModel model) =>
-        !_stream ? new UnaryClient(_http, model)
-        : _shared is null ? new StreamClient(_http, model)
+        !_stream ? new UnaryClient(_client, model)
+        : _shared is null ? new StreamClient(_client, model)
         : new SharedStreamClient(_shared[(uint)Interlocked.Increment(ref _nextShared) % _shared.Length], model);
 
     /// <summary>A step as ModelInferRequest: sequence parameters, raw input bytes.</summary>
-    internal static Pb.ModelInferRequest Request(string model, StepCall step)
+    internal static Proto.ModelInferRequest Request(string model, StepCall step)
     {
-        var request = new Pb.ModelInferRequest { ModelName = model };
-        request.Parameters["sequence_id"] = step.Id.IsString ? new Pb.InferParameter { StringParam = step.Id.Text } : new Pb.InferParameter { Uint64Param = step.Id.Number };
-        request.Parameters["sequence_start"] = new Pb.InferParameter { BoolParam = step.Start };
-        request.Parameters["sequence_end"] = new Pb.InferParameter { BoolParam = step.End };
+        var request = new Proto.ModelInferRequest { ModelName = model };
+        request.Parameters["sequence_id"] = step.Id.IsString ? new Proto.InferParameter { StringParam = step.Id.Text } : new Proto.InferParameter { Uint64Param = step.Id.Number };
+        request.Parameters["sequence_start"] = new Proto.InferParameter { BoolParam = step.Start };
+        request.Parameters["sequence_end"] = new Proto.InferParameter { BoolParam = step.End };
         foreach (var t in step.Inputs)
         {
-            var input = new Pb.ModelInferRequest.Types.InferInputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
+            var input = new Proto.ModelInferRequest.Types.InferInputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
             input.Shape.AddRange(t.Shape);
             request.Inputs.Add(input);
-            // No copy: the request is framed (serialized) before the step's inputs can change.
+            // No copy: the request is serialized before the step's inputs can change.
             request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(t.Data));
         }
         return request;
     }
 
     /// <summary>Outputs of a response: raw_output_contents in output order (or typed contents, which this server does not send for raw requests).</summary>
-    internal static IReadOnlyList<Tensor> Outputs(Pb.ModelInferResponse response)
+    internal static IReadOnlyList<Tensor> Outputs(Proto.ModelInferResponse response)
     {
         var list = new List<Tensor>(response.Outputs.Count);
         for (var i = 0; i < response.Outputs.Count; i++)
         {
             var o = response.Outputs[i];
             DataTypes.TryParseWire(o.Datatype, out var type);
-            var data = i < response.RawOutputContents.Count ? response.RawOutputContents[i].ToByteArray() : [];
+            // No copy: a parsed ByteString is immutable and owned by this response.
+            var data = i < response.RawOutputContents.Count ? response.RawOutputContents[i].Memory : ReadOnlyMemory<byte>.Empty;
             list.Add(new Tensor(o.Name, type, o.Shape.ToArray(), data));
         }
         return list;
     }
 
-    /// <summary>The stream itself failed (not the step): its status, or the transport broke.</summary>
-    private static bool IsStreamFailure(Exception e) => e is GrpcCallException or HttpRequestException or IOException or InvalidOperationException;
-
-    private static StepFailedException StreamFailure(Exception e) =>
-        e is GrpcCallException g ? new StepFailedException(g.Kind, g.Message, g) : new StepFailedException("transport", e.Message, e);
-
-    /// <summary>A stream response's outputs; a step's failure arrives as its error_message while the stream goes on.</summary>
-    private static IReadOnlyList<Tensor> StreamOutputs(Pb.ModelStreamInferResponse response) =>
-        string.IsNullOrEmpty(response.ErrorMessage)
-            ? Outputs(response.InferResponse)
-            : throw new StepFailedException("grpc stream error", response.ErrorMessage);
-
     public async ValueTask DisposeAsync()
     {
         foreach (var shared in _shared ?? []) await shared.DisposeAsync().ConfigureAwait(false);
-        _http.Dispose();
+        _channel.Dispose();
     }
 
-    private sealed class UnaryClient(HttpClient http, RemoteModel model) : IStepClient
+    private sealed class UnaryClient(Proto.GRPCInferenceService.GRPCInferenceServiceClient client, RemoteModel model) : IStepClient
     {
         public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
         {
             try
             {
-                var response = await GrpcUnaryCall.CallAsync(http, Service + "ModelInfer", Request(model.Name, step), Pb.ModelInferResponse.Parser, cancellationToken).ConfigureAwait(false);
-                return Outputs(response);
+                return Outputs(await client.ModelInferAsync(Request(model.Name, step), cancellationToken: cancellationToken).ConfigureAwait(false));
             }
-            catch (GrpcCallException e)
+            catch (RpcException e)
             {
-                throw new StepFailedException(e.Kind, e.Message, e);
+                throw GrpcFailures.Step(e);
             }
         }
 
@@ -173,32 +159,41 @@ internal sealed class GrpcProtocol : IRemoteProtocol
     /// comes back as the response's error_message and the stream stays usable; when the stream
     /// itself fails, the next step opens a new one.
     /// </summary>
-    private sealed class StreamClient(HttpClient http, RemoteModel model) : IStepClient
+    private sealed class StreamClient(Proto.GRPCInferenceService.GRPCInferenceServiceClient client, RemoteModel model) : IStepClient
     {
-        private GrpcDuplexCall<Pb.ModelStreamInferResponse>? _call;
+        private AsyncDuplexStreamingCall<Proto.ModelInferRequest, Proto.ModelStreamInferResponse>? _call;
 
         public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
         {
-            _call ??= new GrpcDuplexCall<Pb.ModelStreamInferResponse>(http, Service + "ModelStreamInfer", Pb.ModelStreamInferResponse.Parser);
-            Pb.ModelStreamInferResponse response;
+            _call ??= client.ModelStreamInfer();
             try
             {
-                _call.Write(Request(model.Name, step));
-                response = await _call.ReadAsync(cancellationToken).ConfigureAwait(false);
+                await _call.RequestStream.WriteAsync(Request(model.Name, step), cancellationToken).ConfigureAwait(false);
+                if (!await _call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    throw new InvalidOperationException("the server ended the stream without answering the step");
+                return GrpcFailures.Outputs(_call.ResponseStream.Current);
             }
-            catch (Exception e) when (IsStreamFailure(e))
+            catch (Exception e) when (GrpcFailures.IsStreamFailure(e))
             {
-                var broken = _call;
+                _call.Dispose();
                 _call = null;
-                await broken.DisposeAsync().ConfigureAwait(false);
-                throw StreamFailure(e);
+                throw GrpcFailures.Stream(e);
             }
-            return StreamOutputs(response);
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (_call is not null) await _call.DisposeAsync().ConfigureAwait(false);
+            if (_call is null) return;
+            try
+            {
+                await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                while (await _call.ResponseStream.MoveNext().ConfigureAwait(false)) { }
+            }
+            catch (Exception e) when (GrpcFailures.IsStreamFailure(e))
+            {
+                // Closing a broken stream: nothing is left to tell.
+            }
+            _call.Dispose();
         }
     }
 
@@ -207,16 +202,16 @@ internal sealed class GrpcProtocol : IRemoteProtocol
     {
         public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
         {
-            Pb.ModelStreamInferResponse response;
+            Proto.ModelStreamInferResponse response;
             try
             {
                 response = await stream.SendAsync(Request(model.Name, step), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsStreamFailure(e))
+            catch (Exception e) when (GrpcFailures.IsStreamFailure(e))
             {
-                throw StreamFailure(e);
+                throw GrpcFailures.Stream(e);
             }
-            return StreamOutputs(response);
+            return GrpcFailures.Outputs(response);
         }
 
         // The stream outlives its clients: the protocol closes it.

@@ -1,8 +1,9 @@
 namespace OvStateful.Core.Config.TextFormat;
 
 /// <summary>
-/// The one error the config.pbtxt reader raises: the file, the 1-based line and column where
-/// the problem was found, and what was found versus what was expected.
+/// The one error the config.pbtxt reader raises. <see cref="Problems"/> lists every problem the
+/// parser found, each with the file, the 1-based line and column and what was found versus what
+/// was expected; <see cref="Line"/>, <see cref="Column"/> and <see cref="Detail"/> are the first's.
 /// </summary>
 public sealed class ConfigParseException : Exception
 {
@@ -13,7 +14,20 @@ public sealed class ConfigParseException : Exception
         Line = line;
         Column = column;
         Detail = detail;
+        Problems = [this];
     }
+
+    private ConfigParseException(IReadOnlyList<ConfigParseException> problems)
+        : base(string.Join("\n", problems.Select(p => p.Message)))
+    {
+        var first = problems[0];
+        (File, Line, Column, Detail) = (first.File, first.Line, first.Column, first.Detail);
+        Problems = problems;
+    }
+
+    /// <summary>One exception carrying every problem, in file order.</summary>
+    internal static ConfigParseException Combine(IReadOnlyList<ConfigParseException> problems) =>
+        problems.Count == 1 ? problems[0] : new ConfigParseException([.. problems.OrderBy(p => p.Line).ThenBy(p => p.Column)]);
 
     /// <summary>The file name as given to the parser (a path or just "config.pbtxt").</summary>
     public string File { get; }
@@ -26,4 +40,7 @@ public sealed class ConfigParseException : Exception
 
     /// <summary>The message without the file:line:column prefix.</summary>
     public string Detail { get; }
+
+    /// <summary>Every problem found (this one alone for a single problem), in file order.</summary>
+    public IReadOnlyList<ConfigParseException> Problems { get; }
 }

@@ -1,0 +1,2 @@
+// The model config is Protocol's generated inference.ModelConfig.
+global using ModelConfig = OvStateful.Protocol.Inference.ModelConfig;

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using OvStateful.Cli.Workloads;
+
+namespace OvStateful.Cli.Commands;
+
+/// <summary>
+/// perf_analyzer's measurement options, shared by run, compare and bench: --measurement-mode,
+/// --measurement-interval (-p in bench, as perf_analyzer), --measurement-request-count,
+/// --stability-percentage (-s in bench), --max-trials (-r in bench), and our --warmup.
+/// </summary>
+internal sealed class MeasurementOptions
+{
+    private readonly Option<string> _mode;
+    private readonly Option<int> _interval, _requestCount, _maxTrials;
+    private readonly Option<double> _stability, _warmup;
+
+    /// <param name="perfAnalyzerShortNames">Give -p, -s and -r their perf_analyzer meanings (bench, where they are free).</param>
+    public MeasurementOptions(bool perfAnalyzerShortNames)
+    {
+        var defaults = new MeasurementPlan();
+        string[] Short(string name) => perfAnalyzerShortNames ? [name] : [];
+        _mode = CommonOptions.Choice(new Option<string>("--measurement-mode")
+        {
+            Description = "time_windows (default): windows of --measurement-interval ms; count_windows: windows of at least --measurement-request-count steps; " +
+                          "once: each sequence played once, every step counted, no windows (exact step counts)",
+            DefaultValueFactory = _ => "time_windows",
+        }, "time_windows", "count_windows", "once");
+        _interval = CommonOptions.Positive(new Option<int>("--measurement-interval", Short("-p"))
+        {
+            Description = $"Length of a measurement window in milliseconds (perf_analyzer's, whose default is 5000). Default {defaults.IntervalMs}",
+            DefaultValueFactory = _ => defaults.IntervalMs,
+        });
+        _requestCount = CommonOptions.Positive(new Option<int>("--measurement-request-count")
+        {
+            Description = $"Steps a count window holds at least (with --measurement-mode count_windows). Default {defaults.RequestCount}",
+            DefaultValueFactory = _ => defaults.RequestCount,
+        });
+        _stability = new Option<double>("--stability-percentage", Short("-s"))
+        {
+            Description = $"The last 3 windows' throughput and p99 must agree within this percentage (max/min − 1), else the next window is measured. Default {defaults.StabilityPercent}",
+            DefaultValueFactory = _ => defaults.StabilityPercent,
+        };
+        _maxTrials = CommonOptions.Positive(new Option<int>("--max-trials", Short("-r"))
+        {
+            Description = $"Most windows before the result is reported as unstable. Default {defaults.MaxTrials}",
+            DefaultValueFactory = _ => defaults.MaxTrials,
+        });
+        _warmup = new Option<double>("--warmup")
+        {
+            Description = $"Seconds of load before the first window, not counted. Default {defaults.WarmupSeconds}",
+            DefaultValueFactory = _ => defaults.WarmupSeconds,
+        };
+        _stability.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out var v) && !(v > 0))
+                r.AddError($"--stability-percentage expects a percentage above 0, not {r.Tokens[^1].Value}");
+        });
+        _maxTrials.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && int.TryParse(r.Tokens[^1].Value, out var v) && v is > 0 and < MeasurementPlan.StableWindows)
+                r.AddError($"--max-trials expects at least {MeasurementPlan.StableWindows} (stability compares the last {MeasurementPlan.StableWindows} windows), not {v}");
+        });
+        _warmup.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out var v) && !(v >= 0))
+                r.AddError($"--warmup expects seconds ≥ 0, not {r.Tokens[^1].Value}");
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _mode, _interval, _requestCount, _stability, _maxTrials, _warmup }) command.Options.Add(o);
+    }
+
+    public MeasurementPlan Read(ParseResult parse) => new()
+    {
+        Mode = parse.GetValue(_mode) switch { "count_windows" => MeasurementMode.CountWindows, "once" => MeasurementMode.Once, _ => MeasurementMode.TimeWindows },
+        IntervalMs = parse.GetValue(_interval),
+        RequestCount = parse.GetValue(_requestCount),
+        StabilityPercent = parse.GetValue(_stability),
+        MaxTrials = parse.GetValue(_maxTrials),
+        WarmupSeconds = parse.GetValue(_warmup),
+    };
+}

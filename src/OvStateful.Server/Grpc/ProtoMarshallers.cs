@@ -1,0 +1,52 @@
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace OvStateful.Server.Grpc;
+
+/// <summary>
+/// Marshallers for our service methods. They differ from the generated ones in one thing:
+/// bytes that do not parse are the client's fault, so they fail the call with
+/// INVALID_ARGUMENT naming the message type (the generated ones surface as UNKNOWN), or, on a
+/// stream, become an <see cref="Incoming{T}"/> error that answers that request alone.
+/// </summary>
+internal static class ProtoMarshallers
+{
+    public static Marshaller<T> For<T>(MessageParser<T> parser) where T : class, IMessage<T> =>
+        new(Serialize, context =>
+        {
+            try
+            {
+                return parser.ParseFrom(context.PayloadAsReadOnlySequence());
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, Malformed<T>(e)));
+            }
+        });
+
+    public static Marshaller<Incoming<T>> Tolerant<T>(MessageParser<T> parser) where T : class, IMessage<T> =>
+        new((incoming, context) => Serialize(incoming.Message ?? throw new InvalidOperationException("a malformed message is never sent"), context),
+            context => Parse(parser, context));
+
+    private static void Serialize<T>(T message, SerializationContext context) where T : IMessage<T>
+    {
+        context.SetPayloadLength(message.CalculateSize());
+        message.WriteTo(context.GetBufferWriter());
+        context.Complete();
+    }
+
+    private static Incoming<T> Parse<T>(MessageParser<T> parser, DeserializationContext context) where T : class, IMessage<T>
+    {
+        try
+        {
+            return new Incoming<T>(parser.ParseFrom(context.PayloadAsReadOnlySequence()), null);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return new Incoming<T>(null, Malformed<T>(e));
+        }
+    }
+
+    // Our top-level message classes carry their proto names (ModelInferRequest).
+    private static string Malformed<T>(InvalidProtocolBufferException e) => $"malformed protobuf {typeof(T).Name}: {e.Message}";
+}

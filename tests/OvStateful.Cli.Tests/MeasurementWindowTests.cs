@@ -1,0 +1,121 @@
+using System.Text.Json;
+using OvStateful.Cli.Reports;
+using OvStateful.Cli.Workloads;
+
+namespace OvStateful.Cli.Tests;
+
+/// <summary>Windows and stability (perf_analyzer's rule), the throughput ratio's interval, and windowed runs end to end.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class MeasurementWindowTests
+{
+    private static MeasurementWindow W(int i, double stepsPerSecond, double p99) =>
+        new(i, i, 1, (long)stepsPerSecond, stepsPerSecond, new LatencySummary(p99 / 2, p99 / 3, p99 / 2, p99 / 1.5, p99, p99 * 2));
+
+    [Fact]
+    public void The_last_three_windows_within_the_percentage_are_stable()
+    {
+        var windows = new[] { W(0, 500, 9), W(1, 1000, 10), W(2, 1050, 10.5), W(3, 1090, 10.9) };
+        var f = WindowedFigures.From(windows, [1, 2, 3], 10, 1);
+        Assert.True(f.Stable, f.Verdict);
+        Assert.Equal(1000, f.StepsPerSecondMin);
+        Assert.Equal(1090, f.StepsPerSecondMax);
+        Assert.Equal((1000 + 1050 + 1090) / 3.0, f.StepsPerSecond, 6); // the first window (warming) is not among the last three
+        Assert.Equal(10.9, f.P99MaxMs);
+    }
+
+    [Theory]
+    [InlineData(1000, 1200, 10, 10)]   // throughput 20% apart
+    [InlineData(1000, 1000, 10, 12)]   // p99 20% apart
+    public void A_spread_above_the_percentage_is_unstable(double tp1, double tp2, double p99a, double p99b)
+    {
+        var f = WindowedFigures.From([W(0, tp1, p99a), W(1, tp1, p99a), W(2, tp2, p99b)], [1], 10, 1);
+        Assert.False(f.Stable);
+        Assert.StartsWith("unstable:", f.Verdict);
+    }
+
+    [Fact]
+    public void Fewer_than_three_windows_are_never_stable()
+    {
+        Assert.False(WindowedFigures.From([W(0, 1000, 10), W(1, 1000, 10)], [1], 10, 1).Stable);
+    }
+
+    [Theory]
+    [InlineData(900, 1100, 950, 1050, false)]  // intervals overlap: 1.0 inside
+    [InlineData(1500, 1600, 950, 1050, true)]  // clearly faster
+    public void A_ratio_interval_holding_one_is_no_measurable_difference(double eMin, double eMax, double fMin, double fMax, bool measurable)
+    {
+        static EngineMeasurement M(double min, double max)
+        {
+            var figures = WindowedFigures.From([W(0, min, 10), W(1, (min + max) / 2, 10), W(2, max, 10)], [1], 50, 0);
+            var result = new WorkloadResult
+            {
+                Clients = 1, Sequences = 1, StepsSent = 1, StepsOk = 1, ErrorsByKind = new Dictionary<string, long>(), Seconds = 1,
+                Latency = LatencySummary.Empty, Memory = new MemorySummary(0, 0, 0, 0), Windowed = figures,
+            };
+            return new EngineMeasurement("e", "e", result, BatchSizes.Empty, null);
+        }
+        var ratio = ThroughputRatio.Between([M(eMin, eMax)], [M(fMin, fMax)], "first");
+        Assert.Equal(measurable, ratio.Measurable);
+        Assert.True(ratio.Low <= ratio.Ratio && ratio.Ratio <= ratio.High);
+        Assert.Equal(eMin / fMax, ratio.Low, 9);
+        Assert.Equal(eMax / fMin, ratio.High, 9);
+        if (!measurable) Assert.StartsWith("no measurable difference", ratio.Text);
+    }
+
+    [OrtAvailableFact]
+    public void A_windowed_run_reports_windows_spread_and_provenance()
+    {
+        var dir = CliRunner.TempFolder();
+        try
+        {
+            var (exit, output, error) = CliRunner.Run("run", "-r", CliRunner.Models, "-m", "accumulate", "-n", "2", "-k", "20",
+                "--warmup", "0.2", "--measurement-interval", "200", "--max-trials", "4", "-o", dir);
+            Assert.True(exit == 0, error + output);
+            Assert.Matches(@"measurement: [34] windows after 0\.2 s of warm-up", output);
+            Assert.Matches(@"steps/s: \d+\.\d \(windows \d+\.\d–\d+\.\d\)", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+            var result = doc.RootElement.GetProperty("result");
+            var m = result.GetProperty("measurement");
+            var windows = m.GetProperty("windows").GetArrayLength();
+            Assert.InRange(windows, 3, 4);
+            Assert.Equal(m.GetProperty("stable").GetBoolean() ? "stable" : "unstable", result.GetProperty("stability").GetString());
+            Assert.InRange(result.GetProperty("steps_per_second").GetDouble(), m.GetProperty("steps_per_second_min").GetDouble(), m.GetProperty("steps_per_second_max").GetDouble());
+            var p = doc.RootElement.GetProperty("provenance");
+            Assert.StartsWith("ovs run -r ", p.GetProperty("command_line").GetString());
+            Assert.Equal(Environment.ProcessorCount, p.GetProperty("cores").GetInt32());
+            Assert.False(string.IsNullOrEmpty(p.GetProperty("cpu_model").GetString()));
+            Assert.Contains(".NET", p.GetProperty("dotnet").GetString());
+            Assert.Equal("time_windows", p.GetProperty("measurement").GetProperty("mode").GetString());
+            Assert.Equal("onnxruntime", p.GetProperty("engines").GetProperty("onnxruntime").GetProperty("engine").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [OrtAvailableFact]
+    public void Compare_the_same_engine_twice_in_alternating_rounds_gives_a_ratio_with_its_interval()
+    {
+        var dir = CliRunner.TempFolder();
+        try
+        {
+            var (exit, output, error) = CliRunner.Run("compare", "-r", CliRunner.Models, "-m", "accumulate", "-e", "onnxruntime,onnxruntime", "-n", "2", "-k", "20",
+                "--repeats", "2", "--warmup", "0.1", "--measurement-interval", "150", "--max-trials", "3", "-o", dir);
+            Assert.True(exit == 0, error + output);
+            Assert.Matches(@"(?m)^onnxruntime #2\t", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
+            var engines = doc.RootElement.GetProperty("engines").EnumerateArray().ToList();
+            Assert.Equal(2, engines[1].GetProperty("rounds").GetArrayLength());
+            var ratio = engines[1].GetProperty("ratio_to_first");
+            Assert.True(ratio.GetProperty("low").GetDouble() <= ratio.GetProperty("ratio").GetDouble());
+            Assert.True(ratio.GetProperty("ratio").GetDouble() <= ratio.GetProperty("high").GetDouble());
+            Assert.Equal(0, engines[1].GetProperty("difference").GetProperty("max_absolute").GetDouble());
+            Assert.Equal(2, doc.RootElement.GetProperty("repeats").GetInt32());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
