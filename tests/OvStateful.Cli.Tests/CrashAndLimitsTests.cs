@@ -185,7 +185,7 @@ public sealed class CrashAndLimitsTests : IDisposable
     [OrtAvailableFact]
     public async Task SIGTERM_answers_a_step_waiting_for_a_slot_at_once_and_exits_0()
     {
-        using var server = await ServeProcess.StartAsync(Repository(slots: 1), ["--Server:ShutdownTimeoutSeconds=30"]);
+        using var server = await ServeProcess.StartAsync(Repository(slots: 1), ["--set", "Server:ShutdownTimeoutSeconds=30"]);
         Assert.Equal(HttpStatusCode.OK, (await Infer(server, "accumulate", 1, 0, start: true)).Status); // holds the only slot
         var waiting = Infer(server, "accumulate", 2, 0, start: true);
         var deadline = DateTime.UtcNow + ServeProcess.HangGuard;

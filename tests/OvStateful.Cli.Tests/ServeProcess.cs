@@ -66,11 +66,18 @@ internal sealed partial class ServeProcess : IDisposable
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
-        var trimmed = line.Trim();
-        if (trimmed.StartsWith("HTTP ", StringComparison.Ordinal)) Http = new Uri(trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        else if (trimmed.StartsWith("gRPC ", StringComparison.Ordinal)) GrpcPort = new Uri(trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).Port;
-        else if (trimmed.StartsWith("metrics ", StringComparison.Ordinal)) Metrics = new Uri(trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        else if (trimmed.StartsWith("Ctrl+C", StringComparison.Ordinal)) _ready.TrySetResult();
+        // The start-up table's rows: "| http_address | http://127.0.0.1:33269 |".
+        var cells = line.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (cells.Length == 2 && cells[1].StartsWith("http://", StringComparison.Ordinal))
+        {
+            switch (cells[0])
+            {
+                case "http_address": Http = new Uri(cells[1]); break;
+                case "grpc_address": GrpcPort = new Uri(cells[1]).Port; break;
+                case "metrics_address": Metrics = new Uri(cells[1]); break;
+            }
+        }
+        if (line.Contains("serving; Ctrl+C to stop", StringComparison.Ordinal)) _ready.TrySetResult();
     }
 
     public bool HasExited => _process.HasExited;

@@ -97,7 +97,7 @@ public sealed class OvsServer : IAsyncDisposable
         (GrpcPort, var a2) = BoundPort(grpc);
         (MetricsPort, var a3) = BoundPort(metrics);
         Addresses = [a1, a2, a3];
-        StartupReport.Log(_loggers.CreateLogger("ovs.server"), o, _services.Registry, Addresses);
+        StartupReport.Log(_loggers.CreateLogger("ovs.server"), o, _services.Registry, Addresses, _connections.Transport.Gate.MaxConnections);
     }
 
     /// <summary>

@@ -35,6 +35,12 @@ public sealed class ServerOptions
     /// </summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>
+    /// Most steps one ModelStreamInfer stream may have waiting for their answers; one past it is
+    /// answered at once with RESOURCE_EXHAUSTED naming the limit and reaches no model. &gt;= 1.
+    /// </summary>
+    public int MaxQueuedStepsPerStream { get; set; } = 1024;
+
     /// <summary>Most concurrent HTTP/2 streams (gRPC calls) per connection: 1 to 65536. Triton's sequence clients open one stream per sequence.</summary>
     public int MaxStreamsPerConnection { get; set; } = 1024;
 

@@ -31,6 +31,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (options.MaxRequestBodyBytes is <= 0 or > int.MaxValue)
             failures.Add($"MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; expected a byte count > 0 and at most {int.MaxValue}");
         if (options.MaxConnections < 0) failures.Add($"MaxConnections is {options.MaxConnections}; expected 0 (from the open-file limit) or a connection count");
+        if (options.MaxQueuedStepsPerStream < 1) failures.Add($"MaxQueuedStepsPerStream is {options.MaxQueuedStepsPerStream}; expected a number of steps >= 1");
         if (options.MaxStreamsPerConnection is < 1 or > 65536) failures.Add($"MaxStreamsPerConnection is {options.MaxStreamsPerConnection}; expected 1 to 65536");
         CheckSeconds(failures, nameof(options.IdleTimeoutSeconds), options.IdleTimeoutSeconds, zeroAllowed: false);
         CheckSeconds(failures, nameof(options.RequestHeadersTimeoutSeconds), options.RequestHeadersTimeoutSeconds, zeroAllowed: false);
