@@ -194,7 +194,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         if (cancellationToken.IsCancellationRequested)
         {
             _metrics.RecordCancelled();
-            return Rejected(InferenceErrorKind.Cancelled, $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued", arrived);
+            return Rejected(InferenceErrorKind.Cancelled, $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued; it changed nothing", arrived);
         }
 
         var op = RentOperation();
@@ -240,7 +240,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             if (op.State == StepState.Cancelled)
             {
                 kind = InferenceErrorKind.Cancelled;
-                notFound = $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued";
+                notFound = $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued; it changed nothing";
             }
             else if (_stopping)
             {

@@ -70,8 +70,17 @@ internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceB
     {
         var model = s.Resolver.Resolve(request.ModelName, request.ModelVersion);
         var decoded = GrpcInferCodec.Decode(request);
-        var response = await s.Invoker.InferAsync(model, decoded, context.CancellationToken).ConfigureAwait(false);
-        return GrpcInferCodec.Encode(response, decoded);
+        var http = context.GetHttpContext();
+        using var waiting = CallDeadline.For(http, context.CancellationToken);
+        try
+        {
+            var response = await s.Invoker.InferAsync(model, decoded, waiting.Token).ConfigureAwait(false);
+            return GrpcInferCodec.Encode(response, decoded);
+        }
+        catch (Exception e) when (CallDeadline.Explain(e, http) is var explained && explained != e)
+        {
+            throw explained;
+        }
     }
 
     public override Task ModelStreamInfer(IAsyncStreamReader<Incoming<Proto.ModelInferRequest>> requests, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context) =>

@@ -158,6 +158,50 @@ public class CancellationAndShutdownTests
         Assert.Equal(h.X(1).Select(v => v * 2), Sum(await Done(h.Step(1, 1)))); // 1 is untouched
     }
 
+    /// <summary>
+    /// The deadline promise, checked for every answer: a step that fails Cancelled (its deadline
+    /// passed while it waited) changed nothing; one that answers ran, even when its deadline
+    /// passed while it was in the batch. The running sums at the end prove it.
+    /// </summary>
+    [Fact]
+    public async Task Thousands_of_steps_at_1_to_20_ms_deadlines_a_cancelled_step_never_changed_the_state()
+    {
+        await using var h = Create(slotsPerInstance: 4, maxBatch: 4, tweak: s => s with { MaxQueueDelay = TimeSpan.FromMilliseconds(1) });
+        h.Engines[0].ExecuteTime = TimeSpan.FromMilliseconds(3);
+        var outcomes = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Task.Run(async () =>
+        {
+            var id = (ulong)i;
+            var rng = new Random(18 + i);
+            await Done(h.Step(id, 0, start: true));
+            float expected = 0;
+            int applied = 0, cancelled = 0, late = 0;
+            for (var k = 1; k <= 600; k++)
+            {
+                var deadline = TimeSpan.FromMilliseconds(rng.Next(1, 21));
+                using var cts = new CancellationTokenSource(deadline);
+                var sent = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    var sum = Sum(await Done(h.Step(id, k, ct: cts.Token)));
+                    expected += k;
+                    applied++;
+                    if (sent.Elapsed > deadline) late++;
+                    Assert.Equal(expected, sum[0]); // each answer shows every applied step and no other
+                }
+                catch (InferenceException e) when (e.Kind == InferenceErrorKind.Cancelled)
+                {
+                    cancelled++;
+                    Assert.Contains("it changed nothing", e.Message);
+                }
+            }
+            var final = Sum(await Done(h.Step(id, 0)));
+            Assert.Equal(expected, final[0]);
+            return (applied, cancelled, late);
+        })));
+        Assert.True(outcomes.Sum(o => o.applied) > 0 && outcomes.Sum(o => o.cancelled) > 0,
+            $"both outcomes should occur: {string.Join(", ", outcomes)}");
+    }
+
     [Fact]
     public async Task Stopping_an_idle_batcher_twice_completes()
     {

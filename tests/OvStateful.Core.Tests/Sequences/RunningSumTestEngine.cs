@@ -52,6 +52,8 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
 
     /// <summary>When set, Execute waits for it (lets tests hold the loop busy while steps queue).</summary>
     public ManualResetEventSlim? Gate { get; set; }
+    /// <summary>How long each Execute takes (a model's compute), so deadlines can pass while a step runs.</summary>
+    public TimeSpan ExecuteTime { get; set; }
     /// <summary>Set when Execute has been entered (before waiting on <see cref="Gate"/>).</summary>
     public ManualResetEventSlim Entered { get; } = new(false);
     /// <summary>Each Execute's entries: (slot, flags, sequence id).</summary>
@@ -74,6 +76,7 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
         {
             Entered.Set();
             Gate?.Wait();
+            if (ExecuteTime > TimeSpan.Zero) Thread.Sleep(ExecuteTime);
             if (RecordBatches)
             {
                 var rec = new (int, StepFlags, SequenceId)[batch.Count];
