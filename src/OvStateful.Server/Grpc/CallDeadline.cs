@@ -50,25 +50,42 @@ internal sealed class CallDeadline
         return true;
     }
 
-    /// <summary>
-    /// A token for the steps of a call: cancelled when the client goes or the deadline passes.
-    /// Dispose the source when the call ends.
-    /// </summary>
-    public static CancellationTokenSource For(HttpContext http, CancellationToken callAborted)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(callAborted);
-        if (http.Features.Get<CallDeadline>() is { } d)
-        {
-            var left = d.Utc - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) source.Cancel();
-            else source.CancelAfter(left);
-        }
-        return source;
-    }
+    /// <summary>What the steps of a call wait with: cancelled when the client goes or the deadline passes. Dispose when the call ends.</summary>
+    public static CallWait For(HttpContext http, CancellationToken callAborted) => new(http.Features.Get<CallDeadline>(), callAborted);
 
-    /// <summary>A step the batcher removed before it ran, because the deadline passed, fails DEADLINE_EXCEEDED saying so.</summary>
-    public static Exception Explain(Exception error, HttpContext http) =>
-        error is InferenceException { Kind: InferenceErrorKind.Cancelled } e && http.Features.Get<CallDeadline>() is { } d && DateTime.UtcNow >= d.Utc
-            ? new InferenceException(InferenceErrorKind.DeadlineExceeded, $"deadline exceeded before the step ran: {e.Message}", e)
-            : error;
+    internal sealed class CallWait : IDisposable
+    {
+        // Fires at the deadline (none without one); linked with the call's own cancellation into _any.
+        private readonly CancellationTokenSource? _deadline;
+        private readonly CancellationTokenSource _any;
+
+        public CallWait(CallDeadline? deadline, CancellationToken callAborted)
+        {
+            if (deadline is not null)
+            {
+                var left = deadline.Utc - DateTime.UtcNow;
+                _deadline = new CancellationTokenSource();
+                if (left <= TimeSpan.Zero) _deadline.Cancel(); else _deadline.CancelAfter(left);
+                _any = CancellationTokenSource.CreateLinkedTokenSource(callAborted, _deadline.Token);
+            }
+            else
+            {
+                _any = CancellationTokenSource.CreateLinkedTokenSource(callAborted);
+            }
+        }
+
+        public CancellationToken Token => _any.Token;
+
+        /// <summary>A step the batcher removed before it ran because the deadline passed fails DEADLINE_EXCEEDED saying so.</summary>
+        public Exception Explain(Exception error) =>
+            error is InferenceException { Kind: InferenceErrorKind.Cancelled } e && _deadline is { IsCancellationRequested: true }
+                ? new InferenceException(InferenceErrorKind.DeadlineExceeded, $"deadline exceeded before the step ran: {e.Message}", e)
+                : error;
+
+        public void Dispose()
+        {
+            _any.Dispose();
+            _deadline?.Dispose();
+        }
+    }
 }

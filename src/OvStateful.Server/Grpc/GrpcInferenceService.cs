@@ -70,14 +70,13 @@ internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceB
     {
         var model = s.Resolver.Resolve(request.ModelName, request.ModelVersion);
         var decoded = GrpcInferCodec.Decode(request);
-        var http = context.GetHttpContext();
-        using var waiting = CallDeadline.For(http, context.CancellationToken);
+        using var waiting = CallDeadline.For(context.GetHttpContext(), context.CancellationToken);
         try
         {
             var response = await s.Invoker.InferAsync(model, decoded, waiting.Token).ConfigureAwait(false);
             return GrpcInferCodec.Encode(response, decoded);
         }
-        catch (Exception e) when (CallDeadline.Explain(e, http) is var explained && explained != e)
+        catch (Exception e) when (waiting.Explain(e) is var explained && explained != e)
         {
             throw explained;
         }

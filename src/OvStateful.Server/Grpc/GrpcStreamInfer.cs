@@ -18,9 +18,8 @@ namespace OvStateful.Server.Grpc;
 internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context)
 {
     private readonly StreamResponseQueue _queue = new(responses);
-    private readonly Microsoft.AspNetCore.Http.HttpContext _http = context.GetHttpContext();
-    /// <summary>What the stream's steps wait with: the call's cancellation and its deadline (<see cref="CallDeadline"/>).</summary>
-    private CancellationToken _steps;
+    /// <summary>What the stream's steps wait with: the call's cancellation and its deadline (<see cref="CallDeadline"/>); set once RunAsync begins.</summary>
+    private CallDeadline.CallWait _steps = null!;
     /// <summary>Steps handed to models whose responses are not yet written; pruned as they finish.</summary>
     private readonly List<Task> _inFlight = [];
     /// <summary>Steps read and not yet answered (Interlocked); at MaxQueuedStepsPerStream a further one is refused unread by any model.</summary>
@@ -32,8 +31,8 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
         await context.WriteResponseHeadersAsync(ResponseEncoding.Headers(context)).ConfigureAwait(false);
 
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, services.Stopping.Token);
-        using var steps = CallDeadline.For(_http, context.CancellationToken);
-        _steps = steps.Token;
+        using var steps = CallDeadline.For(context.GetHttpContext(), context.CancellationToken);
+        _steps = steps;
         var stoppedByServer = false;
         try
         {
@@ -111,12 +110,12 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
         {
             var model = services.Resolver.Resolve(message.ModelName, message.ModelVersion);
             var request = GrpcInferCodec.Decode(message);
-            var result = await services.Invoker.InferAsync(model, request, _steps).ConfigureAwait(false);
+            var result = await services.Invoker.InferAsync(model, request, _steps.Token).ConfigureAwait(false);
             response = new Proto.ModelStreamInferResponse { InferResponse = GrpcInferCodec.Encode(result, request) };
         }
         catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
         {
-            response = ErrorResponse(message, CallDeadline.Explain(e, _http));
+            response = ErrorResponse(message, _steps.Explain(e));
         }
         await _queue.CompleteAsync(place, response).ConfigureAwait(false);
     }
