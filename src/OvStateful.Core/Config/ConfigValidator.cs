@@ -24,6 +24,7 @@ public static partial class ConfigValidator
         CheckStates(config, parameters, problems);
         CheckInstanceGroups(config, problems);
         CheckVersionPolicy(config, problems);
+        CheckSizes(config, parameters, problems);
         if (signature is not null) problems.AddRange(CheckAgainstModelFile(config, parameters, signature));
         return problems;
     }
