@@ -25,7 +25,7 @@ public class EngineBenchmarks
         _raw = new RawSileroBatch(Batch, audio, _engine.ExportSlot(0).States[0].Data.ToArray());
     }
 
-    [Benchmark(Baseline = true, Description = "raw ORT Run (bound)")]
+    [Benchmark(Baseline = true, Description = "raw ORT RunWithBinding (bound)")]
     public void RawOrt() => _raw.Run();
 
     [Benchmark(Description = "engine Execute")]

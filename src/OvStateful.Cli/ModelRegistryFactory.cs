@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
-using OvStateful.OnnxRuntime.Interop;
 using OvStateful.Server.Hosting;
 
 namespace OvStateful.Cli;
@@ -39,7 +39,9 @@ internal static class ModelRegistryFactory
             StateSyncPeriod = TimeSpan.FromMilliseconds(options.StateSyncMilliseconds),
             Logger = loggers.CreateLogger("ovs.models"),
         };
-        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching, defaultEngine: options.DefaultEngine);
+        // No engine logger: the server's start-up report warns of a model on another device than
+        // its config asks for (from each engine's Description), in the server's log format.
+        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, NullLoggerFactory.Instance), batching, defaultEngine: options.DefaultEngine);
         try
         {
             await registry.LoadAllAsync(cancellationToken);
