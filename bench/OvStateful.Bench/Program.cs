@@ -5,7 +5,9 @@ namespace OvStateful.Bench;
 /// <summary>
 /// BenchmarkDotNet entry: `dotnet run -c Release --project bench/OvStateful.Bench -- --filter '*'`;
 /// `-- batcher-vs-raw [sequences] [steps]` runs the in-process steady-state comparison instead,
-/// `-- engine-vs-raw [rounds]` EngineBenchmarks' cases in alternating rounds (robust to a busy machine);
+/// `-- engine-vs-raw [rounds]` EngineBenchmarks' cases in alternating rounds (robust to a busy machine),
+/// `-- engines [threads] [rounds] [steps]` the interleaved OpenVINO vs ONNX Runtime engine comparison,
+/// `-- shim B threads steps` the OpenVINO engine and the bare shim at one batch size;
 /// `-- durable-vs-off`, `-- durable-restart` and `-- spill-bytes` measure durable live sequences (<see cref="DurableState"/>).
 /// See bench/README.md for the recorded results and the exact commands.
 /// </summary>
@@ -17,6 +19,8 @@ public static class Program
         if (args.Length > 0 && args[0] == "durable-vs-off") return DurableState.CompareAsync(args[1..]).GetAwaiter().GetResult();
         if (args.Length > 0 && args[0] == "durable-restart") return DurableState.RestartAsync(args[1..]).GetAwaiter().GetResult();
         if (args.Length > 0 && args[0] == "spill-bytes") return DurableState.SpillBytesAsync(args[1..]).GetAwaiter().GetResult();
+        if (args.Length > 0 && args[0] == "engines") return EngineInterleave.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "shim") return EngineInterleave.Shim(args[1..]);
         if (args.Length > 0 && args[0] == "engine-vs-raw") return EngineVsRaw.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
         return 0;

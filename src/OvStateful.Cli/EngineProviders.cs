@@ -16,6 +16,11 @@ internal static class EngineProviders
 
     /// <param name="ort">Host-wide ONNX Runtime settings (threads, device override); null = defaults.</param>
     /// <param name="logging">Where engine warnings go; null = stderr.</param>
-    public static IReadOnlyList<IEngineProvider> Create(OnnxRuntimeOptions? ort = null, ILoggerFactory? logging = null) =>
-        [new OnnxRuntimeEngineProvider(ort, (logging ?? Warnings.Value).CreateLogger("OvStateful.OnnxRuntime")), new OpenVinoEngineProvider()];
+    /// <param name="openVino">Host-wide OpenVINO settings (threads); null = OpenVINO's defaults.</param>
+    public static IReadOnlyList<IEngineProvider> Create(OnnxRuntimeOptions? ort = null, ILoggerFactory? logging = null, OpenVinoProviderOptions? openVino = null) =>
+        [new OnnxRuntimeEngineProvider(ort, (logging ?? Warnings.Value).CreateLogger("OvStateful.OnnxRuntime")), new OpenVinoEngineProvider(openVino)];
+
+    /// <summary>Both engines with the same inference thread count (0 = each runtime's default), for side-by-side runs.</summary>
+    public static IReadOnlyList<IEngineProvider> WithThreads(int threads) =>
+        Create(new OnnxRuntimeOptions { IntraOpThreads = threads }, openVino: new OpenVinoProviderOptions { NumThreads = threads });
 }

@@ -41,7 +41,9 @@ internal static class ModelRegistryFactory
         };
         // No engine logger: the server's start-up report warns of a model on another device than
         // its config asks for (from each engine's Description), in the server's log format.
-        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, NullLoggerFactory.Instance), batching, defaultEngine: options.DefaultEngine);
+        // OpenVINO models take the same thread count unless their config sets openvino_num_threads.
+        var openVino = new OpenVino.OpenVinoProviderOptions { NumThreads = options.EffectiveIntraOpThreads };
+        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, NullLoggerFactory.Instance, openVino), batching, defaultEngine: options.DefaultEngine);
         try
         {
             await registry.LoadAllAsync(cancellationToken);

@@ -66,7 +66,8 @@ public sealed partial class OnnxRuntimeEngineProvider : IEngineProvider
             Func<ModelPlan, IOrtStateStore> store = settings.Provider == OrtExecutionProvider.Cpu
                 ? p => new HostStateStore(new HostStateArena(p.States.Select(s => s.Spec).ToArray(), slots, p.States.Select(s => s.InitialRow).ToArray(), growth, parameters.StoreStatesAsFp16), p.MaxBatchSize)
                 : p => new CudaStateStore(p, slots, settings.DeviceId);
-            return new OnnxRuntimeEngine(name, placement, settings, LoadedLibrary().Version, plan, session, slots, behaviour, store);
+            // input_context (Core) wraps any engine; a config without it gets the engine itself.
+            return InputContextEngine.Wrap(new OnnxRuntimeEngine(name, placement, settings, LoadedLibrary().Version, plan, session, slots, behaviour, store), config);
         }
         catch
         {
