@@ -7,9 +7,9 @@ namespace OvStateful.Bench;
 /// <summary>
 /// What durable state adds to the engine thread per batch of B Silero steps: after Execute,
 /// each slot's new state goes into its journal record in a memory-mapped file (begin stamp,
-/// state, header, CRC-32C, end stamp). Once through the engine's CopySlotState as the ORT
-/// engine has it today (the interface default: ExportSlot, one snapshot per call), and once
-/// with the state bytes copied straight in (what a native CopySlotState costs).
+/// state, header, CRC-32C, end stamp). Once through the ORT engine's own CopySlotState (host
+/// arena rows straight into the record), and once with a fixed state's bytes copied straight
+/// in (the floor: the journal's own cost).
 /// </summary>
 public class DurableWriteBenchmarks
 {
@@ -36,7 +36,7 @@ public class DurableWriteBenchmarks
     [Benchmark(Baseline = true, Description = "engine Execute")]
     public void Execute() => _engine.Execute(_batch);
 
-    [Benchmark(Description = "Execute + journal (CopySlotState default)")]
+    [Benchmark(Description = "Execute + journal (engine CopySlotState)")]
     public void ExecuteAndJournal()
     {
         _engine.Execute(_batch);
@@ -51,7 +51,7 @@ public class DurableWriteBenchmarks
     }
 
     // The journal writes alone: small next to Execute, so measured apart too (the ratio above drowns in its noise).
-    [Benchmark(Description = "journal only (CopySlotState default)")]
+    [Benchmark(Description = "journal only (engine CopySlotState)")]
     public void Journal()
     {
         var stamp = ++_stamp;

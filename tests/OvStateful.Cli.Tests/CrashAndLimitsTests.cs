@@ -45,19 +45,23 @@ public sealed class CrashAndLimitsTests : IDisposable
         return repo;
     }
 
-    /// <summary>Step k of sequence s: accumulate takes [1, 4, 1, 5], Silero [1, 512] of deterministic values.</summary>
-    private static string Body(string model, ulong id, int k, bool start)
+    /// <summary>
+    /// Step k of sequence <paramref name="id"/>: accumulate takes [1, 4, 1, 5], Silero [1, 512] of
+    /// deterministic values (those of sequence <paramref name="valuesOf"/> when given; zeros with <paramref name="zeros"/>).
+    /// </summary>
+    private static string Body(string model, ulong id, int k, bool start, ulong? valuesOf = null, bool zeros = false)
     {
         var n = model == "accumulate" ? 20 : 512;
-        var values = string.Join(",", Enumerable.Range(0, n).Select(i => (((id * 31 + (ulong)k * 7 + (ulong)i) % 17) / 16.0 - 0.5).ToString("R", CultureInfo.InvariantCulture)));
+        var v = valuesOf ?? id;
+        var values = string.Join(",", Enumerable.Range(0, n).Select(i => zeros ? "0" : (((v * 31 + (ulong)k * 7 + (ulong)i) % 17) / 16.0 - 0.5).ToString("R", CultureInfo.InvariantCulture)));
         var shape = model == "accumulate" ? "[1,4,1,5]" : "[1,512]";
         var input = model == "accumulate" ? "Input" : "input";
         return $"{{\"parameters\":{{\"sequence_id\":{id},\"sequence_start\":{(start ? "true" : "false")}}},\"inputs\":[{{\"name\":\"{input}\",\"datatype\":\"FP32\",\"shape\":{shape},\"data\":[{values}]}}]}}";
     }
 
-    private async Task<(HttpStatusCode Status, string Body)> Infer(ServeProcess server, string model, ulong id, int k, bool start)
+    private async Task<(HttpStatusCode Status, string Body)> Infer(ServeProcess server, string model, ulong id, int k, bool start, ulong? valuesOf = null, bool zeros = false)
     {
-        using var response = await _client.PostAsync(new Uri(server.Http, $"/v2/models/{model}/infer"), new StringContent(Body(model, id, k, start), Encoding.UTF8, "application/json"));
+        using var response = await _client.PostAsync(new Uri(server.Http, $"/v2/models/{model}/infer"), new StringContent(Body(model, id, k, start, valuesOf, zeros), Encoding.UTF8, "application/json"));
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
@@ -123,6 +127,86 @@ public sealed class CrashAndLimitsTests : IDisposable
         {
             var got = before[s].Concat(after[s]).ToList();
             for (var k = 0; k < 12; k++) Assert.True(uninterrupted[s][k].AsSpan().SequenceEqual(got[k]), $"{s.Model} sequence {s.Id} step {k} differs from the uninterrupted replay");
+        }
+    }
+
+    /// <summary>
+    /// kill -9 in the middle of traffic: after the restart each sequence holds the state after
+    /// its last answered step, or after the one in flight at the kill (never answered, so either
+    /// is right), never an older one and never one step twice. accumulate's output for a step of
+    /// zeros is its state, compared bit for bit with a replay on a server that never crashed.
+    /// Ids come from the allocator; none handed out before the kill is handed out after it.
+    /// </summary>
+    [OrtAvailableFact]
+    public async Task Kill_9_under_load_loses_no_answered_step_and_the_allocator_reuses_no_id()
+    {
+        var repo = Repository();
+        var state = Path.Combine(_root, "state");
+        var answered = new Dictionary<ulong, int>(); // id -> steps answered (0..n-1)
+        ulong[] ids;
+        using (var first = await ServeProcess.StartAsync(repo, ["--state-dir", state]))
+        {
+            ids = new ulong[8];
+            for (var i = 0; i < ids.Length; i++) ids[i] = await Allocate(first);
+            using var stop = new CancellationTokenSource();
+            var loops = ids.Select(id => Task.Run(async () =>
+            {
+                var k = 0;
+                try
+                {
+                    for (; !stop.IsCancellationRequested; k++)
+                    {
+                        var (status, body) = await Infer(first, "accumulate", id, k, start: k == 0);
+                        Assert.True(status == HttpStatusCode.OK, $"sequence {id} step {k}: {(int)status} {body}");
+                        lock (answered) answered[id] = k + 1;
+                    }
+                }
+                catch (HttpRequestException) { } // the kill
+                catch (TaskCanceledException) { }
+                catch (IOException) { }
+            })).ToArray();
+            var deadline = DateTime.UtcNow + ServeProcess.HangGuard;
+            while (true)
+            {
+                lock (answered) if (answered.Count == ids.Length && answered.Values.All(n => n >= 5)) break;
+                Assert.True(DateTime.UtcNow < deadline, "the sequences never reached 5 steps");
+                await Task.Delay(10);
+            }
+            await first.KillAsync(); // steps are in flight now
+            stop.Cancel();
+            await Task.WhenAll(loops).WaitAsync(ServeProcess.HangGuard);
+        }
+
+        var restoredStates = new Dictionary<ulong, float[]>();
+        var after = new HashSet<ulong>();
+        using (var restarted = await ServeProcess.StartAsync(repo, ["--state-dir", state]))
+        {
+            Assert.Contains("model 'accumulate' version 1: restored 8 live sequences", restarted.Output);
+            foreach (var id in ids)
+            {
+                var (status, body) = await Infer(restarted, "accumulate", id, 0, start: false, zeros: true);
+                Assert.True(status == HttpStatusCode.OK, $"sequence {id} after the restart: {(int)status} {body}");
+                restoredStates[id] = Output(body);
+            }
+            for (var i = 0; i < 200; i++) after.Add(await Allocate(restarted));
+        }
+        Assert.Empty(after.Intersect(ids));
+        Assert.True(after.Min() > ids.Max(), $"ids from {after.Min()} allocated after the restart; {ids.Max()} was handed out before it");
+
+        using var reference = await ServeProcess.StartAsync(repo, []);
+        foreach (var id in ids)
+        {
+            var n = answered[id];
+            // The state after its n answered steps, and after the one in flight too.
+            var candidates = new List<float[]>();
+            foreach (var steps in new[] { n, n + 1 })
+            {
+                var replay = id + 1_000_000UL * (ulong)steps;
+                for (var k = 0; k < steps; k++) Assert.Equal(HttpStatusCode.OK, (await Infer(reference, "accumulate", replay, k, start: k == 0, valuesOf: id)).Status);
+                candidates.Add(Output((await Infer(reference, "accumulate", replay, 0, start: false, zeros: true)).Body));
+            }
+            Assert.True(candidates.Any(c => c.AsSpan().SequenceEqual(restoredStates[id])),
+                $"sequence {id}: {n} steps were answered before the kill, but the restored state is neither the state after them nor after one more step");
         }
     }
 

@@ -217,9 +217,11 @@ public sealed partial class SequenceBatcher
             else seq.ResetPending = true;
         }
         if (seq.InFlight is not null) return; // its completion decides where the sequence goes
-        if (seq.Head is null && !_settings.IsSequenceModel)
+        if (seq.Head is null && (!_settings.IsSequenceModel || (!seq.Started && seq.SpillRecord < 0)))
         {
-            // A stateless request's one-step sequence has nothing left to keep.
+            // Nothing left to keep: a stateless request's one-step sequence, or a sequence that
+            // never ran and holds no state of its own (in a slot or waiting for one). Kept, it
+            // would hold a slot and count as live though its only START was cancelled.
             RemoveSequence(seq, SequenceEndReason.Cancelled, ref deferred);
         }
         else if (seq.Head is null)
@@ -231,17 +233,10 @@ public sealed partial class SequenceBatcher
                     MakeIdle(seq);
                     break;
                 case SequenceListKind.Backlog:
+                    // It holds a spilled state (a started sequence never waits without one).
                     _backlog.Remove(seq);
-                    if (seq.SpillRecord >= 0)
-                    {
-                        seq.Phase = SequencePhase.Spilled;
-                        MakeIdle(seq);
-                    }
-                    else
-                    {
-                        // It never ran and holds no state: nothing is left of it.
-                        RemoveSequence(seq, SequenceEndReason.Cancelled, ref deferred);
-                    }
+                    seq.Phase = SequencePhase.Spilled;
+                    MakeIdle(seq);
                     break;
             }
         }

@@ -94,6 +94,60 @@ public class CancellationAndShutdownTests
     }
 
     [Fact]
+    public async Task A_step_cancelled_while_queued_then_END_ends_every_sequence()
+    {
+        await using var h = Create(slotsPerInstance: 4, maxBatch: 4);
+        for (ulong id = 1; id <= 4; id++) await Done(h.Step(id, id, start: true));
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        h.Engines[0].Entered.Reset();
+        var running = h.Step(1, 1); // holds the loop, so the steps below wait queued
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        var cancelled = Enumerable.Range(1, 4).Select(i => h.Step((ulong)i, 1000, ct: cts.Token)).ToArray();
+        var ends = Enumerable.Range(1, 4).Select(i => h.Step((ulong)i, 1, end: true)).ToArray();
+        cts.Cancel();
+        foreach (var c in cancelled) Assert.Equal(InferenceErrorKind.Cancelled, (await Fails(c)).Kind);
+        gate.Set();
+        await Done(running);
+        for (var i = 0; i < 4; i++)
+        {
+            var r = await Done(ends[i]);
+            var id = i + 1;
+            // START x(id), (1's extra step x(1)), END x(1): the cancelled 1000 never counted.
+            Assert.Equal(h.X(id).Zip(h.X(1), (a, b) => a + b * (id == 1 ? 2 : 1)), Sum(r));
+        }
+        Assert.Equal(0, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Null(h.Batcher.CheckConsistency());
+    }
+
+    [Fact]
+    public async Task New_sequences_whose_only_START_is_cancelled_in_their_slot_leave_nothing_behind()
+    {
+        await using var h = Create(slotsPerInstance: 5, maxBatch: 1);
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        var running = h.Step(9, 1, start: true);
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        // Each gets a free slot at once and waits on its instance's ready list.
+        var starts = Enumerable.Range(1, 4).Select(i => h.Step((ulong)i, 1, start: true, ct: cts.Token)).ToArray();
+        Assert.Equal(5, h.Batcher.GetStatistics().SlotsInUse);
+        cts.Cancel();
+        foreach (var s in starts) Assert.Equal(InferenceErrorKind.Cancelled, (await Fails(s)).Kind);
+        var stats = h.Batcher.GetStatistics();
+        Assert.Equal(1, stats.ActiveSequences);
+        Assert.Equal(1, stats.SlotsInUse);
+        gate.Set();
+        await Done(running);
+        // They never started: an END without START is refused, as for any id never started.
+        for (ulong id = 1; id <= 4; id++) Assert.Equal(InferenceErrorKind.NotFound, (await Fails(h.Step(id, 1, end: true))).Kind);
+        await Done(h.Step(9, 1, end: true));
+        Assert.Equal(0, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Null(h.Batcher.CheckConsistency());
+    }
+
+    [Fact]
     public async Task An_already_cancelled_token_fails_at_once()
     {
         await using var h = Create();
@@ -194,12 +248,15 @@ public class CancellationAndShutdownTests
                     Assert.Contains("it changed nothing", e.Message);
                 }
             }
-            var final = Sum(await Done(h.Step(id, 0)));
+            var final = Sum(await Done(h.Step(id, 0, end: true)));
             Assert.Equal(expected, final[0]);
             return (applied, cancelled, late);
         })));
         Assert.True(outcomes.Sum(o => o.applied) > 0 && outcomes.Sum(o => o.cancelled) > 0,
             $"both outcomes should occur: {string.Join(", ", outcomes)}");
+        // Every END ended its sequence, whatever was cancelled before it.
+        Assert.Equal(0, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Null(h.Batcher.CheckConsistency());
     }
 
     [Fact]
