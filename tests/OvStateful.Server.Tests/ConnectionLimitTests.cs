@@ -121,23 +121,13 @@ public sealed class ConnectionLimitTests
 /// <summary>A stream that pipelines without bound is told at once, per step, and nothing it was refused reaches a model.</summary>
 public sealed class StreamLimitTests
 {
-    private static Proto.ModelInferRequest Step(string id, int x)
-    {
-        var step = new Proto.ModelInferRequest { ModelName = "gated", Id = id };
-        var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "X", Datatype = "INT32", Contents = new Proto.InferTensorContents() };
-        t.Shape.Add(1);
-        t.Contents.IntContents.Add(x);
-        step.Inputs.Add(t);
-        return step;
-    }
-
     [Fact]
     public async Task Steps_past_the_streams_limit_are_answered_RESOURCE_EXHAUSTED_at_once_and_the_rest_run()
     {
         var gated = new GatedTestModel();
         await using var server = await TestServer.StartAsync(new TestModelRegistry(gated), o => o.MaxQueuedStepsPerStream = 3);
         var stream = await server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser);
-        for (var i = 0; i < 5; i++) stream.Send(Step($"s{i}", i));
+        for (var i = 0; i < 5; i++) stream.Send(GatedTestModel.Step($"s{i}", i));
         for (var i = 0; i < 3; i++) await gated.NextEntered();
         // Two refused while three wait at the gate: answered before any of those.
         for (var i = 0; i < 2; i++)
@@ -152,7 +142,7 @@ public sealed class StreamLimitTests
         for (var i = 0; i < 3; i++) answered.Add((await stream.ReadAsync())!.InferResponse.Id);
         Assert.Equal(["s0", "s1", "s2"], answered.Order());
         // Room again: the stream takes steps as before.
-        stream.Send(Step("s5", 5));
+        stream.Send(GatedTestModel.Step("s5", 5));
         Assert.Equal("s5", (await stream.ReadAsync())!.InferResponse.Id);
         stream.CompleteRequests();
         Assert.Null(await stream.ReadAsync());

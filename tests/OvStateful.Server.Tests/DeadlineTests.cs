@@ -42,16 +42,6 @@ public sealed class DeadlineTests
         public ModelStatistics GetStatistics() => new() { Name = Name, Version = Version };
     }
 
-    private static Proto.ModelInferRequest Step(int x)
-    {
-        var step = new Proto.ModelInferRequest { ModelName = "gated", Id = "s" };
-        var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "X", Datatype = "INT32", Contents = new Proto.InferTensorContents() };
-        t.Shape.Add(1);
-        t.Contents.IntContents.Add(x);
-        step.Inputs.Add(t);
-        return step;
-    }
-
     /// <summary>One unary ModelInfer over plain HTTP/2 with grpc-timeout: the status and message the server sent, and the response message if any.</summary>
     private static async Task<(int Status, string Message, Proto.ModelInferResponse? Response)> CallAsync(int port, IMessage request, string timeout)
     {
@@ -83,7 +73,7 @@ public sealed class DeadlineTests
     {
         var gated = new GatedTestModel();
         await using var server = await TestServer.StartAsync(new TestModelRegistry(gated));
-        var (status, message, response) = await CallAsync(server.Server.GrpcPort, Step(1), "100m");
+        var (status, message, response) = await CallAsync(server.Server.GrpcPort, GatedTestModel.Step("s", 1), "100m");
         Assert.Equal(4, status); // DEADLINE_EXCEEDED
         Assert.Contains("deadline exceeded before the step ran", message);
         Assert.Null(response);
@@ -95,7 +85,7 @@ public sealed class DeadlineTests
     {
         var running = new RunningTestModel();
         await using var server = await TestServer.StartAsync(new TestModelRegistry(running));
-        var (status, message, response) = await CallAsync(server.Server.GrpcPort, Step(1), "50m");
+        var (status, message, response) = await CallAsync(server.Server.GrpcPort, GatedTestModel.Step("s", 1), "50m");
         Assert.True(status == 0, $"status {status}: {message}");
         Assert.Equal(7, response!.RawOutputContents.Count > 0 ? BitConverter.ToInt32(response.RawOutputContents[0].Span) : response.Outputs[0].Contents.IntContents[0]);
         Assert.Equal(1, running.Ran);
