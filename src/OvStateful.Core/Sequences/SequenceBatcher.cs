@@ -163,6 +163,9 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     public int SlotCount => _totalSlots;
     internal ModelMetrics Metrics => _metrics;
     internal SpillArena? Spill => _spill;
+
+    /// <summary>Steps queued and not yet taken into a batch.</summary>
+    public long PendingSteps => _metrics.PendingRequests;
     internal string ModelName => _settings.ModelName;
     internal bool Stopping => _stopping;
 

@@ -25,7 +25,10 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
     // 1 once the server began shutting down: no more loads.
     private int _stopping;
 
-    private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ServedModel> Versions);
+    /// <param name="Scratch">The temporary folder holding the files a load request sent (deleted when the entry is replaced or unloaded), or null.</param>
+    /// <param name="Fingerprint">What the model's folder looked like when loaded (poll mode reloads when it changes).</param>
+    /// <param name="VersionNames">The versions an unloaded model had (Triton keeps listing them as UNAVAILABLE); empty otherwise.</param>
+    private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ServedModel> Versions, string? Scratch = null, string Fingerprint = "", IReadOnlyList<string>? VersionNames = null);
 
     /// <param name="defaultEngine">Engine for configs that name none (their <c>engine</c> parameter); null = onnxruntime.</param>
     public ModelRegistry(string repository, IReadOnlyList<IEngineProvider> providers, BatcherOptions? options = null, string? device = null, string? defaultEngine = null)
@@ -57,11 +60,17 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Triton's strict readiness: no load under way and every model this registry loaded or
+    /// tried to load is READY, or was unloaded on request (Triton: "okay if model is not ready due
+    /// to unload"); one that failed to load, or is loading or unloading, makes the server not
+    /// ready; models never asked for do not count.
+    /// </summary>
     public bool IsReady
     {
         get
         {
-            lock (_lock) return Volatile.Read(ref _loading) == 0 && _entries.Values.All(e => e.State != "LOADING");
+            lock (_lock) return Volatile.Read(ref _loading) == 0 && _entries.Values.All(e => e.State == "READY" || e is { State: "UNAVAILABLE", Reason: "unloaded" });
         }
     }
 
@@ -74,7 +83,11 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
             foreach (var e in _entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 known.Add(e.Name);
-                if (e.Versions.Count == 0) list.Add(new ModelIndexEntry(e.Name, "", e.State, e.Reason));
+                if (e.Versions.Count == 0 && e.VersionNames is { Count: > 0 } names)
+                {
+                    foreach (var v in names) list.Add(new ModelIndexEntry(e.Name, v, e.State, e.Reason));
+                }
+                else if (e.Versions.Count == 0) list.Add(new ModelIndexEntry(e.Name, "", e.State, e.Reason));
                 foreach (var v in e.Versions) list.Add(new ModelIndexEntry(e.Name, v.Version, e.State, e.Reason));
             }
         }
@@ -84,8 +97,9 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
             foreach (var dir in Directory.GetDirectories(_repository).Order(StringComparer.Ordinal))
             {
                 var name = Path.GetFileName(dir);
+                // Never loaded: listed by name alone, without a version or state, as Triton lists them.
                 if (!known.Contains(name) && File.Exists(Path.Combine(dir, ModelRepository.ConfigFileName)))
-                    list.Add(new ModelIndexEntry(name, "", "UNAVAILABLE", "not loaded"));
+                    list.Add(new ModelIndexEntry(name, "", "", ""));
             }
         }
         return list;
@@ -105,58 +119,34 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
     }
 
     /// <summary>
-    /// (Re)loads one model from disk; the old versions keep serving until the new ones are ready.
-    /// A model that cannot be served is recorded UNAVAILABLE with its reason, and the call fails with it.
+    /// (Re)loads one model from its folder of the repository; the old versions keep serving until
+    /// the new ones are ready (and stay when the new ones fail). A model that cannot be served is
+    /// recorded UNAVAILABLE with its reason, and the call fails with it.
     /// </summary>
     /// <remarks>
     /// The name is one folder of the repository (<see cref="ModelRepository.CheckModelName"/>);
     /// errors a client receives name the model and what is wrong, with paths relative to the
-    /// repository; the log gets the full text. With durable state on, a model being reloaded
-    /// stops first (its live sequences are flushed, and the new load restores them), so it
-    /// does not serve during its reload.
+    /// repository; the log gets the full text. With durable state on, a reload whose new
+    /// configuration is valid stops the serving versions first (their live sequences are
+    /// flushed to their state folders, which one server holds at a time, and the new load
+    /// restores them), so the model does not serve during its reload.
     /// </remarks>
-    public async Task LoadAsync(string name, CancellationToken cancellationToken)
-    {
-        if (ModelRepository.CheckModelName(name) is { } bad) throw new InferenceException(InferenceErrorKind.InvalidArgument, bad);
-        if (Volatile.Read(ref _stopping) != 0) throw new InferenceException(InferenceErrorKind.Unavailable, $"model \"{name}\" was not loaded: the server is shutting down");
-        Interlocked.Increment(ref _loading);
-        try
-        {
-            var directory = Path.Combine(_repository, name);
-            if (!ModelRepository.IsInside(_repository, directory) || !File.Exists(Path.Combine(directory, ModelRepository.ConfigFileName)))
-                throw new InferenceException(InferenceErrorKind.NotFound, $"model \"{name}\" is not in the repository (it has no folder {name}/ holding a {ModelRepository.ConfigFileName})");
-            var definition = ModelRepository.LoadModel(directory, _defaultEngine);
-            if (_options.StateDirectory is not null) await StopForReloadAsync(name).ConfigureAwait(false);
-            var (state, reason, loaded) = await Task.Run(() => LoadVersions(definition), cancellationToken).ConfigureAwait(false);
-            if (state != "READY") _options.Logger?.LogWarning("model '{Model}' is unavailable: {Reason}", name, reason);
-            reason = ForClients(reason);
-            IReadOnlyList<ServedModel> old;
-            lock (_lock)
-            {
-                old = _entries.TryGetValue(name, out var previous) ? previous.Versions : [];
-                _entries[name] = new Entry(name, state, reason, loaded);
-            }
-            foreach (var m in old) await m.DisposeAsync().ConfigureAwait(false);
-            if (state != "READY")
-                throw new InferenceException(InferenceErrorKind.Unavailable, $"failed to load model \"{name}\": {reason}");
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _loading);
-        }
-    }
+    public Task LoadAsync(string name, CancellationToken cancellationToken) => LoadAsync(name, ModelLoadParameters.None, cancellationToken);
 
-    /// <summary>Durable state: the versions being replaced release their state folders (flushed, kept) before the new ones open them.</summary>
+    /// <summary>
+    /// Durable state: the versions being replaced release their state folders (flushed, kept)
+    /// before the new ones open them. Their live sequences continue once the model is loaded
+    /// again; if that load fails, their states stay in the folders for the next load.
+    /// </summary>
     private async Task StopForReloadAsync(string name)
     {
-        IReadOnlyList<ServedModel> old;
+        Entry? old;
         lock (_lock)
         {
-            if (!_entries.TryGetValue(name, out var e) || e.Versions.Count == 0) return;
-            old = e.Versions;
-            _entries[name] = new Entry(name, "LOADING", "reloading: its live sequences continue once it is loaded again", []);
+            if (!_entries.TryGetValue(name, out old) || old.Versions.Count == 0) return;
+            _entries[name] = new Entry(name, "LOADING", "reloading: its live sequences continue once it is loaded again", [], VersionNames: old.Versions.Select(v => v.Version).ToList());
         }
-        foreach (var m in old) await m.DisposeAsync().ConfigureAwait(false);
+        await ReleaseAsync(old).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -182,26 +172,20 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
         await Task.WhenAll(all.Select(m => m.Batcher.StopAsync(reason))).ConfigureAwait(false);
     }
 
-    public async Task UnloadAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Checks a model before anything of it loads: the engine it goes to, or why it cannot be served.</summary>
+    private (ModelValidationResult Result, string? Failure) CheckVersions(ModelDefinition definition)
     {
-        if (ModelRepository.CheckModelName(name) is { } bad) throw new InferenceException(InferenceErrorKind.InvalidArgument, bad);
-        IReadOnlyList<ServedModel> old;
-        lock (_lock)
-        {
-            if (!_entries.TryGetValue(name, out var e)) throw new InferenceException(InferenceErrorKind.NotFound, $"model \"{name}\" is not loaded");
-            old = e.Versions;
-            _entries[name] = new Entry(name, "UNAVAILABLE", "unloaded", []);
-        }
-        foreach (var m in old) await m.DisposeAsync().ConfigureAwait(false);
+        var result = ModelValidator.Validate(definition, _providers, AutoCompleteConfigs);
+        if (result.Status == ModelValidationStatus.Invalid)
+            return (result, string.Join("; ", result.Problems.Select(p => p.ToString())));
+        if (result.Status == ModelValidationStatus.EngineUnavailable)
+            return (result, result.EngineNote ?? $"engine {result.Engine} is not available");
+        return (result, null);
     }
 
-    private (string State, string Reason, IReadOnlyList<ServedModel> Loaded) LoadVersions(ModelDefinition definition)
+    /// <summary>Loads every selected version of a model <see cref="CheckVersions"/> passed.</summary>
+    private (string State, string Reason, IReadOnlyList<ServedModel> Loaded) LoadVersions(ModelDefinition definition, ModelValidationResult result)
     {
-        var result = ModelValidator.Validate(definition, _providers);
-        if (result.Status == ModelValidationStatus.Invalid)
-            return ("UNAVAILABLE", string.Join("; ", result.Problems.Select(p => p.ToString())), []);
-        if (result.Status == ModelValidationStatus.EngineUnavailable)
-            return ("UNAVAILABLE", result.EngineNote ?? $"engine {result.Engine} is not available", []);
         var provider = _providers.First(p => p.Name == result.Engine);
         var loaded = new List<ServedModel>();
         try
@@ -225,12 +209,13 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        List<ServedModel> all;
+        await StopPollingAsync().ConfigureAwait(false);
+        List<Entry> all;
         lock (_lock)
         {
-            all = _entries.Values.SelectMany(e => e.Versions).ToList();
+            all = [.. _entries.Values];
             _entries.Clear();
         }
-        foreach (var m in all) await m.DisposeAsync().ConfigureAwait(false);
+        foreach (var e in all) await ReleaseAsync(e).ConfigureAwait(false);
     }
 }

@@ -15,6 +15,7 @@ internal static class GrpcErrors
         InferenceErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
         InferenceErrorKind.Cancelled => StatusCode.Cancelled,
         InferenceErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        InferenceErrorKind.AlreadyExists => StatusCode.AlreadyExists,
         _ => StatusCode.Internal,
     };
 

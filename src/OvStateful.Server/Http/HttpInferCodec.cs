@@ -3,12 +3,16 @@ using System.Text.Json;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.Server.Protocol;
+using OvStateful.Server.SharedMemory;
 
 namespace OvStateful.Server.Http;
 
 /// <summary>A decoded KServe v2 REST infer request and how each output is to be returned.</summary>
 internal sealed record HttpInferRequest(InferenceRequest Request, bool BinaryByDefault, IReadOnlyDictionary<string, bool> BinaryOutputs)
 {
+    /// <summary>The request's tensors in shared memory (SharedMemory/); null when it uses none. The endpoint disposes it.</summary>
+    public SharedMemoryTensors? SharedMemory { get; init; }
+
     public bool IsBinary(string output) => BinaryOutputs.TryGetValue(output, out var b) ? b : BinaryByDefault;
 }
 
@@ -22,7 +26,22 @@ internal static class HttpInferCodec
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    public static HttpInferRequest Decode(string model, string? version, ReadOnlyMemory<byte> body, long? headerLength)
+    public static HttpInferRequest Decode(string model, string? version, ReadOnlyMemory<byte> body, long? headerLength, SharedMemoryRegistry? sharedMemory = null)
+    {
+        SharedMemoryTensors? bound = null;
+        try
+        {
+            var decoded = DecodeBody(model, version, body, headerLength, sharedMemory, ref bound);
+            return bound is null ? decoded : decoded with { SharedMemory = bound };
+        }
+        catch
+        {
+            bound?.Dispose();
+            throw;
+        }
+    }
+
+    private static HttpInferRequest DecodeBody(string model, string? version, ReadOnlyMemory<byte> body, long? headerLength, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
     {
         var jsonLength = body.Length;
         if (headerLength is long h)
@@ -47,7 +66,7 @@ internal static class HttpInferCodec
         {
             try
             {
-                return Decode(model, version, body, doc.RootElement, jsonLength);
+                return Decode(model, version, body, doc.RootElement, jsonLength, sharedMemory, ref bound);
             }
             catch (InvalidOperationException e)
             {
@@ -57,7 +76,7 @@ internal static class HttpInferCodec
         }
     }
 
-    private static HttpInferRequest Decode(string model, string? version, ReadOnlyMemory<byte> body, JsonElement root, int jsonLength)
+    private static HttpInferRequest Decode(string model, string? version, ReadOnlyMemory<byte> body, JsonElement root, int jsonLength, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
     {
         {
             if (root.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid("request body must be a JSON object with 'inputs'");
@@ -101,7 +120,7 @@ internal static class HttpInferCodec
             var index = 0;
             foreach (var input in inputsElement.EnumerateArray())
             {
-                inputs.Add(DecodeInput(input, index++, body, ref binaryOffset));
+                inputs.Add(DecodeInput(input, index++, body, ref binaryOffset, sharedMemory, ref bound));
             }
             if (binaryOffset != body.Length)
                 throw ServerErrors.Invalid($"request has {body.Length - binaryOffset} bytes of binary data that no input's 'binary_data_size' accounts for");
@@ -123,10 +142,10 @@ internal static class HttpInferCodec
                         foreach (var p in op.EnumerateObject())
                         {
                             if (p.Name == "binary_data") binaryOutputs[name] = Bool(p, $"output '{name}' parameter");
-                            else if (p.Name == SharedMemory.RegionParameter) throw SharedMemory.NotSupported(name);
                             else if (p.Name == "classification")
                                 throw ServerErrors.Invalid($"output '{name}' asks for classification, which this server does not offer");
                         }
+                        if (SharedMemoryTensors.FromJson(op, name) is { } place) SharedMemoryTensors.For(ref bound, sharedMemory).BindOutput(place, name);
                     }
                 }
             }
@@ -146,7 +165,7 @@ internal static class HttpInferCodec
         }
     }
 
-    private static Tensor DecodeInput(JsonElement input, int index, ReadOnlyMemory<byte> body, ref int binaryOffset)
+    private static Tensor DecodeInput(JsonElement input, int index, ReadOnlyMemory<byte> body, ref int binaryOffset, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
     {
         if (input.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid($"inputs[{index}] must be an object with name, shape, datatype, data");
         var name = RequiredString(input, "name", $"inputs[{index}]");
@@ -162,10 +181,13 @@ internal static class HttpInferCodec
         }
 
         long? binarySize = null;
-        if (input.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object
-            && parameters.TryGetProperty(SharedMemory.RegionParameter, out _))
-            throw SharedMemory.NotSupported(name);
-        if (input.TryGetProperty("parameters", out parameters) && parameters.ValueKind == JsonValueKind.Object
+        if (input.TryGetProperty("parameters", out var parameters) && SharedMemoryTensors.FromJson(parameters, name) is { } place)
+        {
+            if (input.TryGetProperty("data", out _) || parameters.TryGetProperty("binary_data_size", out _))
+                throw ServerErrors.Invalid($"input '{name}' has parameter '{SharedMemoryTensors.RegionParameter}' and also 'data' or 'binary_data_size'; its data comes from one place");
+            return new Tensor(name, type, shape.ToArray(), SharedMemoryTensors.For(ref bound, sharedMemory).ReadInput(place, name, type, shape));
+        }
+        if (parameters.ValueKind == JsonValueKind.Object
             && parameters.TryGetProperty("binary_data_size", out var sizeElement))
         {
             if (!sizeElement.TryGetInt64(out var size) || size < 0)
@@ -234,7 +256,11 @@ internal static class HttpInferCodec
                 w.WriteStartArray("shape");
                 foreach (var d in t.Shape) w.WriteNumberValue(d);
                 w.WriteEndArray();
-                if (options.IsBinary(t.Name))
+                if (options.SharedMemory?.IsBound(t.Name) == true)
+                {
+                    // Written to its shared-memory region: listed without data, as Triton lists it.
+                }
+                else if (options.IsBinary(t.Name))
                 {
                     w.WriteStartObject("parameters");
                     w.WriteNumber("binary_data_size", t.Data.Length);

@@ -48,7 +48,7 @@ public class RegistryConfinementTests
 
         var missing = await Assert.ThrowsAsync<InferenceException>(() => registry.LoadAsync("nothere", default));
         Assert.Equal(InferenceErrorKind.NotFound, missing.Kind);
-        Assert.Equal("model \"nothere\" is not in the repository (it has no folder nothere/ holding a config.pbtxt)", missing.Message);
+        Assert.Equal("failed to load 'nothere': the repository has no model 'nothere' (no folder nothere/ holding a config.pbtxt); it holds: broken, m", missing.Message);
 
         var escaping = await Assert.ThrowsAsync<InferenceException>(() => registry.LoadAsync("m", default));
         Assert.Contains("default_model_filename: \"../../../secret.onnx\" is not a file name inside the version folder", escaping.Message);
