@@ -9,6 +9,9 @@ Writes, deterministically (same bytes on every run):
     models/gru_counter/1/model.onnx          a GRU cell + an int64 step counter (two state pairs)
     models/gru_counter/initial_state/counter_start.bin
                                              int64 little-endian COUNTER_START (Triton data_file)
+    models/vad_frontend/1/model.onnx         the speech pipeline's front end: int16 PCM -> [-1, 1) floats
+    models/vad_hangover/1/model.onnx         the speech pipeline's last step: speech probabilities ->
+                                             speech start/end events with hysteresis and a hangover
 Each model folder's config.pbtxt is written by hand and kept in git; this script does not
 touch it. models/silero_vad/1/model.onnx is fetched by the build (eng/fetch-assets.sh).
 
@@ -164,6 +167,69 @@ def build_gru_counter():
                           "<<<h_in, h_out>>> and <<<steps_in, steps_out>>>.")
 
 
+HANGOVER_ON = 0.5         # probability at which speech starts (Silero's threshold)
+HANGOVER_OFF = 0.35       # below this a frame counts as silence (Silero's threshold - 0.15)
+HANGOVER_FRAMES = 4       # silent frames (32 ms each) that end speech: ~128 ms, Silero's min_silence_duration_ms 100 rounded up
+
+
+def build_vad_frontend():
+    """audio = Cast(pcm, float) / 32768: pcm INT16 [batch, 512] -> audio FP32 [batch, 512]."""
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["pcm"], ["pcm_f"], to=TensorProto.FLOAT, name="cast"),
+         helper.make_node("Mul", ["pcm_f", "scale"], ["audio"], name="normalise")], "vad_frontend",
+        [helper.make_tensor_value_info("pcm", TensorProto.INT16, [BATCH, 512])],
+        [helper.make_tensor_value_info("audio", TensorProto.FLOAT, [BATCH, 512])],
+        [_float_tensor("scale", [], [1.0 / 32768.0])])
+    return _finish(graph, "int16 PCM at 16 kHz, 512 samples a step, to floats in [-1, 1)")
+
+
+def build_vad_hangover():
+    """Speech start/end decisions from Silero's per-frame probability, per sequence.
+
+    State speaking_in/out [batch, 1] FP32 (0 or 1) and silence_in/out [batch, 1] FP32 (silent frames
+    counted while speaking). start = not speaking and prob >= ON; while speaking a frame with
+    prob < OFF counts as silent, any other resets the count; FRAMES silent frames in a row end it.
+    Outputs: event INT32 [batch, 1] (1 speech starts, -1 speech ends, 0 otherwise),
+    speaking INT32 [batch, 1] (1 while in speech, after this frame).
+    """
+    F = TensorProto.FLOAT
+    inputs = [
+        helper.make_tensor_value_info("prob", F, [BATCH, 1]),
+        helper.make_tensor_value_info("speaking_in", F, [BATCH, 1]),
+        helper.make_tensor_value_info("silence_in", F, [BATCH, 1]),
+    ]
+    outputs = [
+        helper.make_tensor_value_info("event", TensorProto.INT32, [BATCH, 1]),
+        helper.make_tensor_value_info("speaking", TensorProto.INT32, [BATCH, 1]),
+        helper.make_tensor_value_info("speaking_out", F, [BATCH, 1]),
+        helper.make_tensor_value_info("silence_out", F, [BATCH, 1]),
+    ]
+    initializers = [_float_tensor(n, [], [v]) for n, v in
+                    (("on", HANGOVER_ON), ("off", HANGOVER_OFF), ("frames", float(HANGOVER_FRAMES)), ("half", 0.5), ("one", 1.0), ("zero", 0.0))]
+    nodes = [
+        helper.make_node("GreaterOrEqual", ["prob", "on"], ["loud"]),
+        helper.make_node("Less", ["prob", "off"], ["quiet"]),
+        helper.make_node("Greater", ["speaking_in", "half"], ["was"]),
+        helper.make_node("Not", ["was"], ["was_not"]),
+        helper.make_node("And", ["was_not", "loud"], ["start"]),
+        helper.make_node("Add", ["silence_in", "one"], ["silence_inc"]),
+        helper.make_node("Where", ["quiet", "silence_inc", "zero"], ["silence_if"]),
+        helper.make_node("Mul", ["silence_if", "speaking_in"], ["silence_next"]),
+        helper.make_node("GreaterOrEqual", ["silence_next", "frames"], ["long_quiet"]),
+        helper.make_node("And", ["was", "long_quiet"], ["end"]),
+        helper.make_node("Where", ["end", "zero", "speaking_in"], ["kept"]),
+        helper.make_node("Where", ["start", "one", "kept"], ["speaking_out"]),
+        helper.make_node("Where", ["end", "zero", "silence_next"], ["silence_out"]),
+        helper.make_node("Cast", ["start"], ["start_i"], to=TensorProto.INT32),
+        helper.make_node("Cast", ["end"], ["end_i"], to=TensorProto.INT32),
+        helper.make_node("Sub", ["start_i", "end_i"], ["event"]),
+        helper.make_node("Cast", ["speaking_out"], ["speaking"], to=TensorProto.INT32),
+    ]
+    graph = helper.make_graph(nodes, "vad_hangover", inputs, outputs, initializers)
+    return _finish(graph, "speech start/end from VAD probabilities: on %.2f, off %.2f, %d silent frames end speech"
+                   % (HANGOVER_ON, HANGOVER_OFF, HANGOVER_FRAMES))
+
+
 def _write_if_changed(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.exists(path):
@@ -194,6 +260,8 @@ def main(argv=None):
     # state's dims without the batch dimension: here one int64.
     _write_if_changed(os.path.join(root, "gru_counter", "initial_state", "counter_start.bin"),
                       struct.pack("<q", P.COUNTER_START))
+    _write_if_changed(os.path.join(root, "vad_frontend", "1", "model.onnx"), build_vad_frontend().SerializeToString())
+    _write_if_changed(os.path.join(root, "vad_hangover", "1", "model.onnx"), build_vad_hangover().SerializeToString())
     return 0
 
 

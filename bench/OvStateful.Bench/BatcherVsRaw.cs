@@ -85,7 +85,8 @@ internal static class BatcherVsRaw
         return 0;
     }
 
-    private static async Task RunSequences(ServedModel model, Tensor input, int sequences, int steps, ulong idBase, long[]? latencies)
+    /// <summary>S sequence clients, each sending K steps one after another (START on the first and END on the last, unless <paramref name="controls"/> is false: then continuing steps only), latency per step.</summary>
+    internal static async Task RunSequences(ServedModel model, Tensor input, int sequences, int steps, ulong idBase, long[]? latencies, bool controls = true)
     {
         var clients = Enumerable.Range(0, sequences).Select(s => Task.Run(async () =>
         {
@@ -96,8 +97,8 @@ internal static class BatcherVsRaw
                 {
                     ModelName = model.Name,
                     SequenceId = new SequenceId(idBase + (ulong)s),
-                    SequenceStart = t == 0,
-                    SequenceEnd = t == steps - 1,
+                    SequenceStart = controls && t == 0,
+                    SequenceEnd = controls && t == steps - 1,
                     Inputs = [input],
                 }, CancellationToken.None);
                 if (latencies is not null) latencies[s * steps + t] = Stopwatch.GetTimestamp() - start;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
@@ -9,12 +10,14 @@ namespace OvStateful.Cli;
 /// <summary>Builds the model registry that <c>ovs serve</c> hands to the server.</summary>
 internal static class ModelRegistryFactory
 {
+
     /// <summary>
     /// Opens <paramref name="options"/>' repository and loads the models its model control mode
     /// selects (engine per config, batcher per model); in poll mode it then polls the repository. <paramref name="observer"/> hears of sequence
     /// starts and ends (the correlation-id manager, so END and idle timeouts end leases).
     /// </summary>
-    public static async Task<IModelRegistry> CreateAsync(ServerOptions options, ISequenceLifecycleObserver? observer, CancellationToken cancellationToken)
+    /// <param name="loggers">The server's logging: restored and dropped durable states, load failures and spill trouble go to category ovs.models.</param>
+    public static async Task<IModelRegistry> CreateAsync(ServerOptions options, ISequenceLifecycleObserver? observer, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var ort = new OnnxRuntimeOptions
         {
@@ -25,7 +28,16 @@ internal static class ModelRegistryFactory
             // hand-offs instead of spinning (spinning only during a run measured slower still).
             Spinning = IntraOpSpinning.Never,
         };
-        var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
+        var batching = new BatcherOptions
+        {
+            Observer = observer,
+            SpillEnabled = options.SpillEnabled,
+            SpillMemoryCapBytes = options.SpillMemoryCapBytes,
+            MaxBacklog = options.MaxBacklog,
+            StateDirectory = options.StateDirectory.Length > 0 ? options.StateDirectory : null,
+            StateSyncPeriod = TimeSpan.FromMilliseconds(options.StateSyncMilliseconds),
+            Logger = loggers.CreateLogger("ovs.models"),
+        };
         // No engine logger: the server's start-up report warns of a model on another device than
         // its config asks for (from each engine's Description), in the server's log format.
         // OpenVINO models take the same thread count unless their config sets openvino_num_threads.

@@ -118,6 +118,10 @@ internal sealed unsafe class CudaStateStore : IOrtStateStore
         return new SlotSnapshot(tensors);
     }
 
+    // Device rows cross to the host through a snapshot either way (a copy per state).
+    public void CopySlot(int slot, Span<byte> destination) => SlotStateBytes.Pack(_states, Export(slot), destination);
+    public void LoadSlot(int slot, ReadOnlySpan<byte> source) => Import(slot, SlotStateBytes.Unpack(_states, source));
+
     public void Import(int slot, SlotSnapshot snapshot)
     {
         // Validate against the same rules as the host arena before touching device memory.

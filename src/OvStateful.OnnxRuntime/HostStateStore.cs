@@ -80,6 +80,9 @@ internal sealed class HostStateStore : IOrtStateStore
     public void Reset(int slot) => _arena.Reset(slot);
     public SlotSnapshot Export(int slot) => _arena.Export(slot);
     public void Import(int slot, SlotSnapshot snapshot) => _arena.Import(slot, snapshot);
+    // Straight between the arena's rows and the caller's bytes: no snapshot, no allocation.
+    public void CopySlot(int slot, Span<byte> destination) => _arena.CopySlot(slot, destination);
+    public void LoadSlot(int slot, ReadOnlySpan<byte> source) => _arena.LoadSlot(slot, source);
 
     // The arena's chunks are pinned and never freed, so a value over its rows stays valid.
     private unsafe OrtValue InPlace(int state, int first, int count)

@@ -33,5 +33,11 @@ internal interface IOrtStateStore : IDisposable
     void Reset(int slot);
     SlotSnapshot Export(int slot);
     void Import(int slot, SlotSnapshot snapshot);
+
+    /// <summary>One slot's states in <see cref="IStatefulEngine.CopySlotState"/>'s layout.</summary>
+    void CopySlot(int slot, Span<byte> destination);
+
+    /// <summary>The inverse of <see cref="CopySlot"/>; a wrong length changes nothing.</summary>
+    void LoadSlot(int slot, ReadOnlySpan<byte> source);
     long ReservedBytes { get; }
 }

@@ -251,6 +251,21 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
         }
     }
 
+    // Durable state calls these after every step: host states go straight into the record.
+    public void CopySlotState(int slot, Span<byte> destination) => _states.CopySlot(slot, destination);
+
+    public void LoadSlotState(int slot, ReadOnlySpan<byte> source)
+    {
+        try
+        {
+            _states.LoadSlot(slot, source);
+        }
+        catch (ArgumentException e)
+        {
+            throw new EngineException($"model \"{ModelName}\": cannot load a saved state into slot {slot}: {e.Message}", e);
+        }
+    }
+
     public void Dispose()
     {
         _buffers.Dispose();

@@ -148,7 +148,7 @@ public sealed class LoggingTests
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
         var errors = new StringWriter();
         var options = new ServerOptions { HttpPort = 0, GrpcPort = port, MetricsPort = 0, ModelRepository = Path.GetTempPath() };
-        var code = await ServeCommand.RunAsync(options, (_, _, _) => Task.FromResult<IModelRegistry>(new ServeCommandTests.EmptyRegistry()), TextWriter.Null, errors, CancellationToken.None);
+        var code = await ServeCommand.RunAsync(options, (_, _, _, _) => Task.FromResult<IModelRegistry>(new ServeCommandTests.EmptyRegistry()), TextWriter.Null, errors, CancellationToken.None);
         Assert.Equal(1, code);
         var line = Assert.Single(errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains($"port {port} on 127.0.0.1 is already in use", line);

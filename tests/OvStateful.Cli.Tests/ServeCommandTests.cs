@@ -35,7 +35,7 @@ public sealed class ServeCommandTests
     {
         var errors = new StringWriter();
         var options = new ServerOptions { HttpPort = -5, GrpcPort = 7000, MetricsPort = 7000, ModelRepository = "/definitely/not/here" };
-        var code = await ServeCommand.RunAsync(options, (_, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), TextWriter.Null, errors, CancellationToken.None);
+        var code = await ServeCommand.RunAsync(options, (_, _, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), TextWriter.Null, errors, CancellationToken.None);
         Assert.Equal(2, code);
         var text = errors.ToString();
         Assert.Contains("HttpPort is -5", text);
@@ -48,7 +48,7 @@ public sealed class ServeCommandTests
     {
         var errors = new StringWriter();
         var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath() };
-        var code = await ServeCommand.RunAsync(options, (_, _, _) => throw new InvalidDataException("model 'x': config.pbtxt line 3: bad"), TextWriter.Null, errors, CancellationToken.None);
+        var code = await ServeCommand.RunAsync(options, (_, _, _, _) => throw new InvalidDataException("model 'x': config.pbtxt line 3: bad"), TextWriter.Null, errors, CancellationToken.None);
         Assert.Equal(1, code);
         Assert.Contains("model 'x': config.pbtxt line 3: bad", errors.ToString());
     }
@@ -59,7 +59,7 @@ public sealed class ServeCommandTests
         var output = new WatchingWriter("metrics");
         using var stop = new CancellationTokenSource();
         var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath() };
-        var run = ServeCommand.RunAsync(options, (_, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), output, TextWriter.Null, stop.Token);
+        var run = ServeCommand.RunAsync(options, (_, _, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), output, TextWriter.Null, stop.Token);
         await Task.WhenAny(output.Seen.Task, run);
         Assert.False(run.IsCompleted, "serve ended before it printed its addresses");
 

@@ -38,6 +38,23 @@ internal sealed class TempDir : IDisposable
         return full;
     }
 
+    /// <summary>
+    /// What a kill -9 would leave: a copy of every file as the page cache holds it now (the
+    /// running owner keeps its lock on the original; the copy's lock files are not held).
+    /// </summary>
+    public TempDir CrashImage()
+    {
+        var image = new TempDir();
+        foreach (var file in Directory.GetFiles(Path, "*", SearchOption.AllDirectories))
+        {
+            if (System.IO.Path.GetFileName(file) == "lock") continue; // held exclusively by the owner; the image's is created anew
+            var target = System.IO.Path.Combine(image.Path, System.IO.Path.GetRelativePath(Path, file));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return image;
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -133,6 +133,30 @@ public class EngineSuiteTests
         for (var o = 0; o < fromA.Length; o++) Assert.Equal(fromA[o], fromB[o]);
     }
 
+    /// <summary>The durable-state hooks: CopySlotState gives ExportSlot's bytes, LoadSlotState moves a state bit-exactly.</summary>
+    [Theory]
+    [MemberData(nameof(ModelUnderTest.All), MemberType = typeof(ModelUnderTest))]
+    public void CopySlotState_and_LoadSlotState_move_a_state_bit_exactly(string name)
+    {
+        var m = ModelUnderTest.Get(name);
+        var r = new Random(18);
+        using var a = Load(m, 8);
+        using var b = Load(m, 8);
+        for (var t = 0; t < 3; t++) Run(a, [new Step(2, t == 0 ? StepFlags.Start : 0, 5, m.MakeInputs(r))]);
+
+        var bytes = new byte[SlotStateBytes.Total(a.States)];
+        a.CopySlotState(2, bytes);
+        var packed = new byte[bytes.Length];
+        SlotStateBytes.Pack(a.States, a.ExportSlot(2), packed);
+        Assert.True(packed.AsSpan().SequenceEqual(bytes), $"{name}: CopySlotState differs from ExportSlot");
+        b.LoadSlotState(5, bytes);
+        var next = m.MakeInputs(r);
+        var fromA = Run(a, [new Step(2, 0, 5, next)])[0];
+        var fromB = Run(b, [new Step(5, 0, 5, next)])[0];
+        for (var o = 0; o < fromA.Length; o++) Assert.Equal(fromA[o], fromB[o]);
+        Assert.Throws<EngineException>(() => b.LoadSlotState(5, new byte[bytes.Length + 1]));
+    }
+
     [Fact]
     public void A_failed_run_changes_no_slot_and_fails_only_that_batch()
     {

@@ -47,6 +47,35 @@ public sealed class ServerOptionsTests
     }
 
     [Fact]
+    public void Connection_and_state_settings_are_checked()
+    {
+        var o = new ServerOptions
+        {
+            ModelRepository = Path.GetTempPath(), MaxConnections = -1, MaxStreamsPerConnection = 0, IdleTimeoutSeconds = 0,
+            RequestHeadersTimeoutSeconds = double.NaN, KeepAlivePingSeconds = -1, KeepAlivePingTimeoutSeconds = 1e9, StateSyncMilliseconds = -5,
+        };
+        var failures = string.Join("\n", new ServerOptionsValidator().Validate(null, o).Failures!);
+        Assert.Contains("MaxConnections is -1", failures);
+        Assert.Contains("MaxStreamsPerConnection is 0; expected 1 to 65536", failures);
+        Assert.Contains("IdleTimeoutSeconds is 0; expected seconds > 0", failures);
+        Assert.Contains("RequestHeadersTimeoutSeconds is NaN", failures);
+        Assert.Contains("KeepAlivePingSeconds is -1; expected seconds >= 0 and at most 86400 (0 = off)", failures);
+        Assert.Contains("KeepAlivePingTimeoutSeconds is 1000000000", failures);
+        Assert.Contains("StateSyncMilliseconds is -5", failures);
+        var fine = new ServerOptions { ModelRepository = Path.GetTempPath(), MaxConnections = 10, KeepAlivePingSeconds = 0, StateDirectory = Path.Combine(Path.GetTempPath(), "not-yet") };
+        Assert.True(new ServerOptionsValidator().Validate(null, fine).Succeeded);
+    }
+
+    [Theory]
+    [InlineData(1024L, 768)]
+    [InlineData(20000L, 17500)]
+    [InlineData(300L, 44)]
+    [InlineData(200L, 16)]
+    [InlineData(null, 100_000)]
+    public void The_automatic_connection_cap_leaves_descriptors_for_the_rest_of_the_process(long? limit, int expected) =>
+        Assert.Equal(expected, ServerConnections.FromFileLimit(limit));
+
+    [Fact]
     public void Intra_op_threads_default_to_all_cores_but_one()
     {
         Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), new ServerOptions().EffectiveIntraOpThreads);

@@ -9,16 +9,6 @@ namespace OvStateful.Server.Tests;
 /// <summary>Graceful shutdown: in-flight steps finish on every protocol, then nothing new is accepted.</summary>
 public sealed class ShutdownTests
 {
-    private static Proto.ModelInferRequest Step(string id, int x)
-    {
-        var step = new Proto.ModelInferRequest { ModelName = "gated", Id = id };
-        var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "X", Datatype = "INT32", Contents = new Proto.InferTensorContents() };
-        t.Shape.Add(1);
-        t.Contents.IntContents.Add(x);
-        step.Inputs.Add(t);
-        return step;
-    }
-
     [Fact]
     public async Task Stop_lets_in_flight_requests_finish_then_refuses_new_ones()
     {
@@ -28,10 +18,10 @@ public sealed class ShutdownTests
 
         var body = "{\"inputs\":[{\"name\":\"X\",\"shape\":[1],\"datatype\":\"INT32\",\"data\":[41]}]}";
         var httpTask = server.Http.PostAsync("/v2/models/gated/infer", new StringContent(body, Encoding.UTF8, "application/json"));
-        var unaryTask = server.Grpc.UnaryAsync("ModelInfer", Step("unary", 9), Proto.ModelInferResponse.Parser);
+        var unaryTask = server.Grpc.UnaryAsync("ModelInfer", GatedTestModel.Step("unary", 9), Proto.ModelInferResponse.Parser);
         // A stream whose client has sent its last step (half-closed) but waits for the answer.
         var stream = await server.Grpc.StreamAsync("inference.GRPCInferenceService/ModelStreamInfer", Proto.ModelStreamInferResponse.Parser);
-        stream.Send(Step("streamed", 1));
+        stream.Send(GatedTestModel.Step("streamed", 1));
         stream.CompleteRequests();
         for (var i = 0; i < 3; i++) await gated.NextEntered();
 
@@ -62,7 +52,7 @@ public sealed class ShutdownTests
     {
         var gated = new GatedTestModel(); // never opened: only the deadline can end the step
         await using var server = await TestServer.StartAsync(new TestModelRegistry(gated));
-        var result = await server.Grpc.UnaryAsync("ModelInfer", Step("late", 1), Proto.ModelInferResponse.Parser,
+        var result = await server.Grpc.UnaryAsync("ModelInfer", GatedTestModel.Step("late", 1), Proto.ModelInferResponse.Parser,
             options: new global::Grpc.Core.CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(200)));
         Assert.Equal(4, result.Status);
         Assert.True((await server.Grpc.UnaryAsync("ServerLive", new Proto.ServerLiveRequest(), Proto.ServerLiveResponse.Parser)).Single.Live);

@@ -25,8 +25,8 @@ internal static class ServeCommand
 {
     public static Command Create() => Create(ModelRegistryFactory.CreateAsync);
 
-    /// <summary>For tests and hosts: <paramref name="registryFactory"/> builds the registry for a repository folder, reporting sequence starts/ends to the observer.</summary>
-    public static Command Create(Func<ServerOptions, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory)
+    /// <summary>For tests and hosts: <paramref name="registryFactory"/> builds the registry for a repository folder, reporting sequence starts/ends to the observer and its own news (restored states, load failures) to the server's log.</summary>
+    public static Command Create(Func<ServerOptions, ISequenceLifecycleObserver?, ILoggerFactory, CancellationToken, Task<IModelRegistry>> registryFactory)
     {
         var repository = new Option<string?>("--model-repository", "-r") { Description = "Model repository folder (default: ./models, else the example models/ beside the binaries or of this checkout)" };
         var host = new Option<string?>("--host") { Description = "Address to bind (default 127.0.0.1; 0.0.0.0 for every interface)" };
@@ -37,6 +37,9 @@ internal static class ServeCommand
         var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
         var engine = CommonOptions.Choice(new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" }, "onnxruntime", "openvino");
         var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };
+        var maxConnections = new Option<int?>("--max-connections") { Description = "Most connections open at once over all endpoints; more are closed at once (default: from the open-file limit, leaving room for the rest of the process)" };
+        var stateDir = new Option<string?>("--state-dir") { Description = "Keep live sequences in memory-mapped files in this folder (created when missing): a crash or restart continues every sequence (beyond Triton; default off)" };
+        var stateSync = new Option<int?>("--state-sync-ms") { Description = "With --state-dir: msync period in ms; a machine crash loses at most about this much (a process crash loses nothing answered); 0 = left to the OS (default 1000)" };
         var controlMode = CommonOptions.Choice(new Option<string?>("--model-control-mode") { Description = "Triton's model control: none (default: load every model at start; clients' load and unload are refused), poll (also reload models whose folder changes, every --repository-poll-secs) or explicit (load only --load-model models at start; clients load and unload)" }, [.. ServerOptions.ModelControlModes]);
         var loadModel = new Option<string[]>("--load-model")
         {
@@ -94,7 +97,7 @@ internal static class ServeCommand
         });
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
-            repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill,
+            repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill, maxConnections, stateDir, stateSync,
             controlMode, loadModel, pollSecs, strictReadiness, exitOnError, strictConfig, metricsConfig,
             logVerbose, logInfo, logWarning, logError, logFormat, logFile, set, cluster, siloPort, gatewayPort, nodeName, clusterPersist, clusterFront,
         };
@@ -122,6 +125,9 @@ internal static class ServeCommand
             options.IntraOpThreads = parse.GetValue(threads) ?? options.IntraOpThreads;
             options.Device = parse.GetValue(device) ?? options.Device;
             options.SpillEnabled = parse.GetValue(spill) || options.SpillEnabled;
+            options.MaxConnections = parse.GetValue(maxConnections) ?? options.MaxConnections;
+            options.StateDirectory = parse.GetValue(stateDir) ?? options.StateDirectory;
+            options.StateSyncMilliseconds = parse.GetValue(stateSync) ?? options.StateSyncMilliseconds;
             options.ModelControlMode = parse.GetValue(controlMode) ?? options.ModelControlMode;
             options.LoadModels = parse.GetValue(loadModel) is { Length: > 0 } models ? models : options.LoadModels;
             options.RepositoryPollSeconds = parse.GetValue(pollSecs) ?? options.RepositoryPollSeconds;
@@ -176,7 +182,7 @@ internal static class ServeCommand
     /// <param name="errors">Where a failure to start is said, in one line.</param>
     /// <param name="configuration">Read for its standard Logging section; null for none.</param>
     /// <param name="cluster">--cluster and its options; null: a node of its own, with no Orleans in its path.</param>
-    public static async Task<int> RunAsync(ServerOptions options, Func<ServerOptions, ISequenceLifecycleObserver?, CancellationToken, Task<IModelRegistry>> registryFactory,
+    public static async Task<int> RunAsync(ServerOptions options, Func<ServerOptions, ISequenceLifecycleObserver?, ILoggerFactory, CancellationToken, Task<IModelRegistry>> registryFactory,
         TextWriter output, TextWriter errors, CancellationToken stop, IConfiguration? configuration = null, ClusterFlags? cluster = null)
     {
         if (cluster is not null && ClusterServing.Check(cluster) is { } clusterError)
@@ -206,15 +212,23 @@ internal static class ServeCommand
         var log = logging.Factory.CreateLogger("ovs.serve");
 
         // One correlation-id manager: it hands out ids at /v2/sequences/allocate and hears from
-        // the batchers when those sequences end, so leases end with them.
-        var ids = new CorrelationIdManager();
-        var observers = new SequenceObservers(ids, new SequenceLog(logging.Factory.CreateLogger("ovs.sequences")));
+        // the batchers when those sequences end, so leases end with them. Its ids never repeat
+        // across restarts (persisted with durable state, else from a random start).
         IModelRegistry registry;
+        CorrelationIdManager ids;
         try
         {
+            if (options.StateDirectory.Length > 0)
+            {
+                options.StateDirectory = Path.GetFullPath(options.StateDirectory);
+                Directory.CreateDirectory(options.StateDirectory);
+                log.LogInformation("durable sequences in {StateDirectory} (msync every {SyncMs} ms)", options.StateDirectory, options.StateSyncMilliseconds);
+            }
+            ids = new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(options.StateDirectory));
+            var observers = new SequenceObservers(ids, new SequenceLog(logging.Factory.CreateLogger("ovs.sequences")));
             options.ModelRepository = Path.GetFullPath(options.ModelRepository);
             log.LogInformation("loading model repository {Repository}", options.ModelRepository);
-            registry = await registryFactory(options, observers, stop);
+            registry = await registryFactory(options, observers, logging.Factory, stop);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

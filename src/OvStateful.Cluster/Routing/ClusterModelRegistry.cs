@@ -14,6 +14,8 @@ internal sealed class ClusterModelRegistry(IModelRegistry local, SequenceForward
     public Task LoadAsync(string name, CancellationToken cancellationToken) => local.LoadAsync(name, cancellationToken);
     public Task LoadAsync(string name, ModelLoadParameters parameters, CancellationToken cancellationToken) => local.LoadAsync(name, parameters, cancellationToken);
     public Task UnloadAsync(string name, CancellationToken cancellationToken) => local.UnloadAsync(name, cancellationToken);
+    // Server shutdown reaches the node's own batchers (a drain has handed their sequences over first).
+    public Task StopServingAsync(string reason) => local.StopServingAsync(reason);
 
     public bool TryGet(string name, string? version, out IServedModel? model)
     {

@@ -24,6 +24,8 @@ public static partial class ConfigValidator
         CheckStates(config, parameters, problems);
         CheckInstanceGroups(config, problems);
         CheckVersionPolicy(config, problems);
+        problems.AddRange(Ensembles.EnsembleStructure.Check(config));
+        CheckSizes(config, parameters, problems);
         if (signature is not null) problems.AddRange(CheckAgainstModelFile(config, parameters, signature));
         return problems;
     }

@@ -46,4 +46,20 @@ public interface IStatefulEngine : IDisposable
 
     /// <summary>Replaces one slot's states with a snapshot taken from an engine of the same model.</summary>
     void ImportSlot(int slot, SlotSnapshot snapshot);
+
+    /// <summary>
+    /// Copies one slot's states into <paramref name="destination"/> (exactly
+    /// <see cref="SlotStateBytes.Total"/> of <see cref="States"/> bytes): each state's
+    /// <see cref="StateSpec.SlotBytes"/>, in <see cref="States"/> order, the bytes
+    /// <see cref="ExportSlot"/> gives. With durable state on, the batcher calls it after every
+    /// step, so an engine should copy straight from its own memory; this default goes through
+    /// <see cref="ExportSlot"/> and allocates a snapshot per call.
+    /// </summary>
+    void CopySlotState(int slot, Span<byte> destination) => SlotStateBytes.Pack(States, ExportSlot(slot), destination);
+
+    /// <summary>
+    /// Replaces one slot's states with bytes laid out as <see cref="CopySlotState"/> writes them.
+    /// Atomic like <see cref="ImportSlot"/>. This default goes through <see cref="ImportSlot"/>.
+    /// </summary>
+    void LoadSlotState(int slot, ReadOnlySpan<byte> source) => ImportSlot(slot, SlotStateBytes.Unpack(States, source));
 }

@@ -12,6 +12,30 @@ public static class ModelRepository
 {
     public const string ConfigFileName = "config.pbtxt";
 
+    /// <summary>
+    /// A model name a client sends (load, unload, infer) names one folder of the repository:
+    /// a single path segment. Returns what is wrong, or null. Loading never looks outside the
+    /// repository, so "../x", "a/b", "/abs" and "." are refused before any file is touched.
+    /// </summary>
+    public static string? CheckModelName(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return "the model name is empty; expected the name of a model folder in the repository";
+        if (name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0 || Path.IsPathRooted(name) || name.Any(char.IsControl))
+            return $"model name \"{Printable(name)}\" is not a model folder name; expected one folder name of the repository (no '/', '\\', control characters, '.' or '..')";
+        return null;
+    }
+
+    /// <summary>A client's name as a message may quote it: control characters as '?', at most 200 characters.</summary>
+    public static string Printable(string name) =>
+        new(name.Select(c => char.IsControl(c) ? '?' : c).Take(200).ToArray());
+
+    /// <summary>True when <paramref name="path"/> lies inside <paramref name="folder"/> (lexically: after resolving "." and "..").</summary>
+    public static bool IsInside(string folder, string path)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        return Path.GetFullPath(path).StartsWith(root, StringComparison.Ordinal);
+    }
+
     /// <summary>Where a config given in a load request comes from, as problems name it.</summary>
     public const string OverrideSource = "the load request's 'config' parameter";
 
@@ -131,7 +155,13 @@ public static class ModelRepository
         {
             var vdir = Path.Combine(dir, v.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var (file, source) = ModelFileFor(vdir, config, parameters);
-            if (!File.Exists(file))
+            if (!IsInside(vdir, file))
+            {
+                problems.Add(new ValidationProblem("default_model_filename", $"\"{config.DefaultModelFilename}\" is not a file name inside the version folder; expected e.g. \"model.onnx\""));
+                continue;
+            }
+            // An ensemble's version folder holds no model file (Triton needs only the folder).
+            if (!Ensembles.EnsembleConfig.IsEnsemble(config) && !File.Exists(file))
             {
                 problems.Add(new ValidationProblem(vdir, $"model file \"{Path.GetFileName(file)}\" ({source}) not found; expected {file}"));
             }

@@ -38,6 +38,9 @@ public static class ModelValidator
             return new ModelValidationResult(model, ModelValidationStatus.Invalid, problems, engine, null);
         }
 
+        // An ensemble has no model file; its steps are checked against its composing models when it loads.
+        if (Ensembles.EnsembleConfig.IsEnsemble(config))
+            return new ModelValidationResult(model, problems.Count > 0 ? ModelValidationStatus.Invalid : ModelValidationStatus.Ok, problems, Ensembles.EnsembleConfig.EngineName, null);
         var provider = providers.FirstOrDefault(p => string.Equals(p.Name, engine, StringComparison.Ordinal));
         string? note = null;
         if (provider is null)

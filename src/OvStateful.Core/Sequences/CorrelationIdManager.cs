@@ -9,7 +9,25 @@ public sealed record CorrelationIdManagerOptions
     public string StringPrefix { get; init; } = "ovs-";
     /// <summary>The first number handed out (then upward, wrapping past ulong.MaxValue and skipping 0).</summary>
     public ulong FirstId { get; init; } = 1;
+    /// <summary>
+    /// When set, ids survive restarts: the file holds a mark above every id handed out (raised
+    /// a block at a time, written and synced before any id of the block is handed out), and a
+    /// new manager starts at it, so no id is ever handed out twice. <see cref="FirstId"/> is
+    /// then only the start of a new file.
+    /// </summary>
+    public string? HighWaterMarkFile { get; init; }
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// What a server uses: with a state folder, ids persisted in it (<c>sequence-ids</c>);
+    /// without one, a random start in [2^32, 2^63), so ids handed out before a restart
+    /// (whose clients may still hold them) are not handed out again after it.
+    /// </summary>
+    public static CorrelationIdManagerOptions ForServer(string? stateDirectory) => stateDirectory is { Length: > 0 }
+        ? new CorrelationIdManagerOptions { HighWaterMarkFile = Path.Combine(stateDirectory, "sequence-ids"), FirstId = RandomBase() }
+        : new CorrelationIdManagerOptions { FirstId = RandomBase() };
+
+    private static ulong RandomBase() => (1UL << 32) + (ulong)Random.Shared.NextInt64(long.MaxValue - (1L << 32));
 }
 
 /// <summary>
@@ -27,7 +45,10 @@ public sealed class CorrelationIdManager : ISequenceLifecycleObserver
     // Under _lock. Invariant: every key is a live lease; _next is the next number to try (never 0).
     private readonly Dictionary<SequenceId, Lease> _leases = [];
     private ulong _next;
+    // With a high-water mark file: ids below this may be handed out; reaching it writes a new mark first.
+    private ulong _reservedUpTo;
     private long _nextSweep;
+    private const ulong ReserveBlock = 4096;
 
     private sealed class Lease
     {
@@ -42,6 +63,11 @@ public sealed class CorrelationIdManager : ISequenceLifecycleObserver
         _options = options ?? new CorrelationIdManagerOptions();
         _idleTicks = (long)(_options.LeaseIdleTimeout.TotalSeconds * _options.TimeProvider.TimestampFrequency);
         _next = _options.FirstId == 0 ? 1 : _options.FirstId;
+        if (_options.HighWaterMarkFile is { } file && ReadMark(file) is { } mark)
+        {
+            _next = mark;
+            _reservedUpTo = mark;
+        }
     }
 
     /// <summary>The next number Acquire tries (tests set it to simulate the counter coming round).</summary>
@@ -74,6 +100,7 @@ public sealed class CorrelationIdManager : ISequenceLifecycleObserver
             while (true)
             {
                 var n = _next;
+                if (_options.HighWaterMarkFile is { } file && n >= _reservedUpTo) Reserve(file, n);
                 _next = n == ulong.MaxValue ? 1 : n + 1;
                 var id = kind == CorrelationIdKind.String
                     ? new SequenceId(_options.StringPrefix + n.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -125,6 +152,29 @@ public sealed class CorrelationIdManager : ISequenceLifecycleObserver
     void ISequenceLifecycleObserver.SequenceEnded(string modelName, SequenceId id, SequenceEndReason reason)
     {
         lock (_lock) _leases.Remove(id);
+    }
+
+    /// <summary>Under _lock: raises the mark past a block from <paramref name="n"/> and makes it durable before any id of the block is used.</summary>
+    private void Reserve(string file, ulong n)
+    {
+        var mark = n > ulong.MaxValue - ReserveBlock ? ulong.MaxValue : n + ReserveBlock;
+        var temp = file + ".new";
+        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            f.Write(System.Text.Encoding.ASCII.GetBytes(mark.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
+            f.Flush(flushToDisk: true);
+        }
+        File.Move(temp, file, overwrite: true);
+        _reservedUpTo = mark;
+    }
+
+    private static ulong? ReadMark(string file)
+    {
+        if (!File.Exists(file)) return null;
+        var text = File.ReadAllText(file).Trim();
+        if (!ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mark) || mark == 0)
+            throw new InvalidDataException($"the sequence id mark {file} holds \"{text}\"; expected a positive number (delete it only if no client holds an id from before)");
+        return mark;
     }
 
     private bool TryGetLive(SequenceId id, long now, out Lease lease)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
+using OvStateful.Core.State;
 using OvStateful.Core.Tensors;
 
 namespace OvStateful.Core.Sequences;
@@ -30,14 +31,16 @@ internal sealed class InstanceBatcher
     /// <summary>Resident sequences with a pending step and none in flight, ordered by their head step's age.</summary>
     public readonly SequenceList Ready = new(SequenceListKind.Ready);
     /// <summary>Evicted slots whose state this loop must export before the slot runs anything else.</summary>
-    public List<(int Slot, Sequence Victim)> Exports = [];
+    public List<PendingExport> Exports = [];
     /// <summary>1 when a locked section queued work for this loop; the section's caller wakes it after unlocking.</summary>
     public int SignalPending;
 
     // --- owned by the loop thread only (reused every batch) ---
-    private List<(int Slot, Sequence Victim)> _exportsTaken = [];
-    private readonly List<SlotSnapshot?> _exported = [];
+    private List<PendingExport> _exportsTaken = [];
     private readonly List<Exception?> _exportErrors = [];
+    // Durable: this instance's slot records (null when durable state is off). Set before Start.
+    private SlotJournal? _journal;
+    private SequenceStateStore? _store;
     private readonly StepBatch _batch;
     private readonly StepOperation[] _ops;
     private readonly int[] _slots;
@@ -45,8 +48,9 @@ internal sealed class InstanceBatcher
     private readonly SequenceId[] _ids;
     private readonly int[] _entries;            // batch entry of _ops[i], -1 when it did not run
     private readonly bool[] _hadStart;          // _ops[i] ran with Start (to re-arm the reset if the engine fails)
-    private readonly SlotSnapshot?[] _imports;  // state to import into _slots[i] before the batch
+    private readonly int[] _imports;            // spill record to import into _slots[i] before the batch, -1 for none
     private readonly bool[] _importFailed;
+    private readonly long[] _steps;             // the sequence's step count once _ops[i] has run
     // True for the direct strategy on an engine that takes padding rows: batch row r is slot r (Triton's direct batches).
     private readonly bool _rowsAreSlots;
     // Direct only, scratch per batch: _bySlot[s] = the _ops index of slot s's step, or -1 (a padding row).
@@ -67,8 +71,10 @@ internal sealed class InstanceBatcher
         _ids = new SequenceId[capacity];
         _entries = new int[capacity];
         _hadStart = new bool[capacity];
-        _imports = new SlotSnapshot?[capacity];
+        _imports = new int[capacity];
+        _imports.AsSpan().Fill(-1);
         _importFailed = new bool[capacity];
+        _steps = new long[capacity];
         _rowsAreSlots = policy.RowsAreSlots && engine.FeedsPaddingRows;
         _bySlot = new int[_rowsAreSlots ? slotCount : 0];
     }
@@ -77,6 +83,13 @@ internal sealed class InstanceBatcher
     public IStatefulEngine Engine { get; }
     public int Capacity => _batch.Capacity;
     public Task Exited => _exited.Task;
+
+    /// <summary>Durable state: after each step this loop writes the slot's record in <paramref name="journal"/>. Before <see cref="Start"/>.</summary>
+    public void UseJournal(SlotJournal journal, SequenceStateStore store)
+    {
+        _journal = journal;
+        _store = store;
+    }
 
     public void Start()
     {
@@ -149,13 +162,35 @@ internal sealed class InstanceBatcher
         {
             var op = _ops[i];
             _ops[i] = null!;
-            _imports[i] = null;
+            _imports[i] = -1;
             var ns = ModelMetrics.ElapsedNs(op.EnqueuedAt, t3);
             if (op.Error is null) _owner.Metrics.RecordSuccess(ns); else _owner.Metrics.RecordFailure(ns);
             op.Complete();
         }
+        if (_owner.Options.SpillEnabled && _owner.Spill is { GrowthWanted: true } spill) GrowSpill(spill);
         _owner.FlushSignals();
         return true;
+    }
+
+    /// <summary>Outside the lock: the spill arena is nearly full; add a segment, then let the backlog spill into it.</summary>
+    private void GrowSpill(SpillArena spill)
+    {
+        try
+        {
+            spill.Grow();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
+        {
+            // No room: spill stops where it is and new sequences wait in the backlog; try again later.
+            _owner.LogSpillGrowthFailed(e);
+            return;
+        }
+        lock (_owner.Lock)
+        {
+            _owner.AssertInvariants();
+            _owner.PumpBacklogAfterGrowth();
+            _owner.PublishGauges();
+        }
     }
 
     /// <summary>Under the lock: the policy says how many ready sequences run; their head steps move in flight.</summary>
@@ -173,7 +208,8 @@ internal sealed class InstanceBatcher
             seq.ResetPending = false;
             if (start) seq.Started = true;
             _hadStart[i] = start;
-            _imports[i] = null;
+            _steps[i] = start ? 1 : seq.Steps + 1;
+            _imports[i] = -1;
             _importFailed[i] = false;
             if (seq.ImportPending)
             {
@@ -184,9 +220,8 @@ internal sealed class InstanceBatcher
                 }
                 else
                 {
-                    // The loop owns the snapshot now; the spill stays counted until ApplyStep.
-                    _imports[i] = seq.Snapshot;
-                    seq.Snapshot = null;
+                    // The loop reads the record now; it stays the sequence's (and counted) until ApplyStep.
+                    _imports[i] = seq.SpillRecord;
                     seq.ImportPending = false;
                 }
             }
@@ -209,23 +244,34 @@ internal sealed class InstanceBatcher
         if (ms > 0) _wake.Wait(TimeSpan.FromMilliseconds(Math.Min(Math.Ceiling(ms), int.MaxValue - 1)));
     }
 
-    /// <summary>Outside the lock: export the state of every slot given away by spill, before anything else runs on it.</summary>
+    /// <summary>
+    /// Outside the lock: export the state of every slot given away by spill into its spill
+    /// record, before anything else runs on the slot. Durable, the record is sealed (it is the
+    /// sequence's copy from now on) and then the slot's journal record is emptied.
+    /// </summary>
     private void RunExports()
     {
-        _exported.Clear();
         _exportErrors.Clear();
-        foreach (var (slot, _) in _exportsTaken)
+        if (_exportsTaken.Count == 0) return;
+        var spill = _owner.Spill!;
+        var stamp = _store?.NextStamp() ?? 0;
+        foreach (var export in _exportsTaken)
         {
+            Exception? error = null;
             try
             {
-                _exported.Add(Engine.ExportSlot(slot));
-                _exportErrors.Add(null);
+                var record = spill.Record(export.Record);
+                if (spill.IsDurable) StateRecordLayout.Begin(record, stamp);
+                Engine.CopySlotState(export.Slot, spill.Layout.State(record));
+                if (spill.IsDurable && !spill.Layout.Seal(record, stamp, export.Victim.Id, export.Steps)) _owner.LogNotDurable(export.Victim.Id);
+                spill.Written(export.Record);
             }
             catch (Exception ex)
             {
-                _exported.Add(null);
-                _exportErrors.Add(ex);
+                error = ex;
             }
+            _journal?.Clear(export.Slot, stamp);
+            _exportErrors.Add(error);
         }
     }
 
@@ -239,11 +285,15 @@ internal sealed class InstanceBatcher
         {
             var op = _ops[i];
             _entries[i] = -1;
-            if (_imports[i] is { } snapshot)
+            if (_imports[i] >= 0)
             {
                 try
                 {
-                    Engine.ImportSlot(_slots[i], snapshot);
+                    var spill = _owner.Spill!;
+                    var state = spill.Layout.State(spill.Record(_imports[i]));
+                    Engine.LoadSlotState(_slots[i], state);
+                    // Durable: the slot's record takes the state over now, so the spill record can go even if this step fails.
+                    if (_journal is not null && !_journal.Write(_slots[i], _store!.NextStamp(), _ids[i], _steps[i] - 1, state)) _owner.LogNotDurable(_ids[i]);
                 }
                 catch (Exception ex)
                 {
@@ -269,6 +319,7 @@ internal sealed class InstanceBatcher
                 failure = ex;
             }
         }
+        if (failure is null && _journal is not null && _batch.Count > 0) Persist(n);
         t2 = Stopwatch.GetTimestamp();
         var inferred = 0;
         for (var i = 0; i < n; i++)
@@ -285,6 +336,24 @@ internal sealed class InstanceBatcher
             op.Response = BuildResponse(op, e, _ids[i], ref inferred);
         }
         return inferred;
+    }
+
+    /// <summary>
+    /// Outside the lock, after a successful Execute and before any response completes: each
+    /// slot that ran gets its new state written to its journal record (one stamp per batch).
+    /// END steps are not written: the sequence's removal empties the record, and until then
+    /// the state before END is what a restart brings back (the END was not answered).
+    /// </summary>
+    private void Persist(int n)
+    {
+        var stamp = _store!.NextStamp();
+        for (var i = 0; i < n; i++)
+        {
+            if (_entries[i] < 0 || (_flags[i] & StepFlags.End) != 0) continue;
+            var slot = _slots[i];
+            Engine.CopySlotState(slot, _journal!.BeginWrite(slot, stamp));
+            if (!_journal.EndWrite(slot, stamp, _ids[i], _steps[i])) _owner.LogNotDurable(_ids[i]);
+        }
     }
 
     private void AddInTakenOrder(int n)
@@ -374,28 +443,25 @@ internal sealed class InstanceBatcher
         };
     }
 
-    /// <summary>Under the lock: exported states go to host memory (or, on failure, the victim is lost).</summary>
+    /// <summary>Under the lock: exported states are in their spill records (or, on failure, the victim is lost).</summary>
     private void ApplyExports(ref DeferredWork? deferred)
     {
         for (var i = 0; i < _exportsTaken.Count; i++)
         {
             var victim = _exportsTaken[i].Victim;
-            var snapshot = _exported[i];
             if (victim.Phase == SequencePhase.Removed)
             {
                 _owner.ReleaseSpill(victim);
                 continue;
             }
-            if (snapshot is null)
+            if (_exportErrors[i] is { } error)
             {
                 _owner.ReleaseSpill(victim);
-                var message = $"model '{_owner.ModelName}': spilling the state of sequence {victim.Id} to host memory failed; the sequence's state is lost: {_exportErrors[i]?.Message}";
+                var message = $"model '{_owner.ModelName}': spilling the state of sequence {victim.Id} to host memory failed; the sequence's state is lost: {error.Message}";
                 _owner.FailPending(victim, message, ref deferred);
                 _owner.RemoveSequence(victim, SequenceEndReason.Error, ref deferred);
                 continue;
             }
-            victim.Snapshot = snapshot;
-            _owner.AdjustSpill(victim, snapshot.TotalBytes);
             victim.Phase = SequencePhase.Spilled;
             _owner.Metrics.RecordSpill();
             (deferred ??= new DeferredWork()).Spilled.Add(victim.Id);
@@ -411,7 +477,7 @@ internal sealed class InstanceBatcher
         var seq = op.Sequence!;
         seq.InFlight = null;
         op.State = StepState.Done;
-        if (_imports[i] is not null)
+        if (_imports[i] >= 0)
         {
             _owner.ReleaseSpill(seq);
             if (_importFailed[i])
@@ -429,6 +495,7 @@ internal sealed class InstanceBatcher
             seq.ResetPending = true;
             seq.Started = false;
         }
+        if (op.Error is null) seq.Steps = _steps[i];
         if (seq.Phase == SequencePhase.Removed || _owner.Stopping) return;
         seq.LastActivity = now;
         if (op.IsEnd && seq.Head is null)
@@ -446,3 +513,6 @@ internal sealed class InstanceBatcher
         }
     }
 }
+
+/// <summary>A slot given away by spill whose state the loop exports into <see cref="Record"/> (the victim's id and steps read under the lock).</summary>
+internal readonly record struct PendingExport(int Slot, Sequence Victim, int Record, long Steps);

@@ -1,5 +1,3 @@
-using OvStateful.Core.Engines;
-
 namespace OvStateful.Core.Sequences;
 
 /// <summary>Where a live sequence's state is.</summary>
@@ -9,9 +7,9 @@ internal enum SequencePhase
     Backlogged,
     /// <summary>Holds <see cref="Sequence.Slot"/> on <see cref="Sequence.Instance"/>.</summary>
     Resident,
-    /// <summary>Its slot was given away; its instance's loop is exporting the state to host memory.</summary>
+    /// <summary>Its slot was given away; its instance's loop is exporting the state to its spill record.</summary>
     Evicting,
-    /// <summary>State in host memory (<see cref="Sequence.Snapshot"/>), no slot.</summary>
+    /// <summary>State in its spill record (<see cref="Sequence.SpillRecord"/>), no slot.</summary>
     Spilled,
     /// <summary>Gone from the sequence table.</summary>
     Removed,
@@ -61,13 +59,16 @@ internal sealed class Sequence(SequenceId id)
     /// this sequence's own state. A cancelled restart then leaves that state as it is.
     /// </summary>
     public bool Started;
-    /// <summary>Host copy of the state: set while Spilled, and while Resident with <see cref="ImportPending"/>.</summary>
-    public SlotSnapshot? Snapshot;
-    /// <summary>Resident, but the slot does not hold the state yet: the loop imports <see cref="Snapshot"/> before the next step.</summary>
+    /// <summary>
+    /// The spill arena record holding (or, while Evicting, receiving) the host copy of the state;
+    /// -1 when none. Set from eviction (or restoration at start) until the state is back in a
+    /// slot or the sequence is gone; each such sequence is counted in the batcher's spill gauges.
+    /// </summary>
+    public int SpillRecord = -1;
+    /// <summary>Resident, but the slot does not hold the state yet: the loop imports <see cref="SpillRecord"/> before the next step.</summary>
     public bool ImportPending;
-    /// <summary>Counted in the batcher's spilled sequences, with <see cref="SpillReservedBytes"/> in its spilled bytes (from eviction until import or removal).</summary>
-    public bool HoldsSpill;
-    public long SpillReservedBytes;
+    /// <summary>Steps applied to the state since its START (kept in its durable records).</summary>
+    public long Steps;
 
     /// <summary>Timestamp of the last step queued or completed; idle deadline = this + max_sequence_idle.</summary>
     public long LastActivity;

@@ -7,11 +7,12 @@ namespace OvStateful.Core.Sequences;
 public sealed partial class SequenceBatcher
 {
     /// <summary>
-    /// Stops taking requests; steps still queued fail with Unavailable ("model X is shutting
-    /// down"), batches already executing finish, then the instance loops and the reaper
-    /// end. Never waits on a client. Safe to call more than once.
+    /// Stops taking requests; steps still queued or waiting in the backlog fail at once with
+    /// Unavailable ("model X is shutting down", or <paramref name="reason"/>: "the server is
+    /// shutting down"), batches already executing finish, then the instance loops and the
+    /// reaper end. Never waits on a client. Safe to call more than once (the first reason stays).
     /// </summary>
-    public Task StopAsync()
+    public Task StopAsync(string? reason = null)
     {
         var deferred = new DeferredWork();
         Task stop;
@@ -19,6 +20,7 @@ public sealed partial class SequenceBatcher
         {
             AssertInvariants();
             if (_stopTask is not null) return _stopTask;
+            _stopReason = reason;
             _stopping = true;
             foreach (var seq in _table.Values)
             {
@@ -41,12 +43,23 @@ public sealed partial class SequenceBatcher
             }
             if (_reaperStarted) waits.Add(_reaperExited.Task);
             _reaperSignal = 1;
-            stop = _stopTask = Task.WhenAll(waits);
+            stop = _stopTask = CloseStateAsync(Task.WhenAll(waits));
             PublishGauges();
         }
         Flush(deferred);
         FlushSignals();
         return stop;
+    }
+
+    /// <summary>
+    /// Once no loop runs: durable states are flushed and their files closed (live sequences
+    /// stay in them for the next start); a spill arena in native memory is freed.
+    /// </summary>
+    private async Task CloseStateAsync(Task loopsExited)
+    {
+        await loopsExited.ConfigureAwait(false);
+        if (_store is not null) _store.Dispose();
+        else _spill?.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
@@ -79,7 +92,7 @@ public sealed partial class SequenceBatcher
             foreach (var (id, s) in _table)
             {
                 if (s.Id != id) errors.AppendLine($"table key {id} holds {s.Id}");
-                if (s.HoldsSpill) { spilled += s.SpillReservedBytes; holders++; }
+                if (s.SpillRecord >= 0) { spilled += _spill!.Layout.Size; holders++; }
                 var expected = s.Phase switch
                 {
                     SequencePhase.Resident when s.InFlight is null && s.Head is not null => SequenceListKind.Ready,
@@ -101,6 +114,7 @@ public sealed partial class SequenceBatcher
             foreach (var inst in _instances) listCounts += inst.Ready.Count;
             if (listed != listCounts) errors.AppendLine($"{listed} listed sequences in the table but the lists hold {listCounts}");
             if (spilled != _spilledBytes || holders != _spilledCount) errors.AppendLine($"spill: {holders} holders / {spilled} bytes, counted {_spilledCount} / {_spilledBytes}");
+            if (_spill is not null && _spill.InUse != holders) errors.AppendLine($"spill arena: {_spill.InUse} records in use, {holders} sequences hold one");
             return errors.Length == 0 ? null : errors.ToString();
         }
     }

@@ -78,6 +78,12 @@ public sealed partial class SequenceBatcher
         }
     }
 
+    /// <summary>The spill arena grew: sequences that waited for a spill record may get one now.</summary>
+    internal void PumpBacklogAfterGrowth()
+    {
+        if (_options.SpillEnabled) PumpBacklog();
+    }
+
     private bool TryPlace(Sequence seq)
     {
         // The instance with the most free slots (ties: the lowest index) spreads load over
@@ -97,16 +103,26 @@ public sealed partial class SequenceBatcher
 
     /// <summary>
     /// Spill: the least recently used idle resident sequence gives its slot to
-    /// <paramref name="seq"/>; its state is exported to host memory by its instance's
-    /// loop before that slot runs anything else. Refused when the cap would be passed.
+    /// <paramref name="seq"/>; its state is exported to a spill record by its instance's
+    /// loop before that slot runs anything else. Refused when the cap would be passed or the
+    /// arena has no record ready (it is asked to grow, and the backlog is pumped when it has).
     /// </summary>
     private bool TryEvictFor(Sequence seq)
     {
         var victim = _idleResident.First;
-        if (victim is null) return false;
+        if (victim is null || _spill is null) return false;
         // A victim whose spilled state was never imported back still holds it: no export needed.
-        var need = victim.ImportPending ? 0 : _slotStateBytes;
-        if (_spilledBytes + need > _options.SpillMemoryCapBytes) return false;
+        var record = -1;
+        if (!victim.ImportPending)
+        {
+            if (_spilledBytes + _spill.Layout.Size > _options.SpillMemoryCapBytes) return false;
+            record = _spill.TryAllocate();
+            if (record < 0)
+            {
+                Volatile.Write(ref _instances[0].SignalPending, 1); // a loop grows the arena, then pumps the backlog
+                return false;
+            }
+        }
 
         _idleResident.Remove(victim);
         var inst = victim.Instance!;
@@ -124,8 +140,8 @@ public sealed partial class SequenceBatcher
         else
         {
             victim.Phase = SequencePhase.Evicting;
-            HoldSpill(victim, need);
-            inst.Exports.Add((slot, victim));
+            HoldSpill(victim, record);
+            inst.Exports.Add(new PendingExport(slot, victim, record, victim.Steps));
             Volatile.Write(ref inst.SignalPending, 1);
         }
         Place(seq, inst, slot);
@@ -141,7 +157,7 @@ public sealed partial class SequenceBatcher
         seq.Slot = slot;
         inst.Owners[slot] = seq;
         _slotsInUse++;
-        if (seq.Snapshot is not null) seq.ImportPending = true;
+        if (seq.SpillRecord >= 0) seq.ImportPending = true;
         if (seq.Head is not null && seq.InFlight is null) MakeReady(seq);
     }
 
@@ -155,34 +171,26 @@ public sealed partial class SequenceBatcher
         _slotsInUse--;
     }
 
-    internal void HoldSpill(Sequence seq, long bytes)
+    /// <summary>The sequence's state goes to (or is in) spill record <paramref name="record"/>: counted in the spill gauges.</summary>
+    internal void HoldSpill(Sequence seq, int record)
     {
-        Debug.Assert(!seq.HoldsSpill);
-        seq.HoldsSpill = true;
-        seq.SpillReservedBytes = bytes;
-        _spilledBytes += bytes;
+        Debug.Assert(seq.SpillRecord < 0);
+        seq.SpillRecord = record;
+        _spilledBytes += _spill!.Layout.Size;
         _spilledCount++;
     }
 
-    /// <summary>The sequence's host copy is gone (imported, dropped by a START, or the sequence ended).</summary>
+    /// <summary>The sequence's host copy is gone (imported, dropped by a START, or the sequence ended): its record is free again.</summary>
     internal void ReleaseSpill(Sequence seq)
     {
-        seq.Snapshot = null;
         seq.ImportPending = false;
-        if (!seq.HoldsSpill) return;
-        seq.HoldsSpill = false;
-        _spilledBytes -= seq.SpillReservedBytes;
-        seq.SpillReservedBytes = 0;
+        if (seq.SpillRecord < 0) return;
+        _spill!.Free(seq.SpillRecord);
+        seq.SpillRecord = -1;
+        _spilledBytes -= _spill.Layout.Size;
         _spilledCount--;
         // Room under the cap may let the backlog spill its way in.
         if (_options.SpillEnabled && _backlog.Count > 0) PumpBacklog();
-    }
-
-    /// <summary>An export came back bigger or smaller than reserved: count what is really held.</summary>
-    internal void AdjustSpill(Sequence seq, long actualBytes)
-    {
-        _spilledBytes += actualBytes - seq.SpillReservedBytes;
-        seq.SpillReservedBytes = actualBytes;
     }
 
     /// <summary>A victim's state reached host memory: it asks for a slot again if steps arrived meanwhile, else it is idle.</summary>
@@ -209,9 +217,11 @@ public sealed partial class SequenceBatcher
             else seq.ResetPending = true;
         }
         if (seq.InFlight is not null) return; // its completion decides where the sequence goes
-        if (seq.Head is null && !_settings.IsSequenceModel)
+        if (seq.Head is null && (!_settings.IsSequenceModel || (!seq.Started && seq.SpillRecord < 0)))
         {
-            // A stateless request's one-step sequence has nothing left to keep.
+            // Nothing left to keep: a stateless request's one-step sequence, or a sequence that
+            // never ran and holds no state of its own (in a slot or waiting for one). Kept, it
+            // would hold a slot and count as live though its only START was cancelled.
             RemoveSequence(seq, SequenceEndReason.Cancelled, ref deferred);
         }
         else if (seq.Head is null)
@@ -223,17 +233,10 @@ public sealed partial class SequenceBatcher
                     MakeIdle(seq);
                     break;
                 case SequenceListKind.Backlog:
+                    // It holds a spilled state (a started sequence never waits without one).
                     _backlog.Remove(seq);
-                    if (seq.Snapshot is not null)
-                    {
-                        seq.Phase = SequencePhase.Spilled;
-                        MakeIdle(seq);
-                    }
-                    else
-                    {
-                        // It never ran and holds no state: nothing is left of it.
-                        RemoveSequence(seq, SequenceEndReason.Cancelled, ref deferred);
-                    }
+                    seq.Phase = SequencePhase.Spilled;
+                    MakeIdle(seq);
                     break;
             }
         }
@@ -263,7 +266,13 @@ public sealed partial class SequenceBatcher
             case SequenceListKind.IdleSpilled: _idleSpilled.Remove(seq); break;
             case SequenceListKind.Backlog: _backlog.Remove(seq); break;
         }
-        if (seq.Phase == SequencePhase.Resident) FreeSlot(seq);
+        if (seq.Phase == SequencePhase.Resident)
+        {
+            // Its durable record must not bring it back after a restart. (It is not in flight:
+            // the slot's journal is this section's to write.)
+            _store?.Journal(seq.Instance!.Index).Clear(seq.Slot, _store.NextStamp());
+            FreeSlot(seq);
+        }
         // An Evicting sequence's reservation is released when its export comes back.
         if (seq.Phase != SequencePhase.Evicting) ReleaseSpill(seq);
         if (_table.TryGetValue(seq.Id, out var current) && ReferenceEquals(current, seq)) _table.Remove(seq.Id);

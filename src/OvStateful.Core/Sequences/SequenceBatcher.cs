@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
+using OvStateful.Core.State;
 
 namespace OvStateful.Core.Sequences;
 
@@ -46,20 +48,28 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     private readonly SequenceList _idleSpilled = new(SequenceListKind.IdleSpilled);
     // Invariant: _slotsInUse + Σ free slots == _totalSlots.
     private int _slotsInUse;
-    // Invariant: Σ SpillReservedBytes over sequences holding a spill; <= the cap (an export may exceed its reservation only by the engine's rounding).
+    // Invariant: _spilledCount × the spill record size; at most the cap plus what was restored at start.
     private long _spilledBytes;
-    // Invariant: number of sequences with HoldsSpill.
+    // Invariant: number of sequences with a SpillRecord (== _spill.InUse).
     private int _spilledCount;
     private bool _stopping;
     private Task? _stopTask;
 
     private readonly int _totalSlots;
-    // Bytes one slot's states take (Σ StateSpec.SlotBytes): what an eviction reserves.
-    private readonly long _slotStateBytes;
     private readonly long _idleTicks;
     private long _statelessIds;
+    // Spilled and restored states; null when spill is off and nothing is durable.
+    private readonly SpillArena? _spill;
+    // Durable live sequences (journals, spill files, stamps); null when off.
+    private readonly SequenceStateStore? _store;
+    // Ids whose saved states were dropped at start, with why; empty unless restarted.
+    // Under Lock: a START with such an id begins it anew and takes it off.
+    private readonly Dictionary<SequenceId, string> _lost;
+    private readonly DateTimeOffset? _restartedAt;
+    private readonly int _restoredCount;
 
-    public SequenceBatcher(SequenceBatcherSettings settings, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null)
+    /// <param name="fingerprint">What saved states depend on (with the model file's hash); null = the engines' states only.</param>
+    public SequenceBatcher(SequenceBatcherSettings settings, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null, StateFingerprint? fingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(engines);
@@ -78,7 +88,6 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         // Real engines feed every model input (ModelPlan refuses optional ones), so none may be left out.
         _validator = new RequestValidator(settings.ModelName, Inputs, Outputs, settings.IsSequenceModel, settings.CorrelationIdKind);
         _metrics = new ModelMetrics(settings.ModelName, settings.ModelVersion, settings.MaxBatchSize);
-        foreach (var s in first.States) _slotStateBytes += s.SlotBytes;
         _idleTicks = TicksOf(settings.MaxSequenceIdle);
 
         _instances = new InstanceBatcher[engines.Count];
@@ -94,8 +103,57 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             _instances[i] = new InstanceBatcher(this, i, e, slots, capacity, policy);
             _totalSlots += slots;
         }
+        _lost = [];
+        var stateBytes = SlotStateBytes.Total(first.States);
+        if (_options.StateDirectory is { } root && settings.IsSequenceModel)
+        {
+            var slots = new int[_instances.Length];
+            for (var i = 0; i < slots.Length; i++) slots[i] = _instances[i].FreeSlots.Capacity;
+            // String ids (up to 64 UTF-8 bytes) need room in every record; uint64-only models keep none.
+            var layout = new StateRecordLayout(settings.CorrelationIdKind == CorrelationIdKind.UInt64 ? 0 : 64, stateBytes);
+            _store = SequenceStateStore.Open(root, settings.ModelName, settings.ModelVersion, fingerprint ?? StateFingerprint.Of(first.States, null),
+                layout, slots, _options.Logger, _options.StateSyncPeriod);
+            _spill = _store.Spill;
+            _lost = new Dictionary<SequenceId, string>(_store.Lost);
+            _restartedAt = _store.RestartedAt;
+            _restoredCount = _store.Restored.Count;
+            foreach (var inst in _instances) inst.UseJournal(_store.Journal(inst.Index), _store);
+        }
+        else if (settings.IsSequenceModel)
+        {
+            // Spill off: an empty arena (no segment) that only a hand-over (DetachAsync/Adopt) grows.
+            _spill = new SpillArena(new StateRecordLayout(0, stateBytes), directory: null);
+        }
+        try
+        {
+            if (_options.SpillEnabled && _spill is { Capacity: 0 }) _spill.Grow();
+            if (_store is not null) Restore(_store.Restored);
+        }
+        catch
+        {
+            _store?.Dispose();
+            _spill?.Dispose();
+            throw;
+        }
         foreach (var inst in _instances) inst.Start();
         if (settings.IsSequenceModel) StartReaper();
+    }
+
+    /// <summary>Sequences found in the state folder become spilled sequences, idle from now: their next step imports them.</summary>
+    private void Restore(IReadOnlyList<RestoredSequence> restored)
+    {
+        lock (Lock)
+        {
+            var now = Stopwatch.GetTimestamp();
+            foreach (var r in restored)
+            {
+                var seq = new Sequence(r.Id) { Phase = SequencePhase.Spilled, Started = true, Steps = r.Steps, LastActivity = now };
+                _table.Add(r.Id, seq);
+                HoldSpill(seq, r.SpillRecord);
+                MakeIdle(seq);
+            }
+            PublishGauges();
+        }
     }
 
     public SequenceBatcherSettings Settings => _settings;
@@ -105,6 +163,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     /// <summary>Slots over all instances.</summary>
     public int SlotCount => _totalSlots;
     internal ModelMetrics Metrics => _metrics;
+    internal SpillArena? Spill => _spill;
 
     /// <summary>Steps queued and not yet taken into a batch.</summary>
     public long PendingSteps => _metrics.PendingRequests;
@@ -139,7 +198,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         if (cancellationToken.IsCancellationRequested)
         {
             _metrics.RecordCancelled();
-            return Rejected(InferenceErrorKind.Cancelled, $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued", arrived);
+            return Rejected(InferenceErrorKind.Cancelled, $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued; it changed nothing", arrived);
         }
 
         var op = RentOperation();
@@ -185,7 +244,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             if (op.State == StepState.Cancelled)
             {
                 kind = InferenceErrorKind.Cancelled;
-                notFound = $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued";
+                notFound = $"model '{ModelName}': the step of sequence {id} was cancelled before it was queued; it changed nothing";
             }
             else if (_stopping)
             {
@@ -198,8 +257,14 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
                 {
                     notFound = NotActiveMessage(id);
                 }
+                else if (BacklogFullMessage(id) is { } full)
+                {
+                    kind = InferenceErrorKind.ResourceExhausted;
+                    notFound = full;
+                }
                 else
                 {
+                    if (_lost.Count > 0) _lost.Remove(id);
                     seq = new Sequence(id) { LastActivity = op.EnqueuedAt };
                     _table.Add(id, seq);
                     started = true;
@@ -211,6 +276,12 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             else if (!op.IsStart && seq.EndSent)
             {
                 notFound = $"model '{ModelName}': sequence {id} has already been sent its END; send a request with sequence_start to begin it again";
+            }
+            else if (seq.IsIdle && seq.Phase == SequencePhase.Spilled && BacklogFullMessage(id) is { } full)
+            {
+                // It would wait behind a full backlog for a slot: refused now, still spilled as it was.
+                kind = InferenceErrorKind.ResourceExhausted;
+                notFound = full;
             }
             else
             {
@@ -240,6 +311,7 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     {
         var complete = false;
         SequenceId id = default;
+        string? backlogged = null;
         DeferredWork? deferred = null;
         lock (Lock)
         {
@@ -251,6 +323,8 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             else if (op.State == StepState.Queued)
             {
                 id = op.Sequence!.Id;
+                // Waiting for a slot is worth saying: the client learns why its step never ran.
+                if (op.Sequence.Phase == SequencePhase.Backlogged) backlogged = WaitReason();
                 RemoveQueued(op, ref deferred);
                 op.State = StepState.Done;
                 complete = true;
@@ -260,16 +334,49 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
         if (complete)
         {
             _metrics.RecordCancelled();
-            FailNow(op, new InferenceException(InferenceErrorKind.Cancelled, $"model '{ModelName}': the step of sequence {id} was cancelled before it ran"));
+            var message = backlogged is null
+                ? $"model '{ModelName}': the step of sequence {id} was cancelled before it ran; it changed nothing"
+                : $"model '{ModelName}': the step of sequence {id} was cancelled after {ModelMetrics.ElapsedNs(op.EnqueuedAt, Stopwatch.GetTimestamp()) / 1_000_000} ms in the backlog, waiting for a slot ({backlogged}); it changed nothing";
+            FailNow(op, new InferenceException(InferenceErrorKind.Cancelled, message));
         }
         Flush(deferred);
         FlushSignals();
     }
 
-    internal string NotActiveMessage(SequenceId id) =>
-        $"model '{ModelName}': sequence {id} is not active (never started, ended, or released after {_settings.MaxSequenceIdle.TotalMilliseconds:0.###} ms idle); send its first request with sequence_start";
+    internal string NotActiveMessage(SequenceId id)
+    {
+        if (_restartedAt is { } at)
+        {
+            var when = at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            if (_lost.TryGetValue(id, out var why))
+                return $"model '{ModelName}': sequence {id} was not restored after the server restarted at {when}: {why}; send its first request with sequence_start";
+            return $"model '{ModelName}': sequence {id} is not active (never started, ended, released after {_settings.MaxSequenceIdle.TotalMilliseconds:0.###} ms idle, or not among the {_restoredCount} sequences restored after the server restarted at {when}); send its first request with sequence_start";
+        }
+        return $"model '{ModelName}': sequence {id} is not active (never started, ended, or released after {_settings.MaxSequenceIdle.TotalMilliseconds:0.###} ms idle); send its first request with sequence_start";
+    }
 
-    internal string ShuttingDownMessage(SequenceId id) => $"model '{ModelName}' is shutting down; the step of sequence {id} was not run";
+    // Set once, under Lock, by the first StopAsync: why queued steps fail (null = the model alone stops).
+    private string? _stopReason;
+
+    internal string ShuttingDownMessage(SequenceId id) => _stopReason is { } why
+        ? $"model '{ModelName}': {why}; the step of sequence {id} was not run and changed nothing"
+        : $"model '{ModelName}' is shutting down; the step of sequence {id} was not run and changed nothing";
+
+    /// <summary>Under Lock: a sequence about to wait for a slot finds the backlog at its limit.</summary>
+    private string? BacklogFullMessage(SequenceId id)
+    {
+        if (_options.MaxBacklog <= 0 || _backlog.Count < _options.MaxBacklog) return null;
+        return $"model '{ModelName}': the backlog is full: {_backlog.Count} sequences already wait for a slot (the limit, MaxBacklog, is {_options.MaxBacklog}; {WaitReason()}); the step of sequence {id} was not queued and changed nothing";
+    }
+
+    /// <summary>Under Lock: why sequences wait for a slot now.</summary>
+    private string WaitReason()
+    {
+        var spill = !_options.SpillEnabled ? "spill is off"
+            : _spilledBytes + (_spill?.Layout.Size ?? 0) > _options.SpillMemoryCapBytes ? $"the spill cap of {_options.SpillMemoryCapBytes} bytes is reached"
+            : "no idle sequence can be spilled";
+        return $"all {_totalSlots} slots are busy and {spill}";
+    }
 
     private ValueTask<InferenceResponse> Rejected(InferenceErrorKind kind, string message, long arrived)
     {
@@ -319,6 +426,27 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             if (Interlocked.Exchange(ref inst.SignalPending, 0) != 0) inst.Wake();
         }
         if (Interlocked.Exchange(ref _reaperSignal, 0) != 0) _reaperWake.Set();
+    }
+
+    // 1 once a too-long string id was reported (once per model is enough to say what is going on).
+    private int _notDurableLogged;
+    private long _growthFailureLoggedAt;
+
+    /// <summary>A string id longer than a record holds: the sequence runs, but a restart will not bring it back.</summary>
+    internal void LogNotDurable(SequenceId id)
+    {
+        if (Interlocked.Exchange(ref _notDurableLogged, 1) != 0) return;
+        _options.Logger?.LogWarning("model '{Model}': sequence id {Id} is longer than the 64 UTF-8 bytes a saved state holds; such sequences are served but not kept across restarts", ModelName, id);
+    }
+
+    /// <summary>The spill arena could not grow (disk or memory full): logged at most once a minute.</summary>
+    internal void LogSpillGrowthFailed(Exception e)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _growthFailureLoggedAt);
+        if (last != 0 && now - last < 60_000) return;
+        Interlocked.Exchange(ref _growthFailureLoggedAt, now);
+        _options.Logger?.LogWarning("model '{Model}': the spill arena cannot grow ({Message}); new sequences wait for a slot until room is found", ModelName, e.Message);
     }
 
     private static long TicksOf(TimeSpan t) =>

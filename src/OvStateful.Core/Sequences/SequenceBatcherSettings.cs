@@ -36,7 +36,7 @@ public sealed record SequenceBatcherSettings
     public int MaxBatchSize { get; init; } = 1;
     /// <summary>Engines (instance_group counts summed), &gt;= 1.</summary>
     public int InstanceCount { get; init; } = 1;
-    /// <summary>Oldest only: slots over all instances (max_candidate_sequences).</summary>
+    /// <summary>Oldest only: slots of each instance (max_candidate_sequences: Triton gives every instance that many candidates).</summary>
     public int MaxCandidateSequences { get; init; }
     /// <summary>Oldest only; ascending.</summary>
     public IReadOnlyList<int> PreferredBatchSizes { get; init; } = [];
@@ -60,8 +60,8 @@ public sealed record SequenceBatcherSettings
 
     /// <summary>
     /// Slots instance <paramref name="instance"/> holds: direct = max_batch_size each;
-    /// oldest = max_candidate_sequences split across instances (the first ones take the
-    /// remainder), at least one each; stateless = one.
+    /// oldest = max_candidate_sequences each (Triton's sequence batcher gives every instance
+    /// its own candidates, so they scale with the instance count); stateless = one.
     /// </summary>
     public int SlotsForInstance(int instance)
     {
@@ -69,9 +69,7 @@ public sealed record SequenceBatcherSettings
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(instance, InstanceCount);
         if (!IsSequenceModel) return 1;
         if (Strategy == BatchingStrategy.Direct) return MaxBatchSize;
-        var total = MaxCandidateSequences > 0 ? MaxCandidateSequences : MaxBatchSize * InstanceCount;
-        var share = total / InstanceCount + (instance < total % InstanceCount ? 1 : 0);
-        return Math.Max(1, share);
+        return Math.Max(1, MaxCandidateSequences > 0 ? MaxCandidateSequences : MaxBatchSize);
     }
 
     public static SequenceBatcherSettings FromConfig(ModelConfig config, string version)
@@ -113,7 +111,7 @@ public sealed record SequenceBatcherSettings
             return settings with
             {
                 Strategy = BatchingStrategy.Oldest,
-                MaxCandidateSequences = oldest.MaxCandidateSequences > 0 ? oldest.MaxCandidateSequences : maxBatch * instances,
+                MaxCandidateSequences = oldest.MaxCandidateSequences > 0 ? oldest.MaxCandidateSequences : maxBatch,
                 PreferredBatchSizes = preferred,
                 MaxQueueDelay = Microseconds(oldest.MaxQueueDelayMicroseconds),
             };

@@ -47,6 +47,13 @@ public interface IModelRegistry
     Task UnloadAsync(string name, CancellationToken cancellationToken);
     /// <summary>True when every model that should be loaded is ready.</summary>
     bool IsReady { get; }
+
+    /// <summary>
+    /// Server shutdown, first step: every model stops taking steps and fails those queued or
+    /// waiting in a backlog at once with <paramref name="reason"/>; batches already running
+    /// finish. (Then the front ends drain, then the registry is disposed.)
+    /// </summary>
+    Task StopServingAsync(string reason) => Task.CompletedTask;
 }
 
 /// <summary>Triton repository index entry: state is READY, UNAVAILABLE, LOADING or UNLOADING.</summary>

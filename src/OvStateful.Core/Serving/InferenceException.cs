@@ -11,8 +11,10 @@ public enum InferenceErrorKind
     Unavailable,
     /// <summary>A limit was hit: queue full, body too large (HTTP 429/413, gRPC RESOURCE_EXHAUSTED).</summary>
     ResourceExhausted,
-    /// <summary>The client cancelled (gRPC CANCELLED).</summary>
+    /// <summary>The client cancelled (gRPC CANCELLED). The step did not run: it changed nothing.</summary>
     Cancelled,
+    /// <summary>The request's deadline passed before its step was taken into a batch (gRPC DEADLINE_EXCEEDED, HTTP 504). The step did not run: it changed nothing.</summary>
+    DeadlineExceeded,
     /// <summary>The engine failed (HTTP 500, gRPC INTERNAL).</summary>
     Internal,
     /// <summary>Something of that name exists already, e.g. a shared-memory region (HTTP 400, gRPC ALREADY_EXISTS, as Triton answers).</summary>

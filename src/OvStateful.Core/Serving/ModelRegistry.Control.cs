@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 using OvStateful.Core.Repository;
 
 namespace OvStateful.Core.Serving;
@@ -18,6 +19,8 @@ public sealed partial class ModelRegistry
     /// <summary>How long an unload waits for the model's queued steps to run; steps still queued after it fail.</summary>
     public TimeSpan UnloadDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    // One per model name ever loaded or unloaded (never removed: a name's gate must outlive its waiters).
+    private readonly Dictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     // Poll mode: cancelled to stop the loop; both null when not polling.
     private CancellationTokenSource? _pollStop;
     private Task? _poll;
@@ -50,10 +53,14 @@ public sealed partial class ModelRegistry
     private async Task LoadFromAsync(string name, string directory, ModelConfig? overrideConfig, string? scratch, CancellationToken cancellationToken)
     {
         var kept = false;
+        var gate = Gate(name);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _loading);
         try
         {
-            if (!Directory.Exists(directory) || (overrideConfig is null && !File.Exists(Path.Combine(directory, ModelRepository.ConfigFileName))))
+            if (Volatile.Read(ref _stopping) != 0) throw new InferenceException(InferenceErrorKind.Unavailable, $"failed to load '{name}': the server is shutting down");
+            if ((scratch is null && !ModelRepository.IsInside(_repository, directory)) || !Directory.Exists(directory)
+                || (overrideConfig is null && !File.Exists(Path.Combine(directory, ModelRepository.ConfigFileName))))
             {
                 throw new InferenceException(InferenceErrorKind.NotFound,
                     $"failed to load '{name}': the repository has no model '{name}' (no folder {name}/ holding a {ModelRepository.ConfigFileName}); it holds: {RepositoryNames()}");
@@ -64,7 +71,18 @@ public sealed partial class ModelRegistry
             {
                 throw Invalid($"failed to load '{name}': its 'config' parameter is not a valid model configuration: {string.Join("; ", definition.Problems.Select(p => p.ToString()))}");
             }
-            var (state, reason, loaded) = await Task.Run(() => LoadVersions(definition), cancellationToken).ConfigureAwait(false);
+            var (result, failure) = await Task.Run(() => CheckVersions(definition), cancellationToken).ConfigureAwait(false);
+            // Durable state: one server holds a version's state folder at a time, so the serving
+            // versions stop (flushing their live sequences) before the new ones open the folders.
+            // Once they stopped, the load runs to its end even if cancelled (else the model would stay LOADING).
+            var stopped = failure is null && _options.StateDirectory is not null;
+            if (stopped) await StopForReloadAsync(name).ConfigureAwait(false);
+            (string State, string Reason, IReadOnlyList<ILoadedModel> Loaded) outcome = failure is null
+                ? await Task.Run(() => LoadVersions(definition, result), stopped ? CancellationToken.None : cancellationToken).ConfigureAwait(false)
+                : ("UNAVAILABLE", failure, []);
+            var (state, reason, loaded) = outcome;
+            if (state != "READY") _options.Logger?.LogWarning("model '{Model}' is unavailable: {Reason}", name, reason);
+            reason = ForClients(reason);
             Entry? replaced = null;
             lock (_lock)
             {
@@ -83,6 +101,7 @@ public sealed partial class ModelRegistry
         finally
         {
             Interlocked.Decrement(ref _loading);
+            gate.Release();
             if (!kept && scratch is not null) DeleteScratch(scratch);
         }
     }
@@ -91,23 +110,47 @@ public sealed partial class ModelRegistry
     /// Unloads a model as Triton does: it stops taking requests (UNLOADING), the steps already
     /// queued run (up to <see cref="UnloadDrainTimeout"/>), then its versions stop and it is
     /// UNAVAILABLE ("unloaded"): the next step of a sequence that was live fails saying so.
-    /// Unloading a model that is not loaded is no error.
+    /// Unloading a model that is not loaded is no error. With durable state on, the stopped
+    /// versions keep their live sequences in their state folders: a later load of the model
+    /// continues them (Triton has no durable state; without it they end).
     /// </summary>
     public async Task UnloadAsync(string name, CancellationToken cancellationToken)
     {
         CheckName(name, "unload");
-        Entry? entry;
+        var gate = Gate(name);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Entry? entry;
+            lock (_lock)
+            {
+                if (!_entries.TryGetValue(name, out entry)) return;
+                _entries[name] = entry with { State = entry.Versions.Count == 0 ? "UNAVAILABLE" : "UNLOADING", Reason = entry.Versions.Count == 0 ? "unloaded" : "" };
+            }
+            await Task.WhenAll(entry.Versions.Select(m => m.DrainAsync(UnloadDrainTimeout))).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _entries[name] = new Entry(name, "UNAVAILABLE", "unloaded", [], VersionNames: entry.Versions.Count > 0 ? entry.Versions.Select(v => v.Version).ToList() : entry.VersionNames);
+            }
+            await ReleaseAsync(entry).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The gate of one model name: loads and unloads of one model run one at a time (a reload
+    /// with durable state hands its state folders from the old versions to the new ones).
+    /// </summary>
+    private SemaphoreSlim Gate(string name)
+    {
         lock (_lock)
         {
-            if (!_entries.TryGetValue(name, out entry)) return;
-            _entries[name] = entry with { State = entry.Versions.Count == 0 ? "UNAVAILABLE" : "UNLOADING", Reason = entry.Versions.Count == 0 ? "unloaded" : "" };
+            if (!_gates.TryGetValue(name, out var gate)) _gates[name] = gate = new SemaphoreSlim(1, 1);
+            return gate;
         }
-        await Task.WhenAll(entry.Versions.Select(m => m.DrainAsync(UnloadDrainTimeout))).ConfigureAwait(false);
-        lock (_lock)
-        {
-            _entries[name] = new Entry(name, "UNAVAILABLE", "unloaded", [], VersionNames: entry.Versions.Count > 0 ? entry.Versions.Select(v => v.Version).ToList() : entry.VersionNames);
-        }
-        await ReleaseAsync(entry).ConfigureAwait(false);
     }
 
     /// <summary>Triton's poll mode: every <paramref name="interval"/>, <see cref="PollOnceAsync"/>; failures are the models' (recorded), never the loop's.</summary>
@@ -269,11 +312,11 @@ public sealed partial class ModelRegistry
         return sb.ToString();
     }
 
-    /// <summary>A model name is one folder of the repository: no separators, not "." or "..".</summary>
+    /// <summary>A model name is one folder of the repository (<see cref="ModelRepository.CheckModelName"/>).</summary>
     private static void CheckName(string name, string action)
     {
-        if (string.IsNullOrEmpty(name) || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0)
-            throw Invalid($"failed to {action} '{name}': a model name is the name of one folder of the repository (no '/', '\\', '.' or '..')");
+        if (ModelRepository.CheckModelName(name) is { } problem)
+            throw Invalid($"failed to {action} '{ModelRepository.Printable(name)}': {problem}");
     }
 
     private string RepositoryNames()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
+using OvStateful.Core.State;
 
 namespace OvStateful.Core.Serving;
 
@@ -11,7 +12,7 @@ namespace OvStateful.Core.Serving;
 /// sequence batcher semantics; models without sequence_batching run each request as its
 /// own batch-of-one step (no sequence id needed). Owns the engines.
 /// </summary>
-public sealed class ServedModel : IServedModel, IAsyncDisposable
+public sealed class ServedModel : ILoadedModel
 {
     private readonly IReadOnlyList<IStatefulEngine> _engines;
     private int _disposed;
@@ -19,7 +20,8 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
     private int _draining;
 
     /// <summary>Wraps engines already loaded (one per instance, slot counts per <see cref="SequenceBatcherSettings.SlotsForInstance"/>).</summary>
-    public ServedModel(ModelConfig config, string version, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null)
+    /// <param name="modelFile">The model file the engines loaded: its hash is part of what durable states depend on (null = unknown).</param>
+    public ServedModel(ModelConfig config, string version, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null, string? modelFile = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(engines);
@@ -28,7 +30,8 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
         Version = version;
         _engines = engines;
         var settings = SequenceBatcherSettings.FromConfig(config, version) with { InstanceCount = engines.Count };
-        Batcher = new SequenceBatcher(settings, engines, options);
+        var fingerprint = options?.StateDirectory is null ? null : StateFingerprint.Of(engines[0].States, modelFile);
+        Batcher = new SequenceBatcher(settings, engines, options, fingerprint);
     }
 
     /// <summary>
@@ -49,7 +52,9 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
             {
                 engines.Add(provider.Load(new EngineLoadContext(config, versionDirectory, modelFile, settings.SlotsForInstance(i), i, device)));
             }
-            return new ServedModel(config, version, engines, options);
+            // Triton's model_warmup, before the version turns READY (on a batcher of its own).
+            Warmup.ModelWarmup.Run(config, version, Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(versionDirectory)) ?? versionDirectory, engines, options);
+            return new ServedModel(config, version, engines, options, modelFile);
         }
         catch
         {

@@ -189,6 +189,41 @@ public sealed class HostStateArena
         }
     }
 
+    /// <summary>
+    /// Copies a slot's states into <paramref name="destination"/> as
+    /// <see cref="IStatefulEngine.CopySlotState"/> lays them out (FP16-stored states widened
+    /// back to FP32). Allocation-free: what an engine's CopySlotState can call directly.
+    /// </summary>
+    public void CopySlot(int slot, Span<byte> destination)
+    {
+        var offset = 0;
+        for (var s = 0; s < _states.Length; s++)
+        {
+            var bytes = _states[s].SlotBytes;
+            var row = destination.Slice(offset, bytes);
+            if (_half[s]) Fp16Rows.Widen(Row(s, slot), row);
+            else Row(s, slot).CopyTo(row);
+            offset += bytes;
+        }
+        if (offset != destination.Length) throw new ArgumentException($"{destination.Length} bytes given for one slot's states; expected {offset}");
+    }
+
+    /// <summary>The inverse of <see cref="CopySlot"/>; checks the length before writing anything.</summary>
+    public void LoadSlot(int slot, ReadOnlySpan<byte> source)
+    {
+        var total = SlotStateBytes.Total(_states);
+        if (source.Length != total) throw new ArgumentException($"{source.Length} bytes given for one slot's states; expected {total}");
+        var offset = 0;
+        for (var s = 0; s < _states.Length; s++)
+        {
+            var bytes = _states[s].SlotBytes;
+            var row = source.Slice(offset, bytes);
+            if (_half[s]) Fp16Rows.Narrow(row, WritableRow(s, slot));
+            else row.CopyTo(WritableRow(s, slot));
+            offset += bytes;
+        }
+    }
+
     private (int Chunk, int Offset) Locate(int state, int slot)
     {
         if ((uint)slot >= (uint)SlotCount) throw new ArgumentOutOfRangeException(nameof(slot), $"slot {slot} is outside 0..{SlotCount - 1}");

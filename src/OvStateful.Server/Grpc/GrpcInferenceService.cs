@@ -68,8 +68,18 @@ internal sealed partial class GrpcInferenceService(ServerServices s) : Inference
         return new Proto.RepositoryModelUnloadResponse();
     }
 
-    public override Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context) =>
-        GrpcInferCall.RunAsync(s, request, context.CancellationToken);
+    public override async Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context)
+    {
+        using var waiting = CallDeadline.For(context.GetHttpContext(), context.CancellationToken);
+        try
+        {
+            return await GrpcInferCall.RunAsync(s, request, waiting.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (waiting.Explain(e) is var explained && explained != e)
+        {
+            throw explained;
+        }
+    }
 
     public override Task ModelStreamInfer(IAsyncStreamReader<Incoming<Proto.ModelInferRequest>> requests, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context) =>
         new GrpcStreamInfer(s, responses, context).RunAsync(requests);

@@ -10,14 +10,20 @@ namespace OvStateful.Server.Grpc;
 /// arrival order (so the steps of one sequence reach the batcher in the order sent); each
 /// response carries its request's id and is written by <see cref="StreamResponseQueue"/>,
 /// which keeps one sequence's responses in step order. A failed request answers with
-/// error_message and the stream goes on. When the client half-closes, or the server begins to
+/// error_message and the stream goes on. At most MaxQueuedStepsPerStream steps wait for their
+/// answers at once; one past that is answered at once with RESOURCE_EXHAUSTED in its
+/// error_message, never reaching a model. When the client half-closes, or the server begins to
 /// stop, the stream takes no more requests, finishes those in flight, and ends.
 /// </summary>
 internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context)
 {
     private readonly StreamResponseQueue _queue = new(responses);
+    /// <summary>What the stream's steps wait with: the call's cancellation and its deadline (<see cref="CallDeadline"/>); set once RunAsync begins.</summary>
+    private CallDeadline.CallWait _steps = null!;
     /// <summary>Steps handed to models whose responses are not yet written; pruned as they finish.</summary>
     private readonly List<Task> _inFlight = [];
+    /// <summary>Steps read and not yet answered (Interlocked); at MaxQueuedStepsPerStream a further one is refused unread by any model.</summary>
+    private int _pending;
 
     public async Task RunAsync(IAsyncStreamReader<Incoming<Proto.ModelInferRequest>> requests)
     {
@@ -25,14 +31,17 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
         await context.WriteResponseHeadersAsync(ResponseEncoding.Headers(context)).ConfigureAwait(false);
 
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, services.Stopping.Token);
+        using var steps = CallDeadline.For(context.GetHttpContext(), context.CancellationToken);
+        _steps = steps;
         var stoppedByServer = false;
         try
         {
             while (await requests.MoveNext(reading.Token).ConfigureAwait(false))
             {
                 var incoming = requests.Current;
-                if (incoming.Message is { } request) Track(ProcessAsync(request, _queue.Enter(GrpcInferCodec.PeekSequenceId(request))));
-                else Track(_queue.CompleteAsync(_queue.Enter(default), new Proto.ModelStreamInferResponse { ErrorMessage = incoming.Error }));
+                if (incoming.Message is not { } request) Track(_queue.CompleteAsync(_queue.Enter(default), new Proto.ModelStreamInferResponse { ErrorMessage = incoming.Error }));
+                else if (Interlocked.Increment(ref _pending) > services.Options.MaxQueuedStepsPerStream) Track(RefuseAsync(request));
+                else Track(ProcessAsync(request, _queue.Enter(GrpcInferCodec.PeekSequenceId(request))));
             }
         }
         catch (OperationCanceledException) when (services.Stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
@@ -56,21 +65,54 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
         if (stoppedByServer) throw new InferenceException(InferenceErrorKind.Unavailable, "server is shutting down; in-flight requests of this stream were answered");
     }
 
+    /// <summary>
+    /// Past the stream's limit the step is answered at once, in its sequence's order, without
+    /// reaching a model (a client pipelining without bound gets told, and nothing changes).
+    /// </summary>
+    private async Task RefuseAsync(Proto.ModelInferRequest message)
+    {
+        try
+        {
+            var max = services.Options.MaxQueuedStepsPerStream;
+            var error = new InferenceException(InferenceErrorKind.ResourceExhausted,
+                $"this stream already has {max} steps waiting for their answers (the limit, MaxQueuedStepsPerStream, is {max}); the step of sequence {GrpcInferCodec.PeekSequenceId(message)} was not queued and changed nothing");
+            await _queue.CompleteAsync(_queue.Enter(GrpcInferCodec.PeekSequenceId(message)), ErrorResponse(message, error)).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    private static Proto.ModelStreamInferResponse ErrorResponse(Proto.ModelInferRequest message, Exception e) => new()
+    {
+        // The failed request's identity still goes back, so the client can match the error.
+        ErrorMessage = GrpcErrors.From(e).Detail,
+        InferResponse = new Proto.ModelInferResponse { ModelName = message.ModelName, ModelVersion = message.ModelVersion, Id = message.Id },
+    };
+
     private async Task ProcessAsync(Proto.ModelInferRequest message, StreamResponseQueue.Place place)
+    {
+        try
+        {
+            await ProcessOneAsync(message, place).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    private async Task ProcessOneAsync(Proto.ModelInferRequest message, StreamResponseQueue.Place place)
     {
         Proto.ModelStreamInferResponse response;
         try
         {
-            response = new Proto.ModelStreamInferResponse { InferResponse = await GrpcInferCall.RunAsync(services, message, context.CancellationToken).ConfigureAwait(false) };
+            response = new Proto.ModelStreamInferResponse { InferResponse = await GrpcInferCall.RunAsync(services, message, _steps.Token).ConfigureAwait(false) };
         }
         catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
         {
-            // The failed request's identity still goes back, so the client can match the error.
-            response = new Proto.ModelStreamInferResponse
-            {
-                ErrorMessage = GrpcErrors.From(e).Detail,
-                InferResponse = new Proto.ModelInferResponse { ModelName = message.ModelName, ModelVersion = message.ModelVersion, Id = message.Id },
-            };
+            response = ErrorResponse(message, _steps.Explain(e));
         }
         await _queue.CompleteAsync(place, response).ConfigureAwait(false);
     }

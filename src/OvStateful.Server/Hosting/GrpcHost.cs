@@ -11,7 +11,8 @@ namespace OvStateful.Server.Hosting;
 /// The gRPC port on Grpc.AspNetCore: inference.GRPCInferenceService, ovs.SequenceIdService,
 /// grpc.health.v1.Health (service "" is SERVING exactly when the server is ready: every model
 /// loaded) and server reflection. Message size limit: <see cref="ServerOptions.MaxRequestBodyBytes"/>;
-/// deadlines (grpc-timeout) cancel the call's work and end it with DEADLINE_EXCEEDED; gzip
+/// deadlines (grpc-timeout) are ours (<see cref="CallDeadline"/>): a step still queued at the
+/// deadline fails DEADLINE_EXCEEDED and changed nothing, one already in a batch completes; gzip
 /// requests are accepted and answered gzip (<see cref="ResponseEncoding"/>).
 /// </summary>
 internal static class GrpcHost
@@ -39,6 +40,7 @@ internal static class GrpcHost
 
     public static void Map(WebApplication app)
     {
+        app.Use(CallDeadline.Take);
         app.UseRouting();
         app.MapGrpcService<GrpcInferenceService>();
         app.MapGrpcService<GrpcSequenceIdService>();

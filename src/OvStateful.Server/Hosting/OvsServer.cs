@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -31,6 +32,7 @@ public sealed class OvsServer : IAsyncDisposable
     private readonly Action<ILoggingBuilder>? _logging;
     /// <summary>The server's own loggers (start-up tables, failed requests), configured like the Kestrel hosts.</summary>
     private readonly ILoggerFactory _loggers;
+    private readonly ServerConnections _connections;
     /// <summary>Null until <see cref="StartAsync"/>; the three hosts run together or not at all.</summary>
     private WebApplication? _http, _grpc, _metrics;
 
@@ -45,8 +47,9 @@ public sealed class OvsServer : IAsyncDisposable
         ServerOptionsValidator.ThrowIfInvalid(options, requireRepository: false);
         _logging = logging;
         _loggers = LoggerFactory.Create(l => _logging?.Invoke(l));
-        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager()), options,
+        _services = new ServerServices(registry, allocator ?? new CorrelationIdManagerAllocator(new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(null))), options,
             _loggers.CreateLogger("ovs.requests"));
+        _connections = ServerConnections.Create(options, _loggers.CreateLogger("ovs.connections"));
     }
 
     public ServerOptions Options => _services.Options;
@@ -104,16 +107,19 @@ public sealed class OvsServer : IAsyncDisposable
         (GrpcPort, var a2) = BoundPort(grpc);
         (MetricsPort, var a3) = BoundPort(metrics);
         Addresses = [a1, a2, a3];
-        StartupReport.Log(_loggers.CreateLogger("ovs.server"), o, _services.Registry, Addresses);
+        StartupReport.Log(_loggers.CreateLogger("ovs.server"), o, _services.Registry, Addresses, _connections.Transport.Gate.MaxConnections);
     }
 
     /// <summary>
-    /// Stops accepting connections, lets streams finish the steps they hold (they take no new
-    /// ones), waits for in-flight requests up to ShutdownTimeoutSeconds, then fails what is left.
+    /// Fails every step still queued or waiting in a backlog at once ("the server is shutting
+    /// down"; running batches finish), stops accepting connections, lets streams finish the
+    /// steps they hold (they take no new ones), waits for in-flight requests up to
+    /// ShutdownTimeoutSeconds, then fails what is left. No queued step is left to a reset.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await _services.Stopping.CancelAsync().ConfigureAwait(false);
+        await _services.Registry.StopServingAsync("the server is shutting down").ConfigureAwait(false);
         var apps = new[] { _http, _grpc, _metrics }.Where(a => a is not null).Cast<WebApplication>().ToArray();
         await Task.WhenAll(apps.Select(a => a.StopAsync(cancellationToken))).ConfigureAwait(false);
     }
@@ -139,12 +145,13 @@ public sealed class OvsServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(_services.Options.ShutdownTimeoutSeconds));
         services?.Invoke(builder.Services);
         builder.WebHost.UseKestrelCore();
+        // Registered after Kestrel's own socket transport, so Kestrel binds with this one.
+        builder.Services.AddSingleton<IConnectionListenerFactory>(_connections.Transport);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = maxBody;
-            // One gRPC connection commonly multiplexes many sequence streams; Kestrel's default is 100.
-            k.Limits.Http2.MaxStreamsPerConnection = 1024;
+            _connections.Configure(k);
             Listen(k, _services.Options.Host, port, protocols);
         });
         var app = builder.Build();

@@ -27,6 +27,35 @@ public sealed class ServerOptions
     /// <summary>Largest HTTP request body and largest single gRPC message, in bytes; 1 to int.MaxValue.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Most connections open at once over all three endpoints; a connection past it is closed
+    /// at once (and counted in a warning at most once a second) while the others are served.
+    /// 0 = from the process's open-file limit (raised to its hard limit at start): the limit
+    /// minus an eighth of it (at least 64) kept for model files, state files and the runtime.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>
+    /// Most steps one ModelStreamInfer stream may have waiting for their answers; one past it is
+    /// answered at once with RESOURCE_EXHAUSTED naming the limit and reaches no model. &gt;= 1.
+    /// </summary>
+    public int MaxQueuedStepsPerStream { get; set; } = 1024;
+
+    /// <summary>Most concurrent HTTP/2 streams (gRPC calls) per connection: 1 to 65536. Triton's sequence clients open one stream per sequence.</summary>
+    public int MaxStreamsPerConnection { get; set; } = 1024;
+
+    /// <summary>A connection with no request in progress is closed after this many seconds; for HTTP/2 this includes one that never completes its preface. &gt; 0.</summary>
+    public double IdleTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>A request's headers (HTTP/1.1 request line and headers; HTTP/2 HEADERS and CONTINUATION frames) must arrive within this many seconds. &gt; 0.</summary>
+    public double RequestHeadersTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>gRPC port: a connection silent this many seconds is pinged (HTTP/2 PING); 0 = never ping.</summary>
+    public double KeepAlivePingSeconds { get; set; } = 60;
+
+    /// <summary>gRPC port: a pinged connection that does not answer within this many seconds is closed. &gt; 0.</summary>
+    public double KeepAlivePingTimeoutSeconds { get; set; } = 20;
+
     /// <summary>How long shutdown waits for in-flight requests before failing them; &gt;= 0.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 10;
 
@@ -55,10 +84,27 @@ public sealed class ServerOptions
     /// </summary>
     public bool SpillEnabled { get; set; }
 
-    /// <summary>Most bytes of spilled state per model; once reached, new sequences wait in the backlog.</summary>
+    /// <summary>Most bytes of spilled state per model (each state with its 40-byte record header); once reached, new sequences wait in the backlog.</summary>
     public long SpillMemoryCapBytes { get; set; } = 1L << 30;
 
     /// <summary>
+    /// Most sequences per model waiting for a slot (Triton's max_queue_size, for sequences);
+    /// past it a new sequence fails at once with RESOURCE_EXHAUSTED / 429 naming the limit. 0 = unbounded.
+    /// </summary>
+    public int MaxBacklog { get; set; } = 4096;
+
+    /// <summary>
+    /// Beyond Triton: durable live sequences. Every model version keeps its sequences' states in
+    /// memory-mapped files under this folder, written after each step and before its response,
+    /// so a crash of the process loses no answered step and a restart continues every live
+    /// sequence; sequence ids handed out are persisted here too. Empty = off (Triton's
+    /// behaviour): it needs a folder of this server's own, on a local disk, and disk space for
+    /// every slot and spilled state, which only the operator can give.
+    /// </summary>
+    public string StateDirectory { get; set; } = "";
+
+    /// <summary>How often durable states are msync'ed to the disk, in milliseconds: a machine crash loses at most about this much of the latest steps (a process crash loses none). 0 = left to the OS.</summary>
+    public int StateSyncMilliseconds { get; set; } = 1000;
     /// Triton's --model-control-mode: "none" (load every model at start; clients' load and unload
     /// are refused), "poll" (also reload what changes in the repository, every
     /// <see cref="RepositoryPollSeconds"/>) or "explicit" (load only <see cref="LoadModels"/> at

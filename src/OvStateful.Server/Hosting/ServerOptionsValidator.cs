@@ -30,6 +30,13 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
 
         if (options.MaxRequestBodyBytes is <= 0 or > int.MaxValue)
             failures.Add($"MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; expected a byte count > 0 and at most {int.MaxValue}");
+        if (options.MaxConnections < 0) failures.Add($"MaxConnections is {options.MaxConnections}; expected 0 (from the open-file limit) or a connection count");
+        if (options.MaxQueuedStepsPerStream < 1) failures.Add($"MaxQueuedStepsPerStream is {options.MaxQueuedStepsPerStream}; expected a number of steps >= 1");
+        if (options.MaxStreamsPerConnection is < 1 or > 65536) failures.Add($"MaxStreamsPerConnection is {options.MaxStreamsPerConnection}; expected 1 to 65536");
+        CheckSeconds(failures, nameof(options.IdleTimeoutSeconds), options.IdleTimeoutSeconds, zeroAllowed: false);
+        CheckSeconds(failures, nameof(options.RequestHeadersTimeoutSeconds), options.RequestHeadersTimeoutSeconds, zeroAllowed: false);
+        CheckSeconds(failures, nameof(options.KeepAlivePingSeconds), options.KeepAlivePingSeconds, zeroAllowed: true);
+        CheckSeconds(failures, nameof(options.KeepAlivePingTimeoutSeconds), options.KeepAlivePingTimeoutSeconds, zeroAllowed: false);
         if (options.ShutdownTimeoutSeconds < 0 || double.IsNaN(options.ShutdownTimeoutSeconds))
             failures.Add($"ShutdownTimeoutSeconds is {options.ShutdownTimeoutSeconds}; expected seconds >= 0");
         if (string.IsNullOrWhiteSpace(options.Host))
@@ -43,6 +50,10 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (options.IntraOpThreads < 0) failures.Add($"IntraOpThreads is {options.IntraOpThreads}; expected 0 (all cores but one) or a thread count");
         if (options.InterOpThreads < 0) failures.Add($"InterOpThreads is {options.InterOpThreads}; expected 0 (all cores but one) or a thread count");
         if (options.SpillMemoryCapBytes <= 0) failures.Add($"SpillMemoryCapBytes is {options.SpillMemoryCapBytes}; expected a byte count > 0");
+        if (options.MaxBacklog < 0) failures.Add($"MaxBacklog is {options.MaxBacklog}; expected 0 (unbounded) or a number of sequences");
+        if (options.StateSyncMilliseconds < 0) failures.Add($"StateSyncMilliseconds is {options.StateSyncMilliseconds}; expected milliseconds >= 0 (0 = leave it to the OS)");
+        if (!string.IsNullOrEmpty(options.StateDirectory) && File.Exists(options.StateDirectory))
+            failures.Add($"StateDirectory '{Path.GetFullPath(options.StateDirectory)}' is a file; expected a folder (created when missing)");
         if (!string.IsNullOrEmpty(options.Device) && !System.Text.RegularExpressions.Regex.IsMatch(options.Device, "^(cpu|cuda(:[0-9]+)?|trt(:[0-9]+)?)$"))
             failures.Add($"Device '{options.Device}' is not a device; expected cpu, cuda, cuda:N, trt or trt:N (or empty for each model's config)");
 
@@ -66,6 +77,13 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Kestrel takes timeouts as TimeSpans; a day is far beyond any sensible value and keeps the conversion exact.
+    private static void CheckSeconds(List<string> failures, string name, double seconds, bool zeroAllowed)
+    {
+        if (double.IsNaN(seconds) || seconds < 0 || (!zeroAllowed && seconds == 0) || seconds > 86400)
+            failures.Add($"{name} is {seconds}; expected seconds {(zeroAllowed ? ">= 0" : "> 0")} and at most 86400{(zeroAllowed ? " (0 = off)" : "")}");
     }
 
     private static void CheckPort(List<string> failures, string name, int port)

@@ -13,11 +13,12 @@ namespace OvStateful.Server.Hosting;
 /// </summary>
 internal static class StartupReport
 {
-    public static void Log(ILogger log, ServerOptions o, IModelRegistry registry, IReadOnlyList<string> addresses)
+    /// <param name="maxConnections">The connection cap in force (MaxConnections, or what the open-file limit allows).</param>
+    public static void Log(ILogger log, ServerOptions o, IModelRegistry registry, IReadOnlyList<string> addresses, int maxConnections)
     {
         if (log.IsEnabled(LogLevel.Information))
         {
-            log.LogInformation("server options{NewLine}{Table}", Environment.NewLine, OptionsTable(o, addresses));
+            log.LogInformation("server options{NewLine}{Table}", Environment.NewLine, OptionsTable(o, addresses, maxConnections));
             log.LogInformation("models{NewLine}{Table}", Environment.NewLine, ModelsTable(registry));
         }
         foreach (var (entry, model) in Models(registry))
@@ -38,7 +39,7 @@ internal static class StartupReport
         }
     }
 
-    public static string OptionsTable(ServerOptions o, IReadOnlyList<string> addresses)
+    public static string OptionsTable(ServerOptions o, IReadOnlyList<string> addresses, int maxConnections)
     {
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         var rows = new List<string[]>
@@ -53,6 +54,9 @@ internal static class StartupReport
             new[] { "intra_op_threads", o.IntraOpThreads > 0 ? I(o.IntraOpThreads) : $"{o.EffectiveIntraOpThreads} (all cores but one)" },
             new[] { "inter_op_threads", o.InterOpThreads > 0 ? I(o.InterOpThreads) : "runtime default" },
             new[] { "spill", o.SpillEnabled ? $"on, cap {I(o.SpillMemoryCapBytes)} bytes" : "off" },
+            new[] { "max_backlog", o.MaxBacklog > 0 ? $"{I(o.MaxBacklog)} sequences per model" : "unbounded" },
+            new[] { "durable_state", o.StateDirectory.Length > 0 ? $"{o.StateDirectory}, msync every {I(o.StateSyncMilliseconds)} ms" : "off" },
+            new[] { "max_connections", o.MaxConnections > 0 && o.MaxConnections == maxConnections ? I(maxConnections) : $"{I(maxConnections)} (from the open-file limit)" },
             new[] { "max_request_body_bytes", I(o.MaxRequestBodyBytes) },
             new[] { "shutdown_timeout_s", o.ShutdownTimeoutSeconds.ToString(CultureInfo.InvariantCulture) },
             new[] { "log_verbose", I(o.Log.Verbose) },

@@ -30,6 +30,7 @@ internal static class HttpBody
 
     public static JsonDocument ParseJson(ReadOnlyMemory<byte> body)
     {
+        JsonText.Check(body.Span, default);
         try
         {
             return JsonDocument.Parse(body);

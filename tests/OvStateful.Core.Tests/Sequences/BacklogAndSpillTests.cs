@@ -1,13 +1,14 @@
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
+using OvStateful.Core.State;
 using static OvStateful.Core.Tests.Sequences.BatcherHarness;
 
 namespace OvStateful.Core.Tests.Sequences;
 
 public class BacklogAndSpillTests
 {
-    // Bytes of one RunningSumTestEngine slot (width 4): 4 floats + one long.
-    private const long SlotBytes = 4 * 4 + 8;
+    // One spilled running-sum state (4 floats + a step count) as the spill arena keeps it: the state and its record header.
+    private static readonly long SlotBytes = new StateRecordLayout(0, 4 * 4 + 8).Size;
 
     [Fact]
     public async Task New_sequences_wait_in_a_FIFO_backlog_while_every_slot_is_taken()
@@ -119,6 +120,32 @@ public class BacklogAndSpillTests
         var ex = await Fails(h.Step(1, 1));
         Assert.Equal(InferenceErrorKind.NotFound, ex.Kind);
         Assert.Contains("sequence 1", ex.Message);
+        Assert.Null(h.Batcher.CheckConsistency());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Past_the_backlog_limit_a_new_sequence_is_refused_at_once_naming_the_limit(bool spill)
+    {
+        // Spill on but capped at nothing: idle sequences cannot make room either.
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1,
+            options: new BatcherOptions { MaxBacklog = 2, SpillEnabled = spill, SpillMemoryCapBytes = 1 });
+        await Done(h.Step(1, 1, start: true));
+        var waiting = new[] { h.Step(2, 2, start: true), h.Step(3, 3, start: true) };
+        await WaitUntil(() => h.Batcher.GetStatistics().BackloggedSequences == 2, "2 and 3 backlogged");
+        var refused = await Fails(h.Step(4, 4, start: true));
+        Assert.Equal(InferenceErrorKind.ResourceExhausted, refused.Kind);
+        Assert.Contains("the backlog is full: 2 sequences already wait for a slot (the limit, MaxBacklog, is 2; all 1 slots are busy and", refused.Message);
+        Assert.Contains(spill ? "the spill cap of 1 bytes is reached" : "spill is off", refused.Message);
+        Assert.Contains("the step of sequence 4 was not queued and changed nothing", refused.Message);
+        Assert.Equal(3, h.Batcher.GetStatistics().ActiveSequences);
+        // The others go on as before; 4 is not a sequence.
+        await Done(h.Step(1, 0, end: true));
+        Assert.Equal(h.X(2), Sum(await Done(waiting[0])));
+        await Done(h.Step(2, 0, end: true));
+        Assert.Equal(h.X(3), Sum(await Done(waiting[1])));
+        Assert.Equal(InferenceErrorKind.NotFound, (await Fails(h.Step(4, 4))).Kind);
         Assert.Null(h.Batcher.CheckConsistency());
     }
 }

@@ -191,9 +191,10 @@ public class BatchFormingTests
         };
         var s = SequenceBatcherSettings.FromConfig(config, "3");
         Assert.Equal(BatchingStrategy.Oldest, s.Strategy);
-        Assert.Equal(3, s.SlotsForInstance(0));
-        Assert.Equal(2, s.SlotsForInstance(1));
-        Assert.Equal(5, s.TotalSlots);
+        // Triton gives each instance max_candidate_sequences of its own.
+        Assert.Equal(5, s.SlotsForInstance(0));
+        Assert.Equal(5, s.SlotsForInstance(1));
+        Assert.Equal(10, s.TotalSlots);
         Assert.Equal(new[] { 2, 4 }, s.PreferredBatchSizes);
         Assert.Equal(TimeSpan.FromSeconds(1), s.MaxSequenceIdle);
         Assert.Equal(TimeSpan.FromTicks(1000), s.MaxQueueDelay);

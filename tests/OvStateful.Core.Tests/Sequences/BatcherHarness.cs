@@ -34,7 +34,7 @@ internal sealed class BatcherHarness : IAsyncDisposable
             Strategy = strategy,
             MaxBatchSize = maxBatch,
             InstanceCount = instances,
-            MaxCandidateSequences = slotsPerInstance * instances,
+            MaxCandidateSequences = slotsPerInstance,
             MaxSequenceIdle = idle ?? TimeSpan.FromMinutes(10),
             CorrelationIdKind = idKind,
         };

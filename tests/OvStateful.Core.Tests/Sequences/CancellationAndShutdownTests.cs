@@ -94,6 +94,60 @@ public class CancellationAndShutdownTests
     }
 
     [Fact]
+    public async Task A_step_cancelled_while_queued_then_END_ends_every_sequence()
+    {
+        await using var h = Create(slotsPerInstance: 4, maxBatch: 4);
+        for (ulong id = 1; id <= 4; id++) await Done(h.Step(id, id, start: true));
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        h.Engines[0].Entered.Reset();
+        var running = h.Step(1, 1); // holds the loop, so the steps below wait queued
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        var cancelled = Enumerable.Range(1, 4).Select(i => h.Step((ulong)i, 1000, ct: cts.Token)).ToArray();
+        var ends = Enumerable.Range(1, 4).Select(i => h.Step((ulong)i, 1, end: true)).ToArray();
+        cts.Cancel();
+        foreach (var c in cancelled) Assert.Equal(InferenceErrorKind.Cancelled, (await Fails(c)).Kind);
+        gate.Set();
+        await Done(running);
+        for (var i = 0; i < 4; i++)
+        {
+            var r = await Done(ends[i]);
+            var id = i + 1;
+            // START x(id), (1's extra step x(1)), END x(1): the cancelled 1000 never counted.
+            Assert.Equal(h.X(id).Zip(h.X(1), (a, b) => a + b * (id == 1 ? 2 : 1)), Sum(r));
+        }
+        Assert.Equal(0, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Null(h.Batcher.CheckConsistency());
+    }
+
+    [Fact]
+    public async Task New_sequences_whose_only_START_is_cancelled_in_their_slot_leave_nothing_behind()
+    {
+        await using var h = Create(slotsPerInstance: 5, maxBatch: 1);
+        var gate = new ManualResetEventSlim(false);
+        h.Engines[0].Gate = gate;
+        var running = h.Step(9, 1, start: true);
+        h.Engines[0].Entered.Wait(HangGuard);
+        using var cts = new CancellationTokenSource();
+        // Each gets a free slot at once and waits on its instance's ready list.
+        var starts = Enumerable.Range(1, 4).Select(i => h.Step((ulong)i, 1, start: true, ct: cts.Token)).ToArray();
+        Assert.Equal(5, h.Batcher.GetStatistics().SlotsInUse);
+        cts.Cancel();
+        foreach (var s in starts) Assert.Equal(InferenceErrorKind.Cancelled, (await Fails(s)).Kind);
+        var stats = h.Batcher.GetStatistics();
+        Assert.Equal(1, stats.ActiveSequences);
+        Assert.Equal(1, stats.SlotsInUse);
+        gate.Set();
+        await Done(running);
+        // They never started: an END without START is refused, as for any id never started.
+        for (ulong id = 1; id <= 4; id++) Assert.Equal(InferenceErrorKind.NotFound, (await Fails(h.Step(id, 1, end: true))).Kind);
+        await Done(h.Step(9, 1, end: true));
+        Assert.Equal(0, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Null(h.Batcher.CheckConsistency());
+    }
+
+    [Fact]
     public async Task An_already_cancelled_token_fails_at_once()
     {
         await using var h = Create();
@@ -128,6 +182,81 @@ public class CancellationAndShutdownTests
         await stop.WaitAsync(HangGuard);
         Assert.Equal(h.X(1), Sum(await Done(running)));
         await h.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Server_shutdown_answers_queued_and_backlogged_steps_with_its_reason()
+    {
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        await Done(h.Step(1, 1, start: true)); // holds the only slot, idle
+        var backlogged = h.Step(2, 2, start: true);
+        await WaitUntil(() => h.Batcher.GetStatistics().BackloggedSequences == 1, "2 backlogged");
+        await h.Batcher.StopAsync("the server is shutting down").WaitAsync(HangGuard);
+        var ex = await Fails(backlogged);
+        Assert.Equal(InferenceErrorKind.Unavailable, ex.Kind);
+        Assert.Equal("model 'running_sum': the server is shutting down; the step of sequence 2 was not run and changed nothing", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_START_whose_deadline_passes_in_the_backlog_fails_saying_why_and_changes_nothing()
+    {
+        await using var h = Create(slotsPerInstance: 1, maxBatch: 1);
+        await Done(h.Step(1, 1, start: true));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var ex = await Fails(h.Step(2, 2, start: true, ct: deadline.Token));
+        Assert.Equal(InferenceErrorKind.Cancelled, ex.Kind);
+        Assert.Contains("the step of sequence 2 was cancelled after", ex.Message);
+        Assert.Contains("in the backlog, waiting for a slot (all 1 slots are busy and spill is off); it changed nothing", ex.Message);
+        Assert.Equal(1, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Equal(InferenceErrorKind.NotFound, (await Fails(h.Step(2, 1))).Kind);
+        Assert.Equal(h.X(1).Select(v => v * 2), Sum(await Done(h.Step(1, 1)))); // 1 is untouched
+    }
+
+    /// <summary>
+    /// The deadline promise, checked for every answer: a step that fails Cancelled (its deadline
+    /// passed while it waited) changed nothing; one that answers ran, even when its deadline
+    /// passed while it was in the batch. The running sums at the end prove it.
+    /// </summary>
+    [Fact]
+    public async Task Thousands_of_steps_at_1_to_20_ms_deadlines_a_cancelled_step_never_changed_the_state()
+    {
+        await using var h = Create(slotsPerInstance: 4, maxBatch: 4, tweak: s => s with { MaxQueueDelay = TimeSpan.FromMilliseconds(1) });
+        h.Engines[0].ExecuteTime = TimeSpan.FromMilliseconds(3);
+        var outcomes = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Task.Run(async () =>
+        {
+            var id = (ulong)i;
+            var rng = new Random(18 + i);
+            await Done(h.Step(id, 0, start: true));
+            float expected = 0;
+            int applied = 0, cancelled = 0, late = 0;
+            for (var k = 1; k <= 600; k++)
+            {
+                var deadline = TimeSpan.FromMilliseconds(rng.Next(1, 21));
+                using var cts = new CancellationTokenSource(deadline);
+                var sent = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    var sum = Sum(await Done(h.Step(id, k, ct: cts.Token)));
+                    expected += k;
+                    applied++;
+                    if (sent.Elapsed > deadline) late++;
+                    Assert.Equal(expected, sum[0]); // each answer shows every applied step and no other
+                }
+                catch (InferenceException e) when (e.Kind == InferenceErrorKind.Cancelled)
+                {
+                    cancelled++;
+                    Assert.Contains("it changed nothing", e.Message);
+                }
+            }
+            var final = Sum(await Done(h.Step(id, 0, end: true)));
+            Assert.Equal(expected, final[0]);
+            return (applied, cancelled, late);
+        })));
+        Assert.True(outcomes.Sum(o => o.applied) > 0 && outcomes.Sum(o => o.cancelled) > 0,
+            $"both outcomes should occur: {string.Join(", ", outcomes)}");
+        // Every END ended its sequence, whatever was cancelled before it.
+        Assert.Equal(0, h.Batcher.GetStatistics().ActiveSequences);
+        Assert.Null(h.Batcher.CheckConsistency());
     }
 
     [Fact]

@@ -115,4 +115,27 @@ public class CorrelationIdManagerTests
         await WaitUntil(() => !mgr.IsLeased(id), "lease ended by the batcher's idle timeout");
         Assert.Equal(0, mgr.Count);
     }
+
+    [Fact]
+    public void With_a_mark_file_a_restarted_manager_never_hands_out_an_id_again()
+    {
+        using var folder = new TempDir();
+        var options = CorrelationIdManagerOptions.ForServer(folder.Path);
+        var before = new CorrelationIdManager(options);
+        var issued = Enumerable.Range(0, 5000).Select(_ => before.Acquire().Number).ToList(); // crosses a reserved block
+        // A crash: the manager is gone without any goodbye; what it handed out must stay unique.
+        var after = new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(folder.Path));
+        var next = after.Acquire().Number;
+        Assert.True(next > issued.Max(), $"id {next} after the restart is not above the {issued.Max()} issued before it");
+        Assert.Equal(issued.Count, issued.Distinct().Count());
+    }
+
+    [Fact]
+    public void Without_a_state_folder_each_lifetime_starts_at_its_own_random_base()
+    {
+        var a = new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(null)).Acquire().Number;
+        var b = new CorrelationIdManager(CorrelationIdManagerOptions.ForServer(null)).Acquire().Number;
+        Assert.True(a >= 1UL << 32 && b >= 1UL << 32, $"bases {a} and {b} are small enough to meet ids a client picked itself");
+        Assert.NotEqual(a, b);
+    }
 }

@@ -55,6 +55,8 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
 
     /// <summary>When set, Execute waits for it (lets tests hold the loop busy while steps queue).</summary>
     public ManualResetEventSlim? Gate { get; set; }
+    /// <summary>How long each Execute takes (a model's compute), so deadlines can pass while a step runs.</summary>
+    public TimeSpan ExecuteTime { get; set; }
     /// <summary>Set when Execute has been entered (before waiting on <see cref="Gate"/>).</summary>
     public ManualResetEventSlim Entered { get; } = new(false);
     /// <summary>Each Execute's entries: (slot, flags, sequence id).</summary>
@@ -77,6 +79,7 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
         {
             Entered.Set();
             Gate?.Wait();
+            if (ExecuteTime > TimeSpan.Zero) Thread.Sleep(ExecuteTime);
             if (RecordBatches)
             {
                 var rec = new (int, StepFlags, SequenceId)[batch.Count];
@@ -147,6 +150,38 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
             Interlocked.Increment(ref Imports);
             snapshot.States[0].ToArray<float>().CopyTo(_sum[slot], 0);
             _steps[slot] = snapshot.States[1].ToArray<long>()[0];
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Allocation-free, as a real engine's should be: the batcher calls it after every step when durable state is on. Counts as an export.</summary>
+    public void CopySlotState(int slot, Span<byte> destination)
+    {
+        Enter();
+        try
+        {
+            if (FailExports) throw new EngineException($"model '{ModelName}': export of slot {slot} failed (test)");
+            Interlocked.Increment(ref Exports);
+            MemoryMarshal.AsBytes(_sum[slot].AsSpan()).CopyTo(destination);
+            BitConverter.TryWriteBytes(destination[(_width * 4)..], _steps[slot]);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public void LoadSlotState(int slot, ReadOnlySpan<byte> source)
+    {
+        Enter();
+        try
+        {
+            Interlocked.Increment(ref Imports);
+            MemoryMarshal.Cast<byte, float>(source[..(_width * 4)]).CopyTo(_sum[slot]);
+            _steps[slot] = BitConverter.ToInt64(source[(_width * 4)..]);
         }
         finally
         {

@@ -45,15 +45,16 @@ public class ServedModelTests
     };
 
     [Fact]
-    public async Task Load_makes_one_engine_per_instance_with_its_share_of_slots()
+    public async Task Load_makes_one_engine_per_instance_each_with_max_candidate_sequences_slots()
     {
         var provider = new TestProvider();
         await using var model = ServedModel.Load(provider, Config(sequence: true), "1", "/models/rs/1", "/models/rs/1/model.onnx");
-        Assert.Equal([2, 1], provider.Loads.Select(l => l.SlotCount));
+        // Triton's candidates are per instance: two instances of 3.
+        Assert.Equal([3, 3], provider.Loads.Select(l => l.SlotCount));
         Assert.Equal([0, 1], provider.Loads.Select(l => l.InstanceIndex));
         Assert.True(model.IsReady);
         Assert.Equal("running-sum-test", model.EngineName);
-        Assert.Equal(3, model.GetStatistics().SlotCount);
+        Assert.Equal(6, model.GetStatistics().SlotCount);
         var r = await Done(model.InferAsync(Req(2, id: 11, start: true), default).AsTask());
         Assert.Equal(new float[] { 2, 2, 2, 2 }, r.Outputs[0].ToArray<float>());
         await model.DisposeAsync();

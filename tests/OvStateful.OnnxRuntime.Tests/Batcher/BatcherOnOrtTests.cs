@@ -4,6 +4,7 @@ using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
+using OvStateful.Core.State;
 using OvStateful.Core.Tensors;
 
 namespace OvStateful.OnnxRuntime.Tests.Batcher;
@@ -18,13 +19,14 @@ public class BatcherOnOrtTests
     private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(2);
     private static readonly OnnxRuntimeEngineProvider Provider = new(new OnnxRuntimeOptions { IntraOpThreads = 1, InterOpThreads = 1 });
 
+    /// <param name="candidates">Slots over all instances (each instance gets its share as its max_candidate_sequences, Triton's per-instance count).</param>
     private static ServedModel Serve(ModelUnderTest m, int instances, int candidates, int maxBatch, BatcherOptions? options = null)
     {
         var config = m.Config;
         config.MaxBatchSize = maxBatch;
         config.InstanceGroup.Clear();
         config.InstanceGroup.Add(new ModelInstanceGroup { Kind = ModelInstanceGroup.Types.Kind.Cpu, Count = instances });
-        config.SequenceBatching!.Oldest = new ModelSequenceBatching.Types.StrategyOldest { MaxCandidateSequences = candidates };
+        config.SequenceBatching!.Oldest = new ModelSequenceBatching.Types.StrategyOldest { MaxCandidateSequences = candidates / instances };
         config.SequenceBatching.MaxSequenceIdleMicroseconds = 600_000_000;
         return ServedModel.Load(Provider, config, "1", Path.GetDirectoryName(m.ModelFile)!, m.ModelFile, options);
     }
@@ -139,10 +141,10 @@ public class BatcherOnOrtTests
     [OrtFact]
     public async Task Capped_spill_sends_the_next_sequence_to_the_backlog_and_loses_none()
     {
-        // Spill capped at one sequence's state: the third live sequence waits, none is lost.
+        // Spill capped at one sequence's state (5 int32 in its spill record): the third live sequence waits, none is lost.
         var m = ModelUnderTest.Get("accumulate_int32");
         await using var model = Serve(m, instances: 1, candidates: 1, maxBatch: 1,
-            new BatcherOptions { SpillEnabled = true, SpillMemoryCapBytes = 5 * 4 });
+            new BatcherOptions { SpillEnabled = true, SpillMemoryCapBytes = new StateRecordLayout(0, 5 * 4).Size });
         int[] Ones(int v) => Enumerable.Repeat(v, 20).ToArray();
         async Task<int[]> Step(ulong id, int v, bool start = false, bool end = false) =>
             (await model.InferAsync(Request(model, id, [MemoryMarshal.AsBytes(Ones(v).AsSpan()).ToArray()], start, end), default).AsTask().WaitAsync(HangGuard)).Outputs[0].ToArray<int>();

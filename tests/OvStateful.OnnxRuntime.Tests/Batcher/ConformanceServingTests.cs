@@ -8,7 +8,7 @@ namespace OvStateful.OnnxRuntime.Tests.Batcher;
 
 /// <summary>
 /// Triton's own accumulate_fp32 model folder, config.pbtxt unchanged (oldest strategy, 1280
-/// candidate sequences over two instances, infer_end_requests = 0, uint64 CORRID), served
+/// candidate sequences on each of two instances, infer_end_requests = 0, uint64 CORRID), served
 /// through ServedModel and the sequence batcher on the real ONNX Runtime engine.
 /// </summary>
 public class ConformanceServingTests
@@ -22,7 +22,8 @@ public class ConformanceServingTests
         var config = ModelConfigParser.ParseFile(Path.Combine(folder, "config.pbtxt"));
         var provider = new OnnxRuntimeEngineProvider(new OnnxRuntimeOptions { IntraOpThreads = 1, InterOpThreads = 1 });
         await using var model = ServedModel.Load(provider, config, "1", Path.Combine(folder, "1"), Path.Combine(folder, "1", "accumulate_fp32.onnx"));
-        Assert.Equal(1280, model.GetStatistics().SlotCount);
+        // Triton gives each instance max_candidate_sequences of its own: 2 x 1280.
+        Assert.Equal(2560, model.GetStatistics().SlotCount);
         Assert.Equal(BatchingStrategy.Oldest, model.Batcher.Settings.Strategy);
         Assert.Equal(2, model.Batcher.Settings.InstanceCount);
         var spec = Assert.Single(model.Inputs);

@@ -18,7 +18,7 @@ public class ModelRegistryTests
         await registry.LoadAllAsync();
         Assert.True(registry.IsReady);
         var index = registry.Index();
-        Assert.Equal(["accumulate", "gru_counter", "silero_vad", "silero_vad_v6"], index.Select(e => e.Name).ToArray());
+        Assert.Equal(["accumulate", "gru_counter", "silero_vad", "silero_vad_v6", "vad_frontend", "vad_hangover", "vad_pipeline"], index.Select(e => e.Name).ToArray());
         Assert.All(index, e => Assert.Equal(("1", "READY"), (e.Version, e.State)));
 
         Assert.True(registry.TryGet("accumulate", null, out var model));
@@ -109,6 +109,62 @@ public class ModelRegistryTests
         await registry.UnloadAsync("accumulate", CancellationToken.None);
         Assert.Contains(registry.Index(), e => e is { Name: "accumulate", State: "UNAVAILABLE", Reason: "unloaded" });
         Assert.True(registry.IsReady);
+    }
+
+    [Fact]
+    public async Task With_durable_state_a_sequence_continues_across_reloads_and_an_unload_and_a_refused_reload_keeps_serving()
+    {
+        var repo = Directory.CreateTempSubdirectory("ovs-registry-").FullName;
+        var states = Directory.CreateTempSubdirectory("ovs-states-").FullName;
+        try
+        {
+            CopyModel("accumulate", repo);
+            var options = new BatcherOptions { StateDirectory = states, StateSyncPeriod = TimeSpan.Zero };
+            await using var registry = new ModelRegistry(repo, Providers, options);
+            await registry.LoadAllAsync();
+            float sum = 0;
+            var step = 0;
+            async Task Next()
+            {
+                Assert.True(registry.TryGet("accumulate", null, out var model));
+                var x = (float)++step;
+                var response = await model!.InferAsync(new InferenceRequest
+                {
+                    ModelName = "accumulate",
+                    SequenceId = new SequenceId(42),
+                    SequenceStart = step == 1,
+                    Inputs = [Tensor.FromArray("Input", DataType.Fp32, [1, 4, 1, 5], Enumerable.Repeat(x, 20).ToArray())],
+                }, CancellationToken.None);
+                sum += 4 * x;
+                Assert.All(response.Outputs[0].ToArray<float>(), v => Assert.Equal(x + sum, v));
+            }
+
+            await Next();
+            await Next();
+            // A reload hands the state folder from the old versions to the new ones: the sequence goes on.
+            await registry.LoadAsync("accumulate", CancellationToken.None);
+            await Next();
+            // Two reloads at once run one after the other: both succeed, nothing is lost.
+            await Task.WhenAll(registry.LoadAsync("accumulate", CancellationToken.None), registry.LoadAsync("accumulate", CancellationToken.None));
+            await Next();
+            // Unloaded, it serves nothing; loaded again, its live sequence continues.
+            await registry.UnloadAsync("accumulate", CancellationToken.None);
+            Assert.False(registry.TryGet("accumulate", null, out _));
+            await registry.LoadAsync("accumulate", CancellationToken.None);
+            await Next();
+            // A reload its checks refuse never stops the serving versions.
+            var cfg = Path.Combine(repo, "accumulate", "config.pbtxt");
+            var good = File.ReadAllText(cfg);
+            File.WriteAllText(cfg, good + "\nmax_batch_sizze: 4\n");
+            await Assert.ThrowsAsync<InferenceException>(() => registry.LoadAsync("accumulate", CancellationToken.None));
+            await Next();
+            Assert.Contains(registry.Index(), e => e is { Name: "accumulate", State: "READY" });
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+            Directory.Delete(states, recursive: true);
+        }
     }
 
     private static void CopyModel(string name, string repo, string? as_ = null)

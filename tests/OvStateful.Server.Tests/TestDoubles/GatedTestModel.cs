@@ -2,6 +2,7 @@ using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
+using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests.TestDoubles;
 
@@ -36,4 +37,15 @@ internal sealed class GatedTestModel : IServedModel
     }
 
     public ModelStatistics GetStatistics() => new() { Name = Name, Version = Version };
+
+    /// <summary>A gRPC ModelInfer request for this model (or one with its inputs): X = <paramref name="x"/>, request id <paramref name="id"/>.</summary>
+    public static Proto.ModelInferRequest Step(string id, int x)
+    {
+        var step = new Proto.ModelInferRequest { ModelName = "gated", Id = id };
+        var t = new Proto.ModelInferRequest.Types.InferInputTensor { Name = "X", Datatype = "INT32", Contents = new Proto.InferTensorContents() };
+        t.Shape.Add(1);
+        t.Contents.IntContents.Add(x);
+        step.Inputs.Add(t);
+        return step;
+    }
 }
