@@ -245,6 +245,7 @@ internal static class HttpInferCodec
                 else w.WriteNumber(SequenceParameters.SequenceId, request.SequenceId.Number);
                 w.WriteBoolean(SequenceParameters.SequenceStart, request.SequenceStart);
                 w.WriteBoolean(SequenceParameters.SequenceEnd, request.SequenceEnd);
+                foreach (var (key, value) in response.Parameters ?? []) w.WriteString(key, value);
                 w.WriteEndObject();
             }
             w.WriteStartArray("outputs");
