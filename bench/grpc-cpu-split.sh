@@ -34,7 +34,10 @@ wait $client
 python3 - "$first" "$last" "$(getconf CLK_TCK)" "$out/alloc.csv" <<'PY'
 import sys, os, csv
 n1, e1, i1, t1, s1, c1 = map(float, sys.argv[1].split()); n2, e2, i2, t2, s2, c2 = map(float, sys.argv[2].split())
-tick = float(sys.argv[3]); w = t2 - t1; n = n2 - n1; e = e2 - e1; i = (i2 - i1) / 1e6
+tick = float(sys.argv[3]); w = t2 - t1; n = n2 - n1; e = e2 - e1
+# nv_inference_compute_infer_duration_us counts each request of a batch (Triton's rule), so a
+# batch's compute time is in it once per request: divided by the mean batch, it is ORT's busy time.
+i = (i2 - i1) / 1e6 * e / n
 s = (s2 - s1) / tick; c = (c2 - c1) / tick
 print(f"{n / w:.0f} steps/s, mean batch {n / e:.1f}; ORT busy {i / w:.0%}, {i / n * 1e6:.1f} us a step; "
       f"server {s / w:.2f} cores = {s / n * 1e6:.0f} us a step; client {c / w:.2f} cores = {c / n * 1e6:.0f} us a step")
