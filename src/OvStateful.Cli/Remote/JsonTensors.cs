@@ -5,7 +5,7 @@ using OvStateful.Core.Tensors;
 
 namespace OvStateful.Cli.Remote;
 
-/// <summary>KServe v2 JSON tensor data: a flat array of numbers (or booleans) in row-major order.</summary>
+/// <summary>KServe v2 JSON tensor data: a flat array of numbers (or booleans) in row-major order; nested arrays are read row-major too.</summary>
 internal static class JsonTensors
 {
     public static void WriteData(Utf8JsonWriter w, Tensor t)
@@ -28,46 +28,46 @@ internal static class JsonTensors
         w.WriteEndArray();
     }
 
-    /// <summary>A JSON "data" array back into little-endian bytes of <paramref name="type"/>.</summary>
-    public static byte[] ReadData(JsonElement data, DataType type)
+    /// <summary>One JSON "data" value (an array, nested arrays or a scalar) as little-endian bytes of <paramref name="type"/>.</summary>
+    public static byte[] ReadData(ReadOnlySpan<byte> json, DataType type)
     {
         var size = type.ByteSize();
-        var values = Flatten(data).ToList();
-        var bytes = new byte[values.Count * size];
-        for (var i = 0; i < values.Count; i++)
+        if (size == 0) throw new FormatException($"cannot read {type.WireName()} JSON data");
+        var count = 0;
+        var r = new Utf8JsonReader(json);
+        while (r.Read())
         {
-            var e = bytes.AsSpan(i * size, size);
-            var v = values[i];
-            switch (type)
-            {
-                case DataType.Bool: e[0] = v.ValueKind == JsonValueKind.True || (v.ValueKind == JsonValueKind.Number && v.GetDouble() != 0) ? (byte)1 : (byte)0; break;
-                case DataType.UInt8: e[0] = v.GetByte(); break;
-                case DataType.Int8: e[0] = (byte)v.GetSByte(); break;
-                case DataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(e, v.GetInt16()); break;
-                case DataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(e, v.GetUInt16()); break;
-                case DataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(e, v.GetInt32()); break;
-                case DataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(e, v.GetUInt32()); break;
-                case DataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(e, v.GetInt64()); break;
-                case DataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(e, v.GetUInt64()); break;
-                case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(e, v.GetSingle()); break;
-                case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(e, v.GetDouble()); break;
-                case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(e, (Half)v.GetDouble()); break;
-                case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(e, (ushort)(BitConverter.SingleToUInt32Bits(v.GetSingle()) >> 16)); break;
-                default: throw new FormatException($"cannot read {type.WireName()} JSON data");
-            }
+            if (r.TokenType is not (JsonTokenType.StartArray or JsonTokenType.EndArray)) count++;
+        }
+        var bytes = new byte[count * size];
+        r = new Utf8JsonReader(json);
+        var i = 0;
+        while (r.Read())
+        {
+            if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.EndArray) continue;
+            ReadElement(ref r, type, bytes.AsSpan(i++ * size, size));
         }
         return bytes;
     }
 
-    /// <summary>Triton also accepts nested arrays; flatten them in row-major order.</summary>
-    private static IEnumerable<JsonElement> Flatten(JsonElement e)
+    private static void ReadElement(ref Utf8JsonReader v, DataType type, Span<byte> e)
     {
-        if (e.ValueKind != JsonValueKind.Array)
+        switch (type)
         {
-            yield return e;
-            yield break;
+            case DataType.Bool: e[0] = v.TokenType == JsonTokenType.True || (v.TokenType == JsonTokenType.Number && v.GetDouble() != 0) ? (byte)1 : (byte)0; break;
+            case DataType.UInt8: e[0] = v.GetByte(); break;
+            case DataType.Int8: e[0] = (byte)v.GetSByte(); break;
+            case DataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(e, v.GetInt16()); break;
+            case DataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(e, v.GetUInt16()); break;
+            case DataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(e, v.GetInt32()); break;
+            case DataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(e, v.GetUInt32()); break;
+            case DataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(e, v.GetInt64()); break;
+            case DataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(e, v.GetUInt64()); break;
+            case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(e, v.GetSingle()); break;
+            case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(e, v.GetDouble()); break;
+            case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(e, (Half)v.GetDouble()); break;
+            case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(e, (ushort)(BitConverter.SingleToUInt32Bits(v.GetSingle()) >> 16)); break;
+            default: throw new FormatException($"cannot read {type.WireName()} JSON data");
         }
-        foreach (var item in e.EnumerateArray())
-            foreach (var v in Flatten(item)) yield return v;
     }
 }

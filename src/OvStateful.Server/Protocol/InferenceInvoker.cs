@@ -13,6 +13,8 @@ internal sealed class InferenceInvoker(ModelResolver resolver, ILogger log)
 {
     public ModelResolver Resolver { get; } = resolver;
 
+    // Pooled state machines: the await on the step really waits, and a box per request would be garbage per step.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<InferenceResponse> InferAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
     {
         try
@@ -35,6 +37,7 @@ internal sealed class InferenceInvoker(ModelResolver resolver, ILogger log)
         return false;
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<InferenceResponse> RunAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
     {
         try
