@@ -5,7 +5,8 @@
     python3 convert/onnx_to_openvino.py model.onnx --pair h_in:h_out --pair c_in:c_out -o out.xml
     python3 convert/onnx_to_openvino.py models/accumulate --batch 1 --dry-run
 
-Needs OpenVINO's Python package (2024.x or 2025.x: `pip install openvino`); --dry-run needs
+Needs OpenVINO's Python package (2024.x to 2026.x: `pip install openvino`; or, with its wheel's
+openvino/ folder unpacked somewhere, PYTHONPATH=<that folder's parent> and numpy); --dry-run needs
 only the standard library (and reads model shapes when python `onnx` is importable).
 
 What it does, in order:
@@ -84,7 +85,7 @@ class Plan:
         self.pair_source = ""
         self.constants = {}        # {input name: value string}
         self.initial_states = {}   # {state input: description} for non-zero initial states
-        self.config_dims = {}      # {config input name: dims}
+        self.config_dims = {}      # {config input name: dims}, as the model sees them (input_context added)
         self.batch = None          # --batch N, or None to keep dynamic shapes
         self.shape_overrides = {}  # {input name: [dims]}
         self.model_shapes = None   # {input name: [dim or None]} when known
@@ -125,6 +126,17 @@ def _parse_constants(text, source):
             raise UsageError("%s %r: expected name=value[,name=value]" % (source, text))
         name, value = (s.strip() for s in item.split("=", 1))
         out[name] = value
+    return out
+
+
+def _parse_contexts(text):
+    """The input_context parameter ("input:64,...") -> {input: length}."""
+    out = {}
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        name, _, length = item.rpartition(":")
+        if not name or not length.strip().isdigit():
+            raise UsageError("input_context %r: expected input:length, e.g. input:64" % text)
+        out[name.strip()] = int(length)
     return out
 
 
@@ -220,8 +232,14 @@ def build_plan(args):
     if cfg:
         plan.constants.update(_parse_constants(pbtxt.parameters(cfg).get("constant_inputs", ""), "constant_inputs"))
         plan.initial_states = _initial_state_notes(cfg)
+        contexts = _parse_contexts(pbtxt.parameters(cfg).get("input_context", ""))
         for i in cfg.get("input", []):
-            plan.config_dims[pbtxt.first(i, "name")] = [int(d) for d in i.get("dims", [])]
+            name = pbtxt.first(i, "name")
+            dims = [int(d) for d in i.get("dims", [])]
+            if name in contexts and dims and dims[-1] > 0:
+                # input_context (ours): the model sees the kept context before the new part, e.g. Silero's 64 + 512.
+                dims[-1] += contexts[name]
+            plan.config_dims[name] = dims
     for c in args.constant:
         plan.constants.update(_parse_constants(c, "--constant"))
     for name in plan.constants:
@@ -328,7 +346,7 @@ def _import_openvino():
         import openvino as ov
     except ImportError as e:
         raise SystemExit("onnx_to_openvino.py: OpenVINO's Python package is not installed (%s).\n"
-                         "Install it with `pip install openvino` (2024.x or 2025.x), or run with --dry-run "
+                         "Install it with `pip install openvino` (2024.x to 2026.x), or run with --dry-run "
                          "to only print the state pairs and shapes it would apply." % e)
     try:
         from openvino import passes  # 2025.x

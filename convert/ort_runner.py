@@ -1,7 +1,7 @@
 """Runs ONNX models with the real ONNX Runtime (C API) from Python, without onnxruntime's
 Python package: builds convert/ort/ortrun.c with gcc once and runs it per call.
 
-    run = ort_runner.evaluator("/path/to/libonnxruntime.so.1")
+    run = ort_runner.evaluator("/path/to/libonnxruntime.so")
     outputs = run("models/accumulate/1/model.onnx", {"Input": ndarray, ...})
 """
 
@@ -58,8 +58,8 @@ def _read(path):
 def evaluator(library):
     """run(model_path, feeds) -> {output name: ndarray}, one ORT session per call."""
     if not os.path.exists(library):
-        raise SystemExit("ONNX Runtime library %s does not exist (eng/fetch-assets.sh ort puts it in "
-                         ".native/onnxruntime-1.30.0/libonnxruntime.so.1)" % library)
+        raise SystemExit("ONNX Runtime library %s does not exist (every build puts NuGet's "
+                         "copy beside its binaries, e.g. tests/OvStateful.OnnxRuntime.Tests/bin/Debug/net10.0/libonnxruntime.so)" % library)
     workdir = tempfile.mkdtemp(prefix="ortrun-")
     exe = build(workdir)
 

@@ -388,7 +388,7 @@ def main(argv=None):
                         help="evaluate the .onnx graphs with onnx_eval.py (numpy) and compare")
     parser.add_argument("--check-ort", metavar="LIBONNXRUNTIME",
                         help="also run the models with this ONNX Runtime library (C API, via gcc-built "
-                             "convert/ort/ortrun.c) and compare, e.g. .native/onnxruntime-1.30.0/libonnxruntime.so.1")
+                             "convert/ort/ortrun.c) and compare, e.g. the libonnxruntime.so any build puts beside its binaries")
     parser.add_argument("--silero-model", default=SILERO_FILE,
                         help="Silero VAD v5 model file (default: models/silero_vad/1/model.onnx)")
     args = parser.parse_args(argv)

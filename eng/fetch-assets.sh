@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Fetches the native pieces and models the build needs, once, from the npm registry.
-#   eng/fetch-assets.sh ort      ONNX Runtime CPU 1.30.0  -> .native/onnxruntime-1.30.0/libonnxruntime.so.1
+# Fetches the example model the build needs, once, from the npm registry:
 #   eng/fetch-assets.sh silero   Silero VAD v5 (MIT)      -> models/silero_vad/1/model.onnx
-#   eng/fetch-assets.sh gpu      ONNX Runtime GPU 1.29    -> .native/onnxruntime-gpu-1.29/ (opt-in, CUDA 12 + cuDNN 9)
-# Idempotent and safe to run from parallel builds (flock). Nothing is fetched for `ort`
-# when OVS_ORT_LIBRARY names a library already.
+# ONNX Runtime is not fetched here: it comes from NuGet with the build (Microsoft.ML.OnnxRuntime).
+# Idempotent and safe to run from parallel builds (flock).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mkdir -p "$root/.native"
@@ -13,13 +11,13 @@ flock 9
 
 need_npm() {
   command -v npm >/dev/null 2>&1 || {
-    echo "fetch-assets: npm is needed to fetch $1 (apt-get install -y npm), or set OVS_ORT_LIBRARY to an existing libonnxruntime.so" >&2
+    echo "fetch-assets: npm is needed to fetch $1 (apt-get install -y npm), or place the file yourself" >&2
     exit 1
   }
 }
 
 # npm_extract PACKAGE@VERSION PATH_IN_PACKAGE DEST [WHAT]
-# WHAT ("ONNX Runtime CPU 1.30.0, about 108 MB: runs the ONNX models") is said before the
+# WHAT ("Silero VAD v5, about 5 MB: the example model") is said before the
 # download, so a first build that sits on it says what it waits for.
 npm_extract() {
   local spec="$1" inner="$2" dest="$3" what="${4:-}" tmp
@@ -38,24 +36,11 @@ npm_extract() {
 }
 
 case "${1:-}" in
-  ort)
-    if [ -n "${OVS_ORT_LIBRARY:-}" ]; then exit 0; fi
-    dest="$root/.native/onnxruntime-1.30.0/libonnxruntime.so.1"
-    [ -s "$dest" ] || npm_extract onnxruntime-node@1.30.0 bin/napi-v6/linux/x64/libonnxruntime.so.1 "$dest" \
-      "ONNX Runtime CPU 1.30.0, about 108 MB (45 MB kept): the engine that runs ONNX models; set OVS_ORT_LIBRARY to use your own"
-    ;;
   silero)
     dest="$root/models/silero_vad/1/model.onnx"
     [ -s "$dest" ] || npm_extract @ricky0123/vad-web@0.0.31 dist/silero_vad_v5.onnx "$dest" \
       "Silero VAD v5, about 5 MB (2.3 MB kept): the example model models/silero_vad serves"
     ;;
-  gpu)
-    dir="$root/.native/onnxruntime-gpu-1.29"
-    [ -s "$dir/libonnxruntime.so" ] || npm_extract com.github.asus4.onnxruntime@0.4.9 Plugins/Linux/x64/libonnxruntime.so "$dir/libonnxruntime.so"
-    [ -s "$dir/libonnxruntime_providers_shared.so" ] || npm_extract com.github.asus4.onnxruntime@0.4.9 Plugins/Linux/x64/libonnxruntime_providers_shared.so "$dir/libonnxruntime_providers_shared.so"
-    [ -s "$dir/libonnxruntime_providers_cuda.so" ] || npm_extract com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 Plugins/Linux/x64/libonnxruntime_providers_cuda.so "$dir/libonnxruntime_providers_cuda.so"
-    echo "fetch-assets: GPU build ready; export OVS_ORT_LIBRARY=$dir/libonnxruntime.so"
-    ;;
   *)
-    echo "usage: eng/fetch-assets.sh ort|silero|gpu" >&2; exit 2 ;;
+    echo "usage: eng/fetch-assets.sh silero" >&2; exit 2 ;;
 esac

@@ -4,7 +4,6 @@ using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Tensors;
 using OvStateful.OnnxRuntime;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.Bench;
 
@@ -54,7 +53,7 @@ public class EngineBenchmarks
         _raw = new RawSileroBatch(Batch, audio, _engine.ExportSlot(0).States[0].Data.ToArray());
     }
 
-    [Benchmark(Baseline = true, Description = "raw ORT Run (bound)")]
+    [Benchmark(Baseline = true, Description = "raw ORT RunWithBinding (bound)")]
     public void RawOrt() => _raw.Run();
 
     [Benchmark(Description = "engine Execute")]

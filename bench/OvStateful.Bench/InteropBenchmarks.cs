@@ -1,24 +1,26 @@
 using BenchmarkDotNet.Attributes;
+using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Tensors;
 using OvStateful.OnnxRuntime;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.Bench;
 
 /// <summary>
 /// The cost of crossing into ONNX Runtime for a tiny model (accumulate, batch 1, 20 floats in):
-/// OrtSession.Run over an IoBinding with everything pre-bound (the floor: one native call),
-/// against our engine's Execute of one step (state gather/scatter, binding, output views).
+/// the official C# API's RunWithBinding over an IoBinding with everything pre-bound (the floor:
+/// one native call), against our engine's Execute of one step (state gather/scatter, binding,
+/// output views) on the same native library.
 /// </summary>
 public class InteropBenchmarks
 {
     private IStatefulEngine _engine = null!;
     private StepBatch _batch = null!;
-    private OrtSession _session = null!;
+    private InferenceSession _session = null!;
     private OrtIoBinding _binding = null!;
-    private readonly List<IDisposable> _values = [];
+    private RunOptions _runOptions = null!;
+    private readonly List<OrtValue> _values = [];
     // Referenced here so the GC never frees memory ORT reads or writes.
     private readonly List<byte[]> _memory = [];
 
@@ -33,13 +35,14 @@ public class InteropBenchmarks
         var e = _batch.Add(0, StepFlags.None, new SequenceId(1));
         _batch.SetInput(e, 0, input);
 
-        _session = OrtSession.Create(AccumulateModel.File, new OrtSessionSettings { IntraOpThreads = 1 });
-        _binding = _session.CreateBinding();
-        OrtValueHandle Bind(long[] shape, DataType type, int bytes)
+        _session = OrtSessions.Open(AccumulateModel.File, new OrtSessionSettings { IntraOpThreads = 1 });
+        _runOptions = new RunOptions();
+        _binding = _session.CreateIoBinding();
+        OrtValue Bind(long[] shape, DataType type, int bytes)
         {
             var mem = GC.AllocateArray<byte>(bytes, pinned: true);
             _memory.Add(mem);
-            var v = OrtTensor.OverPinned(mem, bytes, shape, type);
+            var v = OrtTensors.OverPinned(mem, bytes, shape, type);
             _values.Add(v);
             return v;
         }
@@ -50,8 +53,8 @@ public class InteropBenchmarks
         _binding.BindOutput("Accumulate_Out", Bind([1, 5], DataType.Fp32, 20));
     }
 
-    [Benchmark(Baseline = true, Description = "OrtSession.Run (bound, batch 1)")]
-    public void RawRun() => _session.Run(_binding);
+    [Benchmark(Baseline = true, Description = "RunWithBinding (bound, batch 1)")]
+    public void RawRun() => _session.RunWithBinding(_runOptions, _binding);
 
     [Benchmark(Description = "engine Execute (batch 1)")]
     public void Engine() => _engine.Execute(_batch);
@@ -62,6 +65,7 @@ public class InteropBenchmarks
         _engine.Dispose();
         _binding.Dispose();
         foreach (var v in _values) v.Dispose();
+        _runOptions.Dispose();
         _session.Dispose();
     }
 }

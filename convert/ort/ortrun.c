@@ -5,7 +5,7 @@
  *
  * Needs no ORT headers: OrtApi is a table of function pointers that only ever grows at the
  * end, so the slots used here (indices from onnxruntime_c_api.h, API version 29) stay valid;
- * GetApi(29) is served by ORT 1.29 and 1.30. IN.bin/OUT.bin hold tensor records (see
+ * GetApi(29) is served by ORT 1.29 and later (1.31 serves 1..31). IN.bin/OUT.bin hold tensor records (see
  * ort_runner.py): u32 count, then per tensor u32 name_len, name, u32 ONNX element type,
  * u32 rank, i64 dims[rank], u64 nbytes, data. OUT.bin holds every model output. */
 #include <dlfcn.h>

@@ -1,10 +1,13 @@
-// ovs_shim.cpp: the C ABI of ovs_shim.h over OpenVINO's public C++ API (2025.x).
+// ovs_shim.cpp: the C ABI of ovs_shim.h over OpenVINO's public C++ API (2025.x/2026.x).
 // Every entry point runs its body inside guarded(), so no C++ exception crosses into .NET;
 // failures leave "<function>: <message>" in a thread-local buffer (ovs_last_error).
 
 #include "ovs_shim.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -18,6 +21,9 @@
 #include <openvino/core/model.hpp>
 #include <openvino/core/partial_shape.hpp>
 #include <openvino/core/version.hpp>
+#include <openvino/op/constant.hpp>
+#include <openvino/op/util/read_value_base.hpp>
+#include <openvino/pass/constant_folding.hpp>
 #include <openvino/pass/make_stateful.hpp>
 #include <openvino/pass/manager.hpp>
 #include <openvino/runtime/compiled_model.hpp>
@@ -44,6 +50,12 @@ struct ovs_request {
     // query_state() once at creation: the VariableState objects live as long as the request,
     // and listing them per step would allocate on the hot path.
     std::vector<ov::VariableState> states;
+    // Per state: the tensor set_state hands to the plugin, reused while the shape and type stay
+    // (set_shape reallocates only to grow), so a step allocates nothing here.
+    std::vector<ov::Tensor> staged;
+    // Per state: the plugin refused an i64 tensor once (CPU keeps i64 variables as i32), so
+    // later set_state calls narrow to i32 without trying i64 first.
+    std::vector<bool> i64_as_i32;
 };
 
 namespace {
@@ -216,6 +228,24 @@ ov::VariableState& state_at(ovs_request& r, int32_t index) {
     return r.states[static_cast<size_t>(index)];
 }
 
+// The state's staging tensor as `type` `shape`, reused when both match.
+ov::Tensor& staged(ovs_request& r, int32_t index, const ov::element::Type& type, const ov::Shape& shape) {
+    auto& t = r.staged[static_cast<size_t>(index)];
+    if (!t || t.get_element_type() != type) t = ov::Tensor(type, shape);
+    else if (t.get_shape() != shape) t.set_shape(shape);
+    return t;
+}
+
+void narrow_into(ov::Tensor& to, const int64_t* from, const std::string& state) {
+    auto* out = to.data<int32_t>();
+    for (size_t i = 0; i < to.get_size(); ++i) {
+        if (from[i] < INT32_MIN || from[i] > INT32_MAX)
+            throw ShimError{OVS_INVALID_ARGUMENT, "state " + state + " holds " + std::to_string(from[i]) +
+                                                      ", outside int32, which the plugin keeps this int64 variable in"};
+        out[i] = static_cast<int32_t>(from[i]);
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -238,6 +268,19 @@ int32_t ovs_runtime_version(char* buf, int32_t cap) {
     });
 }
 
+int32_t ovs_runtime_location(char* buf, int32_t cap, int32_t* needed) {
+    return guarded(__func__, [&] {
+        // dladdr on a function of the core library names the file the loader actually mapped,
+        // which is what "the OpenVINO in use" means (RPATH, LD_LIBRARY_PATH or a preload).
+        Dl_info info{};
+        if (dladdr(reinterpret_cast<void*>(&ov::get_openvino_version), &info) == 0 || info.dli_fname == nullptr)
+            throw ShimError{OVS_NOT_FOUND, "dladdr cannot name the OpenVINO core library"};
+        std::string file = info.dli_fname;
+        const auto slash = file.find_last_of('/');
+        write_name(slash == std::string::npos ? std::string(".") : file.substr(0, slash), buf, cap, needed);
+    });
+}
+
 int32_t ovs_core_create(ovs_core** out) {
     return guarded(__func__, [&] {
         require_out(out, "out");
@@ -248,6 +291,15 @@ int32_t ovs_core_create(ovs_core** out) {
 
 void ovs_core_free(ovs_core* core) {
     delete core;
+}
+
+int32_t ovs_core_available_devices(ovs_core* core, char* buf, int32_t cap, int32_t* needed) {
+    return guarded(__func__, [&] {
+        auto& c = require(core, "core");
+        std::string joined;
+        for (const auto& d : c.core.get_available_devices()) joined.append(joined.empty() ? "" : ", ").append(d);
+        write_name(joined, buf, cap, needed);
+    });
 }
 
 int32_t ovs_model_read(ovs_core* core, const char* path, ovs_model** out) {
@@ -285,6 +337,47 @@ int32_t ovs_model_variable_info(const ovs_model* model, int32_t index, char* nam
         *element = to_code(info.data_type);
         write_partial_shape(info.data_shape, dims, dims_cap, rank);
         write_name(info.variable_id, name, cap, name_needed);
+    });
+}
+
+int32_t ovs_model_variable_initial(ovs_model* model, int32_t index, int32_t* kind, void* dst, int64_t dst_bytes,
+                                   int32_t* element, int64_t* dims, int32_t dims_cap, int32_t* rank) {
+    return guarded(__func__, [&] {
+        auto& m = require(model, "model");
+        require_out(kind, "kind");
+        require_out(element, "element");
+        const auto& vars = m.model->get_variables();
+        if (index < 0 || static_cast<size_t>(index) >= vars.size())
+            throw ShimError{OVS_INVALID_ARGUMENT, "variable index " + std::to_string(index) + " is out of range"};
+        const auto& variable = vars[static_cast<size_t>(index)];
+        // Folding turns initializers computed from static shapes (zeros broadcast to the batch) into constants.
+        ov::pass::Manager manager;
+        manager.register_pass<ov::pass::ConstantFolding>();
+        manager.run_passes(m.model);
+        std::shared_ptr<ov::op::util::ReadValueBase> read;
+        for (const auto& op : m.model->get_ops()) {
+            auto r = std::dynamic_pointer_cast<ov::op::util::ReadValueBase>(op);
+            if (r && r->get_variable() == variable) {
+                read = r;
+                break;
+            }
+        }
+        *kind = OVS_INITIAL_ZEROS;
+        *element = to_code(variable->get_info().data_type);
+        write_partial_shape(variable->get_info().data_shape, dims, dims_cap, rank);
+        if (!read || read->get_input_size() == 0) return;
+        auto constant = std::dynamic_pointer_cast<ov::op::v0::Constant>(read->get_input_node_shared_ptr(0));
+        if (!constant) {
+            *kind = OVS_INITIAL_COMPUTED;
+            return;
+        }
+        *kind = OVS_INITIAL_CONSTANT;
+        *element = to_code(constant->get_element_type());
+        write_shape(constant->get_shape(), dims, dims_cap, rank);
+        const auto bytes = constant->get_byte_size();
+        if (dst == nullptr || dst_bytes < 0 || static_cast<uint64_t>(dst_bytes) < bytes)
+            throw ShimError{OVS_BUFFER_TOO_SMALL, "initial value needs " + std::to_string(bytes) + " bytes"};
+        std::memcpy(dst, constant->get_data_ptr(), bytes);
     });
 }
 
@@ -362,26 +455,24 @@ int32_t ovs_model_save(const ovs_model* model, const char* xml_path, int32_t com
     });
 }
 
-int32_t ovs_compile(ovs_core* core, const ovs_model* model, const char* device, int32_t hint, int32_t num_streams,
-                    int32_t precision, ovs_compiled** out) {
+int32_t ovs_compile(ovs_core* core, const ovs_model* model, const char* device, const char* const* keys,
+                    const char* const* values, int32_t count, ovs_compiled** out) {
     return guarded(__func__, [&] {
         auto& c = require(core, "core");
         const auto& m = require(model, "model");
         require_out(out, "out");
         if (device == nullptr || *device == '\0') throw ShimError{OVS_INVALID_ARGUMENT, "device is empty"};
+        if (count < 0 || (count > 0 && (keys == nullptr || values == nullptr)))
+            throw ShimError{OVS_INVALID_ARGUMENT, "properties are NULL"};
         *out = nullptr;
+        // Strings, not typed values: ov::Any parses them into each property's own type, so the
+        // .NET side needs no mirror of OpenVINO's property types.
         ov::AnyMap properties;
-        if (hint == OVS_HINT_LATENCY)
-            properties.insert(ov::hint::performance_mode(ov::hint::PerformanceMode::LATENCY));
-        else if (hint == OVS_HINT_THROUGHPUT)
-            properties.insert(ov::hint::performance_mode(ov::hint::PerformanceMode::THROUGHPUT));
-        else if (hint != OVS_HINT_DEFAULT)
-            throw ShimError{OVS_INVALID_ARGUMENT, "unknown performance hint " + std::to_string(hint)};
-        if (num_streams > 0) properties.insert(ov::num_streams(ov::streams::Num(num_streams)));
-        if (precision == OVS_ELEM_F32 || precision == OVS_ELEM_F16)
-            properties.insert(ov::hint::inference_precision(from_code(precision)));
-        else if (precision != 0)
-            throw ShimError{OVS_INVALID_ARGUMENT, "inference precision must be f32 or f16"};
+        for (int32_t i = 0; i < count; ++i) {
+            if (keys[i] == nullptr || values[i] == nullptr)
+                throw ShimError{OVS_INVALID_ARGUMENT, "property " + std::to_string(i) + " has a NULL key or value"};
+            properties[keys[i]] = std::string(values[i]);
+        }
         auto compiled = c.core.compile_model(m.model, std::string(device), properties);
         *out = new ovs_compiled{std::move(compiled)};
     });
@@ -389,6 +480,15 @@ int32_t ovs_compile(ovs_core* core, const ovs_model* model, const char* device, 
 
 void ovs_compiled_free(ovs_compiled* compiled) {
     delete compiled;
+}
+
+int32_t ovs_compiled_get_property(const ovs_compiled* compiled, const char* name, char* buf, int32_t cap,
+                                  int32_t* needed) {
+    return guarded(__func__, [&] {
+        const auto& c = require(compiled, "compiled");
+        if (name == nullptr) throw ShimError{OVS_INVALID_ARGUMENT, "name is NULL"};
+        write_name(c.compiled.get_property(name).as<std::string>(), buf, cap, needed);
+    });
 }
 
 int32_t ovs_compiled_port_count(const ovs_compiled* compiled, int32_t is_output, int32_t* count) {
@@ -424,6 +524,8 @@ int32_t ovs_request_create(ovs_compiled* compiled, ovs_request** out) {
         auto request = std::make_unique<ovs_request>();
         request->request = c.compiled.create_infer_request();
         request->states = request->request.query_state();
+        request->staged.resize(request->states.size());
+        request->i64_as_i32.assign(request->states.size(), false);
         *out = request.release();
     });
 }
@@ -477,19 +579,33 @@ int32_t ovs_request_state_name(const ovs_request* request, int32_t index, char* 
     });
 }
 
-int32_t ovs_request_get_state(ovs_request* request, int32_t index, void* dst, int64_t dst_bytes, int32_t* element,
+int32_t ovs_request_get_state(ovs_request* request, int32_t index, int32_t element, void* dst, int64_t dst_bytes,
                               int64_t* shape, int32_t shape_cap, int32_t* rank) {
     return guarded(__func__, [&] {
         auto& r = require(request, "request");
-        require_out(element, "element");
+        const auto want = from_code(element);
         ov::Tensor state = state_at(r, index).get_state();
-        *element = to_code(state.get_element_type());
         write_shape(state.get_shape(), shape, shape_cap, rank);
-        if (dst == nullptr || dst_bytes < 0 || static_cast<uint64_t>(dst_bytes) < state.get_byte_size())
-            throw ShimError{OVS_BUFFER_TOO_SMALL, "state needs " + std::to_string(state.get_byte_size()) + " bytes, got " +
+        const auto have = state.get_element_type();
+        const bool widen = want == ov::element::i64 && have == ov::element::i32;
+        if (have != want && !widen)
+            throw ShimError{OVS_INVALID_ARGUMENT, "state " + state_at(r, index).get_name() + " is " + have.get_type_name() +
+                                                      ", not " + want.get_type_name()};
+        const auto bytes = ov::shape_size(state.get_shape()) * want.size();
+        if (dst == nullptr || dst_bytes < 0 || static_cast<uint64_t>(dst_bytes) < bytes)
+            throw ShimError{OVS_BUFFER_TOO_SMALL, "state needs " + std::to_string(bytes) + " bytes, got " +
                                                       std::to_string(dst_bytes)};
+        if (widen) {
+            // A host copy first: a device plugin's state may live in device memory.
+            ov::Tensor host(have, state.get_shape());
+            state.copy_to(host);
+            const auto* from = host.data<const int32_t>();
+            auto* to = static_cast<int64_t*>(dst);
+            for (size_t i = 0; i < host.get_size(); ++i) to[i] = from[i];
+            return;
+        }
         // copy_to, not data(): a device plugin's state may live in device memory.
-        ov::Tensor target(state.get_element_type(), state.get_shape(), dst);
+        ov::Tensor target(have, state.get_shape(), dst);
         state.copy_to(target);
     });
 }
@@ -500,11 +616,32 @@ int32_t ovs_request_set_state(ovs_request* request, int32_t index, int32_t eleme
         auto& r = require(request, "request");
         if (src == nullptr) throw ShimError{OVS_INVALID_ARGUMENT, "src is NULL"};
         auto& state = state_at(r, index);
+        const auto type = from_code(element);
+        const auto dims = to_shape(shape, rank);
         // An owned copy: not every plugin copies in set_state (the base IVariableState keeps the
         // tensor), and the caller's buffer is reused for the next batch.
-        ov::Tensor owned(from_code(element), to_shape(shape, rank));
-        std::memcpy(owned.data(), src, owned.get_byte_size());
-        state.set_state(owned);
+        if (type == ov::element::i64 && r.i64_as_i32[static_cast<size_t>(index)]) {
+            auto& t = staged(r, index, ov::element::i32, dims);
+            narrow_into(t, static_cast<const int64_t*>(src), state.get_name());
+            state.set_state(t);
+            return;
+        }
+        auto& t = staged(r, index, type, dims);
+        std::memcpy(t.data(), src, t.get_byte_size());
+        if (type != ov::element::i64) {
+            state.set_state(t);
+            return;
+        }
+        try {
+            state.set_state(t);
+        } catch (const ov::Exception&) {
+            // "CPU plugin does not support i64 for use with oneDNN": it keeps the variable as
+            // i32 and takes an i32 tensor (get_state still answers i64). Remember, and narrow.
+            r.i64_as_i32[static_cast<size_t>(index)] = true;
+            auto& narrow = staged(r, index, ov::element::i32, dims);
+            narrow_into(narrow, static_cast<const int64_t*>(src), state.get_name());
+            state.set_state(narrow);
+        }
     });
 }
 

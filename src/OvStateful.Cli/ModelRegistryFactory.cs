@@ -1,7 +1,7 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
-using OvStateful.OnnxRuntime.Interop;
 using OvStateful.Server.Hosting;
 
 namespace OvStateful.Cli;
@@ -27,7 +27,11 @@ internal static class ModelRegistryFactory
             Spinning = IntraOpSpinning.Never,
         };
         var batching = new BatcherOptions { Observer = observer, SpillEnabled = options.SpillEnabled, SpillMemoryCapBytes = options.SpillMemoryCapBytes };
-        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort), batching, defaultEngine: options.DefaultEngine);
+        // No engine logger: the server's start-up report warns of a model on another device than
+        // its config asks for (from each engine's Description), in the server's log format.
+        // OpenVINO models take the same thread count unless their config sets openvino_num_threads.
+        var openVino = new OpenVino.OpenVinoProviderOptions { NumThreads = options.EffectiveIntraOpThreads };
+        var registry = new ModelRegistry(options.ModelRepository, EngineProviders.Create(ort, NullLoggerFactory.Instance, openVino), batching, defaultEngine: options.DefaultEngine);
         try
         {
             await registry.LoadAllAsync(cancellationToken);

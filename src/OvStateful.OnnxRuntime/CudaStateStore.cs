@@ -1,7 +1,8 @@
+using OvStateful.OnnxRuntime.Interop;
+using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Engines;
 using OvStateful.Core.State;
 using OvStateful.Core.Tensors;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.OnnxRuntime;
 
@@ -21,8 +22,9 @@ internal sealed unsafe class CudaStateStore : IOrtStateStore
     private readonly CudaDeviceBuffer[] _initial;
     private readonly CudaDeviceBuffer[] _stagingIn;
     private readonly CudaDeviceBuffer[] _stagingOut;
-    private readonly OrtMemoryInfoHandle _memoryInfo;
+    private readonly OrtMemoryInfo _memoryInfo;
     private readonly IntPtr _stream;
+    // Device buffers and the values bound over them, disposed (in reverse) with the store.
     private readonly List<IDisposable> _owned = [];
 
     public CudaStateStore(ModelPlan plan, int slotCount, int deviceId)
@@ -31,7 +33,7 @@ internal sealed unsafe class CudaStateStore : IOrtStateStore
         _slotCount = slotCount;
         _states = plan.States.Select(s => s.Spec).ToArray();
         _layouts = _states.Select(s => BatchAxisLayout.For(s.ModelShape, s.BatchAxis, s.DataType)).ToArray();
-        _memoryInfo = OrtMemory.Cuda(deviceId);
+        _memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default);
         _stream = CudaRuntime.CreateStream();
         var max = plan.MaxBatchSize;
         _arena = _states.Select(s => Own(new CudaDeviceBuffer((long)s.SlotBytes * slotCount))).ToArray();
@@ -50,19 +52,22 @@ internal sealed unsafe class CudaStateStore : IOrtStateStore
 
     public long ReservedBytes => _arena.Sum(b => b.Bytes);
 
-    public void Bind(OrtIoBinding binding, int batchSize)
+    public void Bind(OrtIoBinding binding, int batchSize, int inPlaceFirstSlot)
     {
         for (var s = 0; s < _states.Length; s++)
         {
             var spec = _states[s];
             var shape = spec.BatchShape(batchSize);
             var bytes = (long)spec.SlotBytes * batchSize;
-            binding.BindInput(spec.InputName, Own(OrtTensor.OverMemory(_memoryInfo, (void*)_stagingIn[s].Pointer, bytes, shape, spec.DataType.ToOnnx())));
-            binding.BindOutput(spec.OutputName, Own(OrtTensor.OverMemory(_memoryInfo, (void*)_stagingOut[s].Pointer, bytes, shape, spec.DataType.ToOnnx())));
+            binding.BindInput(spec.InputName, Own(OrtTensors.OverMemory(_memoryInfo, _stagingIn[s].Pointer, bytes, shape, spec.DataType)));
+            binding.BindOutput(spec.OutputName, Own(OrtTensors.OverMemory(_memoryInfo, _stagingOut[s].Pointer, bytes, shape, spec.DataType)));
         }
     }
 
-    public void Gather(OrtIoBinding binding, ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, int batchSize)
+    /// <summary>Device states are always gathered (strided device copies are cheap next to a run).</summary>
+    public int InPlaceFirstSlot(ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, int batchSize) => -1;
+
+    public void Gather(ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, int batchSize, bool inPlace)
     {
         for (var s = 0; s < _states.Length; s++)
         {

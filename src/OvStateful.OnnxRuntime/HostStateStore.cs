@@ -1,31 +1,31 @@
+using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Engines;
 using OvStateful.Core.State;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.OnnxRuntime;
 
 /// <summary>
 /// States in host memory (<see cref="HostStateArena"/>), for the CPU provider. A state whose
 /// batch axis is 0, for a batch of consecutive slots none of which starts, is read in place
-/// from the arena (no gather copy); every other batch is gathered into pinned staging.
-/// New states always land in staging first and are committed only after a successful run.
+/// from the arena (no gather copy) through a binding made for that slot range; every other
+/// batch is gathered into pinned staging. New states always land in staging first and are
+/// committed only after a successful run.
 /// </summary>
-internal sealed unsafe class HostStateStore : IOrtStateStore
+internal sealed class HostStateStore : IOrtStateStore
 {
     private readonly HostStateArena _arena;
     private readonly StateSpec[] _states;
+    // [state]: pinned staging for max-batch rows; batch size b uses the first b rows' bytes.
     private readonly byte[][] _stagingIn;
     private readonly byte[][] _stagingOut;
-    // [batchSize][state]: the staging input value bound for that batch size (made with its binding).
-    private readonly OrtValueHandle?[][] _stagingInValues;
-    // [batchSize][state]: true while the binding for that size reads the state in place from the arena.
-    private readonly bool[][] _boundInPlace;
-    // [state]: in-place values by (first slot, batch size). Batches keep reusing the same slot
-    // ranges (free slots are handed out lowest first), so after warm-up this path allocates nothing.
-    private readonly Dictionary<(int First, int Count), OrtValueHandle>[] _inPlaceValues;
-    private readonly byte[][] _inputNames;
-    private const int InPlaceCacheLimit = 4096;
-    private readonly List<OrtValueHandle> _owned = [];
+    // [state]: true when the state can be read in place (batch axis 0, stored in the model's own type).
+    private readonly bool[] _inPlaceable;
+    private readonly bool _anyInPlaceable;
+    // [batchSize][state]: the staging input and output values for that size; null until first bound.
+    private readonly OrtValue[]?[] _stagingInValues;
+    private readonly OrtValue[]?[] _stagingOutValues;
+    // Every value made here (staging and in-place), disposed with the store.
+    private readonly List<OrtValue> _owned = [];
 
     public HostStateStore(HostStateArena arena, int maxBatchSize)
     {
@@ -33,48 +33,41 @@ internal sealed unsafe class HostStateStore : IOrtStateStore
         _states = [.. arena.States];
         _stagingIn = _states.Select(s => GC.AllocateArray<byte>(s.SlotBytes * maxBatchSize, pinned: true)).ToArray();
         _stagingOut = _states.Select(s => GC.AllocateArray<byte>(s.SlotBytes * maxBatchSize, pinned: true)).ToArray();
-        _stagingInValues = new OrtValueHandle?[maxBatchSize + 1][];
-        _boundInPlace = new bool[maxBatchSize + 1][];
-        _inPlaceValues = _states.Select(_ => new Dictionary<(int, int), OrtValueHandle>()).ToArray();
-        _inputNames = _states.Select(s => Utf8.Z(s.InputName)).ToArray();
-
+        _inPlaceable = _states.Select((_, s) => arena.Layout(s).Outer == 1 && !arena.StoredAsFp16(s)).ToArray();
+        _anyInPlaceable = _inPlaceable.Contains(true);
+        _stagingInValues = new OrtValue[]?[maxBatchSize + 1];
+        _stagingOutValues = new OrtValue[]?[maxBatchSize + 1];
     }
 
     public long ReservedBytes => _arena.ReservedBytes;
 
-    public void Bind(OrtIoBinding binding, int batchSize)
+    public void Bind(OrtIoBinding binding, int batchSize, int inPlaceFirstSlot)
     {
-        _stagingInValues[batchSize] = new OrtValueHandle?[_states.Length];
-        _boundInPlace[batchSize] = new bool[_states.Length];
+        var inputs = _stagingInValues[batchSize] ??= _states.Select((spec, s) => Own(Staging(_stagingIn[s], spec, batchSize))).ToArray();
+        var outputs = _stagingOutValues[batchSize] ??= _states.Select((spec, s) => Own(Staging(_stagingOut[s], spec, batchSize))).ToArray();
         for (var s = 0; s < _states.Length; s++)
         {
-            var spec = _states[s];
-            var shape = spec.BatchShape(batchSize);
-            var input = Value(_stagingIn[s], spec.SlotBytes * batchSize, shape, spec);
-            _stagingInValues[batchSize][s] = input;
-            binding.BindInput(spec.InputName, input);
-            binding.BindOutput(spec.OutputName, Value(_stagingOut[s], spec.SlotBytes * batchSize, shape, spec));
+            var input = inPlaceFirstSlot >= 0 && _inPlaceable[s] ? Own(InPlace(s, inPlaceFirstSlot, batchSize)) : inputs[s];
+            binding.BindInput(_states[s].InputName, input);
+            binding.BindOutput(_states[s].OutputName, outputs[s]);
         }
     }
 
-    public void Gather(OrtIoBinding binding, ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, int batchSize)
+    public int InPlaceFirstSlot(ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, int batchSize)
     {
-        var consecutive = slots.Length == batchSize && !fromInitial.Contains(true) && IsConsecutive(slots);
+        if (!_anyInPlaceable || slots.Length != batchSize || fromInitial.Contains(true) || !IsConsecutive(slots)) return -1;
         for (var s = 0; s < _states.Length; s++)
         {
-            var spec = _states[s];
-            if (consecutive && _arena.TryGetContiguous(s, slots[0], batchSize, out var rows)
-                && InPlaceValue(s, slots[0], batchSize, rows) is { } inPlace)
-            {
-                binding.BindInput(spec.InputName, inPlace, _inputNames[s]);
-                _boundInPlace[batchSize][s] = true;
-                continue;
-            }
-            if (_boundInPlace[batchSize][s])
-            {
-                binding.BindInput(spec.InputName, _stagingInValues[batchSize][s]!, _inputNames[s]);
-                _boundInPlace[batchSize][s] = false;
-            }
+            if (_inPlaceable[s] && !_arena.TryGetContiguous(s, slots[0], batchSize, out _)) return -1;
+        }
+        return slots[0];
+    }
+
+    public void Gather(ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, int batchSize, bool inPlace)
+    {
+        for (var s = 0; s < _states.Length; s++)
+        {
+            if (inPlace && _inPlaceable[s]) continue;
             _arena.Gather(s, slots, fromInitial, _stagingIn[s], batchSize);
         }
     }
@@ -88,19 +81,19 @@ internal sealed unsafe class HostStateStore : IOrtStateStore
     public SlotSnapshot Export(int slot) => _arena.Export(slot);
     public void Import(int slot, SlotSnapshot snapshot) => _arena.Import(slot, snapshot);
 
-    // The arena's rows are pinned for its whole life, so a value over them stays valid.
-    private OrtValueHandle? InPlaceValue(int state, int first, int count, Memory<byte> rows)
+    // The arena's chunks are pinned and never freed, so a value over its rows stays valid.
+    private unsafe OrtValue InPlace(int state, int first, int count)
     {
-        var cache = _inPlaceValues[state];
-        if (cache.TryGetValue((first, count), out var v)) return v;
-        if (cache.Count >= InPlaceCacheLimit) return null; // fall back to gathering; bounded native memory
+        if (!_arena.TryGetContiguous(state, first, count, out var rows))
+            throw new InvalidOperationException($"slots {first}..{first + count - 1} of state {_states[state].InputName} are not contiguous"); // InPlaceFirstSlot said they were
         fixed (byte* p = rows.Span)
         {
-            v = OrtTensor.OverMemory(OrtMemory.Cpu, p, rows.Length, _states[state].BatchShape(count), _states[state].DataType.ToOnnx());
+            return OrtTensors.OverMemory(OrtMemoryInfo.DefaultInstance, (IntPtr)p, rows.Length, _states[state].BatchShape(count), _states[state].DataType);
         }
-        cache[(first, count)] = v;
-        return v;
     }
+
+    private static OrtValue Staging(byte[] pinned, StateSpec spec, int batchSize) =>
+        OrtTensors.OverPinned(pinned, (long)spec.SlotBytes * batchSize, spec.BatchShape(batchSize), spec.DataType);
 
     private static bool IsConsecutive(ReadOnlySpan<int> slots)
     {
@@ -108,16 +101,14 @@ internal sealed unsafe class HostStateStore : IOrtStateStore
         return true;
     }
 
-    private OrtValueHandle Value(byte[] pinned, int bytes, long[] shape, StateSpec spec)
+    private OrtValue Own(OrtValue v)
     {
-        var v = OrtTensor.OverPinned(pinned, bytes, shape, spec.DataType);
         _owned.Add(v);
         return v;
     }
 
     public void Dispose()
     {
-        foreach (var cache in _inPlaceValues) foreach (var v in cache.Values) v.Dispose();
         foreach (var v in _owned) v.Dispose();
     }
 }

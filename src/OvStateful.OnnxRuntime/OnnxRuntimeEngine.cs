@@ -1,24 +1,30 @@
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Tensors;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.OnnxRuntime;
 
 /// <summary>
 /// The ONNX Runtime engine: an explicit state arena like the Triton stateful backend's.
 /// A batch gathers its slots' states into the model's state inputs along each state's batch
-/// axis, runs once through a cached IoBinding, and only on success scatters the new states
-/// back and splits the outputs per entry. One caller at a time.
+/// axis, runs once through a cached IoBinding (the official C# API's RunWithBinding over our
+/// pinned buffers), and only on success scatters the new states back and splits the outputs
+/// per entry. One caller at a time; a step allocates nothing.
 /// </summary>
 public sealed class OnnxRuntimeEngine : IStatefulEngine
 {
     private readonly ModelPlan _plan;
-    private readonly OrtSession _session;
+    private readonly InferenceSession _session;
+    // One RunOptions for every run (creating one per run would allocate).
+    private readonly RunOptions _runOptions = new();
     private readonly IOrtStateStore _states;
     private readonly OrtBatchBuffers _buffers;
     private readonly EngineBehaviour _behaviour;
+    // What the session was opened with and the library's version, for Description.
+    private readonly OrtSessionSettings _settings;
+    private readonly string _runtimeVersion;
     // Per batch row and output: the engine-owned bytes handed out through StepBatch.SetOutput.
     private readonly byte[][][] _outputRows;
     // Scratch for one batch: slot and "start from the initial state" per active row, and which batch entry each row is.
@@ -28,9 +34,13 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     private readonly byte[][] _controlRows;
     private readonly byte[][] _zeroInputRows;
 
-    internal OnnxRuntimeEngine(string engineName, ModelPlan plan, OrtSession session, int slotCount, EngineBehaviour behaviour, Func<ModelPlan, IOrtStateStore> stateStore)
+    internal OnnxRuntimeEngine(string engineName, OrtDevicePlacement placement, OrtSessionSettings settings, string runtimeVersion,
+        ModelPlan plan, InferenceSession session, int slotCount, EngineBehaviour behaviour, Func<ModelPlan, IOrtStateStore> stateStore)
     {
         EngineName = engineName;
+        Placement = placement;
+        _settings = settings;
+        _runtimeVersion = runtimeVersion;
         _plan = plan;
         _session = session;
         _behaviour = behaviour;
@@ -50,12 +60,30 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     }
 
     public string EngineName { get; }
+
+    /// <summary>The device the config (or an override) asked for and the one this instance runs on.</summary>
+    public OrtDevicePlacement Placement { get; }
     public string ModelName => _plan.ModelName;
     public int SlotCount { get; }
     public int MaxBatchSize => _plan.MaxBatchSize;
     public IReadOnlyList<TensorSpec> Inputs { get; }
     public IReadOnlyList<TensorSpec> Outputs { get; }
     public IReadOnlyList<StateSpec> States { get; }
+
+    /// <summary>What this instance runs on, for start-up tables: ONNX Runtime's version, the device asked for ("" = auto) and used, threads.</summary>
+    public EngineDescription Description => EngineDescription.Of(this) with
+    {
+        Runtime = "ONNX Runtime",
+        RuntimeVersion = _runtimeVersion,
+        DeviceRequested = Placement.Requested == "auto" ? "" : Placement.Requested,
+        DeviceUsed = Placement.Used,
+        DeviceNote = Placement.FellBack ? Placement.Reason : null,
+        IntraOpThreads = _settings.IntraOpThreads,
+        InterOpThreads = _settings.InterOpThreads,
+    };
+
+    /// <summary>Bindings made so far whose states are read in place from the arena.</summary>
+    internal int InPlaceBindingCount => _buffers.InPlaceBindingCount;
 
     /// <summary>Bytes the state arena holds now.</summary>
     public long StateBytesReserved => _states.ReservedBytes;
@@ -67,20 +95,27 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
         var batchSize = _behaviour.PadToMaxBatch ? MaxBatchSize : rows;
         FillInputs(batch, rows, batchSize);
         FillControls(batch, rows, batchSize);
-        var binding = _buffers.BindingFor(batchSize);
-        _states.Gather(binding, _slots.AsSpan(0, rows), _fromInitial.AsSpan(0, rows), batchSize);
+        var slots = _slots.AsSpan(0, rows);
+        var fromInitial = _fromInitial.AsSpan(0, rows);
+        var first = _states.InPlaceFirstSlot(slots, fromInitial, batchSize);
+        if (first < 0 || !_buffers.TryInPlaceBinding(batchSize, first, out var binding))
+        {
+            first = -1;
+            binding = _buffers.BindingFor(batchSize);
+        }
+        _states.Gather(slots, fromInitial, batchSize, inPlace: first >= 0);
         try
         {
-            _session.Run(binding);
+            _session.RunWithBinding(_runOptions, binding);
             // On CUDA/TensorRT the run is asynchronous to us: wait for the outputs before reading or committing them.
-            if (_behaviour.SynchronizeOutputs) binding.SynchronizeOutputs();
+            if (_behaviour.SynchronizeOutputs) binding.SynchronizeBoundOutputs();
         }
-        catch (OrtException e)
+        catch (OnnxRuntimeException e)
         {
             // Nothing was committed: every slot keeps the state it had before this batch.
             throw new EngineException($"model \"{ModelName}\": the run of a batch of {rows} failed: {e.Message}", e);
         }
-        _states.Commit(_slots.AsSpan(0, rows), batchSize);
+        _states.Commit(slots, batchSize);
         for (var r = 0; r < rows; r++)
         {
             for (var o = 0; o < _plan.Outputs.Count; o++)
@@ -183,6 +218,7 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     {
         _buffers.Dispose();
         _states.Dispose();
+        _runOptions.Dispose();
         _session.Dispose();
     }
 }

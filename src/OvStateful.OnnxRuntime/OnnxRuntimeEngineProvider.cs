@@ -1,43 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Config;
 using ModelConfig = OvStateful.Protocol.Inference.ModelConfig;
 using OvStateful.Core.Engines;
 using OvStateful.Core.State;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.OnnxRuntime;
 
 /// <summary>Loads models into <see cref="OnnxRuntimeEngine"/>s; reports whether ONNX Runtime is present.</summary>
-public sealed class OnnxRuntimeEngineProvider : IEngineProvider
+public sealed partial class OnnxRuntimeEngineProvider : IEngineProvider
 {
     private readonly OnnxRuntimeOptions _options;
+    private readonly ILogger _logger;
 
-    public OnnxRuntimeEngineProvider(OnnxRuntimeOptions? options = null) => _options = options ?? new OnnxRuntimeOptions();
+    /// <param name="options">Host-wide settings; null = defaults.</param>
+    /// <param name="logger">Hears a warning whenever a model runs on another device than its config asks for; null = none.</param>
+    public OnnxRuntimeEngineProvider(OnnxRuntimeOptions? options = null, ILogger? logger = null)
+    {
+        _options = options ?? new OnnxRuntimeOptions();
+        _logger = logger ?? NullLogger.Instance;
+        OrtNativeLibrary.EnsureResolver();
+    }
 
     public string Name => "onnxruntime";
 
     public EngineAvailability Availability =>
-        OrtLibrary.TryGet(out var lib, out var reason)
-            ? EngineAvailability.Available($"ONNX Runtime {lib!.Version} ({lib.Path})")
+        OrtNativeLibrary.TryGet(out var lib, out var reason)
+            ? EngineAvailability.Available($"ONNX Runtime {lib!.Version} ({lib.Path}; {string.Join(", ", lib.ExecutionProviders)})")
             : EngineAvailability.Unavailable(reason);
+
+    /// <summary>The ONNX Runtime library in use (path, version, execution providers); null when it cannot be loaded (see <see cref="Availability"/>).</summary>
+    public OrtLibraryInfo? Library => OrtNativeLibrary.TryGet(out var lib, out _) ? lib : null;
 
     public ModelFileSignature Inspect(string modelFile)
     {
         using var session = OpenSession(modelFile, new OrtSessionSettings { IntraOpThreads = 1, OptimizationLevel = OrtGraphOptimizationLevel.DisableAll });
-        return new ModelFileSignature(
-            session.Inputs.Where(i => i.IsTensor).Select(ToFileTensor).ToArray(),
-            session.Outputs.Where(o => o.IsTensor).Select(ToFileTensor).ToArray());
+        return OrtSessions.Signature(session, tensorsOnly: true);
     }
 
     public IStatefulEngine Load(EngineLoadContext context)
     {
         var config = context.Config;
         var parameters = ReadParameters(config);
-        var settings = SessionSettings(config, parameters, context);
+        var (settings, placement) = SessionSettings(config, parameters, context);
+        if (placement.FellBack) LogDeviceFallback(_logger, config.Name, placement.Requested, placement.Used, placement.Reason);
         var session = OpenSession(context.ModelFile, settings);
         try
         {
-            var signature = new ModelFileSignature(session.Inputs.Select(ToFileTensor).ToArray(), session.Outputs.Select(ToFileTensor).ToArray());
-            var plan = ModelPlan.Build(config, signature, context.VersionDirectory);
+            var plan = ModelPlan.Build(config, OrtSessions.Signature(session), context.VersionDirectory);
             var behaviour = new EngineBehaviour(
                 InferEndRequests: parameters.InferEndRequests,
                 PadToMaxBatch: parameters.AlwaysPadToMaxBatch,
@@ -55,7 +66,8 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
             Func<ModelPlan, IOrtStateStore> store = settings.Provider == OrtExecutionProvider.Cpu
                 ? p => new HostStateStore(new HostStateArena(p.States.Select(s => s.Spec).ToArray(), slots, p.States.Select(s => s.InitialRow).ToArray(), growth, parameters.StoreStatesAsFp16), p.MaxBatchSize)
                 : p => new CudaStateStore(p, slots, settings.DeviceId);
-            return new OnnxRuntimeEngine(name, plan, session, slots, behaviour, store);
+            // input_context (Core) wraps any engine; a config without it gets the engine itself.
+            return InputContextEngine.Wrap(new OnnxRuntimeEngine(name, placement, settings, LoadedLibrary().Version, plan, session, slots, behaviour, store), config);
         }
         catch
         {
@@ -65,27 +77,26 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
     }
 
     /// <summary>
-    /// The execution provider as the stateful backend picks it: KIND_CPU instances (or the
-    /// "cpu" device) run on CPU; GPU instances use ort_ep (trt or cuda), on the instance's GPU.
+    /// Where an instance of this config would run, without loading it: the device the config (or
+    /// an override) asks for and the one its session gets here. Throws <see cref="EngineException"/>
+    /// for a bad config or an explicit device override that cannot run here.
     /// </summary>
-    internal OrtSessionSettings SessionSettings(ModelConfig config, StatefulParameters parameters, EngineLoadContext context)
+    public OrtDevicePlacement Place(EngineLoadContext context) => SessionSettings(context.Config, ReadParameters(context.Config), context).Placement;
+
+    /// <summary>
+    /// The session settings of one instance: threads from the host options, the execution provider
+    /// as <see cref="OrtDeviceChoice"/> picks it, on the instance's GPU.
+    /// </summary>
+    internal (OrtSessionSettings Settings, OrtDevicePlacement Placement) SessionSettings(ModelConfig config, StatefulParameters parameters, EngineLoadContext context)
     {
         var group = config.InstanceGroup.FirstOrDefault();
         var device = context.Device ?? _options.Device;
-        var provider = device is not null ? ProviderFromDevice(device)
-            : parameters.OrtEp == OrtEpKind.Cpu ? OrtExecutionProvider.Cpu
-            : parameters.OrtEp switch
-            {
-                // A config written for GPUs (KIND_GPU, ort_ep) still serves on a host without a
-                // CUDA device: it runs on the CPU provider, as the conformance models must.
-                _ when !CudaRuntime.IsAvailable(out _) => OrtExecutionProvider.Cpu,
-                OrtEpKind.Cuda or OrtEpKind.Auto => OrtExecutionProvider.Cuda,
-                OrtEpKind.TensorRt => OrtExecutionProvider.TensorRt,
-                _ => OrtExecutionProvider.Cpu,
-            };
-        var deviceId = device is not null && device.Contains(':') ? int.Parse(device[(device.IndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture)
-            : group?.Gpus.Count > 0 ? group.Gpus[context.InstanceIndex % group.Gpus.Count] : 0;
-        return new OrtSessionSettings
+        var deviceId = OrtDeviceChoice.DeviceId(device)
+            ?? (group?.Gpus.Count > 0 ? group.Gpus[context.InstanceIndex % group.Gpus.Count] : 0);
+        // Probed only when a GPU could be wanted: KIND_CPU configs never touch libcudart.
+        var support = parameters.OrtEp == OrtEpKind.Cpu && device is null ? new GpuSupport("not asked", "not asked") : GpuSupport.Probe(LoadedLibrary());
+        var (provider, placement) = OrtDeviceChoice.Choose(parameters.OrtEp, device, deviceId, support);
+        var settings = new OrtSessionSettings
         {
             IntraOpThreads = _options.IntraOpThreads,
             InterOpThreads = _options.InterOpThreads,
@@ -97,12 +108,20 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
             TensorRtCachePath = parameters.TrtCacheDir,
             CudaGraph = parameters.EnableCudaGraph,
         };
+        return (settings, placement);
     }
 
-    private static OrtExecutionProvider ProviderFromDevice(string device) =>
-        device.StartsWith("trt", StringComparison.OrdinalIgnoreCase) ? OrtExecutionProvider.TensorRt
-        : device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? OrtExecutionProvider.Cuda
-        : OrtExecutionProvider.Cpu;
+    private static OrtLibraryInfo LoadedLibrary()
+    {
+        try
+        {
+            return OrtNativeLibrary.Get();
+        }
+        catch (OrtLibraryException e)
+        {
+            throw new EngineUnavailableException(e.Message);
+        }
+    }
 
     private static StatefulParameters ReadParameters(ModelConfig config)
     {
@@ -116,15 +135,15 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
         }
     }
 
-    private static OrtSession OpenSession(string modelFile, OrtSessionSettings settings)
+    private static InferenceSession OpenSession(string modelFile, OrtSessionSettings settings)
     {
         try
         {
-            return OrtSession.Create(modelFile, settings);
+            return OrtSessions.Open(modelFile, settings);
         }
-        catch (OrtException e)
+        catch (OnnxRuntimeException e)
         {
-            throw new EngineException($"ONNX Runtime cannot load model file {modelFile}: {e.OrtMessage}. Check that it is a valid ONNX model (opset supported by ONNX Runtime 1.29+).", e);
+            throw new EngineException($"ONNX Runtime cannot load model file {modelFile}: {e.Message}. Check that it is a valid ONNX model (opset supported by ONNX Runtime {OrtNativeLibrary.MinimumVersion}+).", e);
         }
         catch (FileNotFoundException e)
         {
@@ -136,7 +155,8 @@ public sealed class OnnxRuntimeEngineProvider : IEngineProvider
         }
     }
 
-    private static ModelFileTensor ToFileTensor(OrtTensorInfo t) => new(t.Name, t.ElementType.ToDataType(), t.Shape);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "model \"{Model}\": asked for {Requested}, running on {Used}: {Reason}")]
+    private static partial void LogDeviceFallback(ILogger logger, string model, string requested, string used, string reason);
 }
 
 /// <summary>Host-wide ONNX Runtime settings (threads, a device override for every model).</summary>

@@ -1,25 +1,32 @@
+using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Engines;
-using OvStateful.Core.Tensors;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.OnnxRuntime;
 
 /// <summary>
-/// The pinned host tensors one run reads and writes, sized for the largest batch, and one
-/// IoBinding per batch size over them (made on first use, then reused), so a steady stream
-/// of batches allocates nothing. Batch size b uses the first b rows' bytes of each buffer.
+/// The pinned host tensors one run reads and writes, sized for the largest batch, and the
+/// IoBindings over them: one per batch size, plus one per (batch size, first slot) for batches
+/// whose states are read in place. Each is made on first use and then reused, so a steady
+/// stream of batches binds nothing and allocates nothing. Batch size b uses the first b rows'
+/// bytes of each buffer.
 /// </summary>
 internal sealed class OrtBatchBuffers : IDisposable
 {
-    private readonly OrtSession _session;
+    // In-place bindings kept at most: slot ranges repeat (free slots are handed out lowest
+    // first), so a few exist in practice; past the limit, batches gather instead (bounded native memory).
+    private const int InPlaceBindingLimit = 1024;
+
+    private readonly InferenceSession _session;
     private readonly ModelPlan _plan;
-    // Index b (1..MaxBatchSize): binding for batch size b; null until first used.
-    private readonly OrtIoBinding?[] _bindings;
-    private readonly List<OrtValueHandle> _values = [];
-
     private readonly IOrtStateStore _states;
+    // Index b (1..MaxBatchSize): the binding for batch size b whose states are gathered; null until first used.
+    private readonly OrtIoBinding?[] _bindings;
+    // (batch size, first slot) -> the binding whose in-place states read those slots' rows.
+    private readonly Dictionary<(int BatchSize, int FirstSlot), OrtIoBinding> _inPlaceBindings = [];
+    // Index b: the values over this class's buffers for batch size b (inputs, controls, constants, outputs); null until first bound.
+    private readonly OrtValue[]?[] _values;
 
-    public OrtBatchBuffers(OrtSession session, ModelPlan plan, IOrtStateStore states)
+    public OrtBatchBuffers(InferenceSession session, ModelPlan plan, IOrtStateStore states)
     {
         _session = session;
         _plan = plan;
@@ -30,6 +37,7 @@ internal sealed class OrtBatchBuffers : IDisposable
         Constants = plan.Constants.Select(c => { var b = Pinned(c.Data.Length); c.Data.CopyTo(b, 0); return b; }).ToArray();
         Outputs = plan.Outputs.Select(t => Pinned(t.Layout.BatchBytes(max))).ToArray();
         _bindings = new OrtIoBinding?[max + 1];
+        _values = new OrtValue[]?[max + 1];
     }
 
     public byte[][] Inputs { get; }
@@ -37,34 +45,34 @@ internal sealed class OrtBatchBuffers : IDisposable
     public byte[][] Constants { get; }
     public byte[][] Outputs { get; }
 
-    public OrtIoBinding BindingFor(int batchSize) => _bindings[batchSize] ??= CreateBinding(batchSize);
+    /// <summary>How many bindings read states in place (for tests: the path was taken).</summary>
+    public int InPlaceBindingCount => _inPlaceBindings.Count;
 
-    private OrtIoBinding CreateBinding(int b)
+    /// <summary>The binding for a batch of <paramref name="batchSize"/> rows whose states the store gathers.</summary>
+    public OrtIoBinding BindingFor(int batchSize) => _bindings[batchSize] ??= CreateBinding(batchSize, -1);
+
+    /// <summary>The binding whose in-place states read slots <paramref name="firstSlot"/>..; false when too many exist already.</summary>
+    public bool TryInPlaceBinding(int batchSize, int firstSlot, out OrtIoBinding binding)
     {
-        var binding = _session.CreateBinding();
+        if (_inPlaceBindings.TryGetValue((batchSize, firstSlot), out binding!)) return true;
+        if (_inPlaceBindings.Count >= InPlaceBindingLimit) return false;
+        binding = CreateBinding(batchSize, firstSlot);
+        _inPlaceBindings.Add((batchSize, firstSlot), binding);
+        return true;
+    }
+
+    private OrtIoBinding CreateBinding(int b, int inPlaceFirstSlot)
+    {
+        var values = _values[b] ??= CreateValues(b);
+        var binding = _session.CreateIoBinding();
         try
         {
-            for (var i = 0; i < _plan.Inputs.Count; i++)
-            {
-                var t = _plan.Inputs[i];
-                binding.BindInput(t.Name, Value(Inputs[i], t.Layout.BatchBytes(b), t.BatchShape(b), t.DataType));
-            }
-            for (var i = 0; i < _plan.Controls.Count; i++)
-            {
-                var c = _plan.Controls[i];
-                binding.BindInput(c.Name, Value(Controls[i], c.Layout.BatchBytes(b), c.BatchShape(b), c.DataType));
-            }
-            for (var i = 0; i < _plan.Constants.Count; i++)
-            {
-                var c = _plan.Constants[i];
-                binding.BindInput(c.Name, Value(Constants[i], c.Data.Length, c.Shape, c.DataType));
-            }
-            _states.Bind(binding, b);
-            for (var i = 0; i < _plan.Outputs.Count; i++)
-            {
-                var t = _plan.Outputs[i];
-                binding.BindOutput(t.Name, Value(Outputs[i], t.Layout.BatchBytes(b), t.BatchShape(b), t.DataType));
-            }
+            var v = 0;
+            foreach (var t in _plan.Inputs) binding.BindInput(t.Name, values[v++]);
+            foreach (var c in _plan.Controls) binding.BindInput(c.Name, values[v++]);
+            foreach (var c in _plan.Constants) binding.BindInput(c.Name, values[v++]);
+            foreach (var t in _plan.Outputs) binding.BindOutput(t.Name, values[v++]);
+            _states.Bind(binding, b, inPlaceFirstSlot);
             return binding;
         }
         catch
@@ -74,12 +82,23 @@ internal sealed class OrtBatchBuffers : IDisposable
         }
     }
 
-    private OrtValueHandle Value(byte[] pinned, int bytes, long[] shape, DataType type)
+    // The arrays are pinned (POH) for their lifetime, so the addresses ORT keeps stay valid.
+    private OrtValue[] CreateValues(int b)
     {
-        // The arrays are pinned (POH) for their lifetime, so the address ORT keeps stays valid.
-        var v = OrtTensor.OverPinned(pinned, bytes, shape, type);
-        _values.Add(v);
-        return v;
+        var values = new List<OrtValue>();
+        try
+        {
+            for (var i = 0; i < _plan.Inputs.Count; i++) values.Add(OrtTensors.OverPinned(Inputs[i], _plan.Inputs[i].Layout.BatchBytes(b), _plan.Inputs[i].BatchShape(b), _plan.Inputs[i].DataType));
+            for (var i = 0; i < _plan.Controls.Count; i++) values.Add(OrtTensors.OverPinned(Controls[i], _plan.Controls[i].Layout.BatchBytes(b), _plan.Controls[i].BatchShape(b), _plan.Controls[i].DataType));
+            for (var i = 0; i < _plan.Constants.Count; i++) values.Add(OrtTensors.OverPinned(Constants[i], _plan.Constants[i].Data.Length, _plan.Constants[i].Shape, _plan.Constants[i].DataType));
+            for (var i = 0; i < _plan.Outputs.Count; i++) values.Add(OrtTensors.OverPinned(Outputs[i], _plan.Outputs[i].Layout.BatchBytes(b), _plan.Outputs[i].BatchShape(b), _plan.Outputs[i].DataType));
+            return [.. values];
+        }
+        catch
+        {
+            foreach (var v in values) v.Dispose();
+            throw;
+        }
     }
 
     private static byte[] Pinned(int bytes) => GC.AllocateArray<byte>(Math.Max(bytes, 1), pinned: true);
@@ -87,6 +106,8 @@ internal sealed class OrtBatchBuffers : IDisposable
     public void Dispose()
     {
         foreach (var b in _bindings) b?.Dispose();
-        foreach (var v in _values) v.Dispose();
+        foreach (var b in _inPlaceBindings.Values) b.Dispose();
+        foreach (var values in _values)
+            foreach (var v in values ?? []) v.Dispose();
     }
 }

@@ -33,9 +33,10 @@ public sealed class OpenVinoEngine : IStatefulEngine
         _inferEndRequests = options.InferEndRequests;
         EngineName = options.Device == "CPU" ? "openvino" : "openvino:" + options.Device.ToLowerInvariant();
         SlotCount = slotCount;
+        Device = options.Device;
         _mode = options.Mode == OpenVinoMode.PerSlot
-            ? new PerSlotStateMode(plan.ModelName, plan, model.Compiled, slotCount, model.DynamicVariables)
-            : new BatchedStateMode(plan.ModelName, plan, model.Compiled, slotCount, options.Growth);
+            ? new PerSlotStateMode(plan.ModelName, plan, model.Compiled, slotCount, model.StartRows, model.ComputedInitial)
+            : new BatchedStateMode(plan.ModelName, plan, model.Compiled, model.Single, slotCount, options.Growth, model.StartRows);
         var max = plan.MaxBatchSize;
         _outputRows = Enumerable.Range(0, max).Select(_ => plan.Outputs.Select(o => new byte[o.Layout.RowBytes]).ToArray()).ToArray();
         _entries = new int[max];
@@ -49,6 +50,35 @@ public sealed class OpenVinoEngine : IStatefulEngine
     public string EngineName { get; }
     public string ModelName => _model.Plan.ModelName;
     public OpenVinoMode Mode { get; }
+    /// <summary>The OpenVINO device the model was compiled for ("CPU", "GPU", "AUTO", ...).</summary>
+    public string Device { get; }
+    /// <summary>The inference precision the device runs the model at, as OpenVINO reports it ("f32", "bf16"; "?" if the device does not say).</summary>
+    public string Precision => _model.Precision;
+    /// <summary>INFERENCE_NUM_THREADS as compiled ("0": the device's default), or "?".</summary>
+    public string Threads => _model.Threads;
+
+    /// <summary>
+    /// For start-up tables: OpenVINO and its version, the device asked for and the one that runs
+    /// (EXECUTION_DEVICES: what AUTO picked), the inference threads, and mode and precision as a note.
+    /// </summary>
+    public EngineDescription Description
+    {
+        get
+        {
+            var used = _model.ExecutionDevices is "?" or "" ? Device : _model.ExecutionDevices;
+            var version = Interop.ShimLibrary.Availability.RuntimeVersion ?? "";
+            return EngineDescription.Of(this) with
+            {
+                Runtime = "OpenVINO",
+                // "2026.4.1-22982-e213a147257-releases/2026/4" -> "2026.4.1-22982"
+                RuntimeVersion = string.Join('-', version.Split('-').Take(2)),
+                DeviceRequested = Device,
+                DeviceUsed = used,
+                DeviceNote = used == Device ? null : $"{Device} picked {used}",
+                IntraOpThreads = int.TryParse(Threads, out var t) ? t : 0,
+            };
+        }
+    }
     public int SlotCount { get; }
     public int MaxBatchSize => _model.Plan.MaxBatchSize;
     public IReadOnlyList<TensorSpec> Inputs { get; }

@@ -6,9 +6,18 @@ namespace OvStateful.OpenVino;
 /// <summary>Loads models into <see cref="OpenVinoEngine"/>s; reports whether the OpenVINO runtime and the shim are present.</summary>
 public sealed class OpenVinoEngineProvider : IEngineProvider
 {
+    private readonly OpenVinoProviderOptions _options;
+
+    /// <param name="options">Host-wide defaults (threads); null = OpenVINO's own.</param>
+    public OpenVinoEngineProvider(OpenVinoProviderOptions? options = null) => _options = options ?? new OpenVinoProviderOptions();
+
     public string Name => "openvino";
 
-    /// <summary>Unavailable (one line: what was looked for where, how to install) when the shim or OpenVINO is missing.</summary>
+    /// <summary>
+    /// Available with the OpenVINO version and folder in use (also as <see cref="EngineAvailability.RuntimeVersion"/> and
+    /// <see cref="EngineAvailability.RuntimeLocation"/>); unavailable with one line (what was looked for where, how to install)
+    /// when the shim or OpenVINO is missing.
+    /// </summary>
     public EngineAvailability Availability => ShimLibrary.Availability;
 
     public ModelFileSignature Inspect(string modelFile)
@@ -20,11 +29,12 @@ public sealed class OpenVinoEngineProvider : IEngineProvider
 
     public IStatefulEngine Load(EngineLoadContext context)
     {
-        var options = OpenVinoOptions.FromConfig(context.Config, context.Device);
+        var options = OpenVinoOptions.FromConfig(context.Config, context.Device, _options);
         var model = OpenVinoModelLoader.Load(context, options);
+        OpenVinoEngine engine;
         try
         {
-            return new OpenVinoEngine(model, options, context.SlotCount);
+            engine = new OpenVinoEngine(model, options, context.SlotCount);
         }
         catch (OpenVinoException e)
         {
@@ -36,5 +46,6 @@ public sealed class OpenVinoEngineProvider : IEngineProvider
             model.Dispose();
             throw;
         }
+        return InputContextEngine.Wrap(engine, context.Config);
     }
 }

@@ -3,9 +3,9 @@ using OvStateful.OnnxRuntime.Interop;
 namespace OvStateful.OnnxRuntime.Tests;
 
 /// <summary>
-/// Runs only where the CUDA path can run: a CUDA device seen through libcudart, and an ONNX
-/// Runtime GPU build (its CUDA provider beside the library OVS_ORT_LIBRARY names: see
-/// `eng/fetch-assets.sh gpu`). Elsewhere the test is skipped with the reason.
+/// Runs only where the CUDA path can run: a CUDA device seen through libcudart, and the ONNX
+/// Runtime GPU build (`dotnet test -p:OrtGpu=true`, or OVS_ORT_LIBRARY naming a GPU build).
+/// Elsewhere the test is skipped with the reason.
 /// </summary>
 public sealed class CudaTheoryAttribute : TheoryAttribute
 {
@@ -17,10 +17,9 @@ public sealed class CudaTheoryAttribute : TheoryAttribute
     internal static string? SkipReason()
     {
         if (!CudaRuntime.IsAvailable(out var why)) return "CUDA tests need a GPU: " + why;
-        var lib = Environment.GetEnvironmentVariable(OrtLibrary.EnvironmentVariable);
-        var provider = lib is null ? null : Path.Combine(Path.GetDirectoryName(lib)!, "libonnxruntime_providers_cuda.so");
-        if (provider is null || !File.Exists(provider))
-            return $"CUDA tests need the ONNX Runtime GPU build: run eng/fetch-assets.sh gpu and set {OrtLibrary.EnvironmentVariable} to its libonnxruntime.so";
+        if (!OrtNativeLibrary.TryGet(out var lib, out var reason)) return "CUDA tests need ONNX Runtime: " + reason;
+        if (!lib!.HasCuda)
+            return $"CUDA tests need the ONNX Runtime GPU build: run them with -p:OrtGpu=true (ONNX Runtime {lib.Version} at {lib.Path} has {string.Join(", ", lib.ExecutionProviders)})";
         return null;
     }
 }

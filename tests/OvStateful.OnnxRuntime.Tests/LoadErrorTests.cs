@@ -1,6 +1,5 @@
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.OnnxRuntime.Tests;
 
@@ -47,46 +46,41 @@ public class LoadErrorTests
     }
 
     [Fact]
-    public void The_library_is_reported_with_its_version()
+    public void The_library_is_reported_with_its_version_and_providers()
     {
         var availability = new OnnxRuntimeEngineProvider().Availability;
         Assert.True(availability.IsAvailable, availability.Reason);
-        Assert.Matches(@"ONNX Runtime 1\.(29|3\d)\.\d+", availability.Reason);
-    }
-
-    [Fact]
-    public void An_explicit_library_path_is_the_only_candidate()
-    {
-        var old = Environment.GetEnvironmentVariable(OrtLibrary.EnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(OrtLibrary.EnvironmentVariable, "/opt/custom/libonnxruntime.so");
-            Assert.Equal(["/opt/custom/libonnxruntime.so"], OrtLibrary.CandidatePaths());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(OrtLibrary.EnvironmentVariable, old);
-        }
+        Assert.Matches(@"ONNX Runtime 1\.3\d\.\d+ \(/.*libonnxruntime\.so; .*CPUExecutionProvider\)", availability.Reason);
     }
 }
 
 public class LibraryLoadTests
 {
     [Fact]
-    public void A_missing_library_lists_every_path_tried_and_the_fix()
+    public void An_explicit_library_path_is_the_only_candidate()
     {
-        var e = Assert.Throws<OrtLibraryException>(() => OrtLibrary.LoadFirst(["/nonexistent/libonnxruntime.so", "/also/missing/libonnxruntime.so.1"]));
+        Assert.Equal(["/opt/custom/libonnxruntime.so"], OrtNativeLibrary.CandidatePaths("/opt/custom/libonnxruntime.so"));
+        var beside = OrtNativeLibrary.CandidatePaths(null);
+        Assert.All(beside, p => Assert.EndsWith("/libonnxruntime.so", p));
+        Assert.True(File.Exists(beside[0]), $"the build puts the NuGet package's library beside the binaries: {beside[0]}");
+    }
+
+    [Fact]
+    public void A_missing_library_lists_every_path_tried_the_fix_and_the_minimum_version()
+    {
+        var e = Assert.Throws<OrtLibraryException>(() => OrtNativeLibrary.Probe(["/nonexistent/libonnxruntime.so", "/also/missing/libonnxruntime.so.1"]));
         Assert.Contains("/nonexistent/libonnxruntime.so (no such file)", e.Message);
         Assert.Contains("/also/missing/libonnxruntime.so.1 (no such file)", e.Message);
-        Assert.Contains(OrtLibrary.EnvironmentVariable, e.Message);
-        Assert.Contains("eng/fetch-assets.sh", e.Message);
+        Assert.Contains(OrtNativeLibrary.EnvironmentVariable, e.Message);
+        Assert.Contains("Microsoft.ML.OnnxRuntime", e.Message);
+        Assert.Contains("1.31 or newer", e.Message);
     }
 
     [Fact]
     public void A_library_that_is_not_onnx_runtime_is_named_as_such()
     {
         var zlib = new[] { "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1" }.First(File.Exists);
-        var e = Assert.Throws<OrtLibraryException>(() => OrtLibrary.LoadFirst([zlib]));
+        var e = Assert.Throws<OrtLibraryException>(() => OrtNativeLibrary.Probe([zlib]));
         Assert.Contains($"{zlib} (has no OrtGetApiBase: not ONNX Runtime)", e.Message);
     }
 }

@@ -1,28 +1,28 @@
+using Microsoft.ML.OnnxRuntime;
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Tensors;
-using OvStateful.OnnxRuntime.Interop;
 
 namespace OvStateful.OnnxRuntime.Tests;
 
 /// <summary>
 /// The reference for "a sequence run alone": one sequence through a plain ORT session at
 /// batch size 1, its state fed explicitly from the previous step's output (no arena, no
-/// batching, no engine). Used to check that batched engine runs change nothing.
+/// batching, no engine, no IoBinding: ORT's ordinary Run with values it allocates). Used to
+/// check that batched engine runs change nothing.
 /// </summary>
-internal sealed unsafe class PlainOrtSequence : IDisposable
+internal sealed class PlainOrtSequence : IDisposable
 {
-    private readonly OrtSession _session;
+    private readonly InferenceSession _session;
     private readonly ModelPlan _plan;
     private readonly byte[][] _state;
 
     public PlainOrtSequence(ModelConfig config, string modelFile)
     {
-        _session = OrtSession.Create(modelFile, new OrtSessionSettings { IntraOpThreads = 1 });
-        var sig = new ModelFileSignature(
-            _session.Inputs.Select(i => new ModelFileTensor(i.Name, i.ElementType.ToDataType(), i.Shape)).ToArray(),
-            _session.Outputs.Select(o => new ModelFileTensor(o.Name, o.ElementType.ToDataType(), o.Shape)).ToArray());
-        _plan = ModelPlan.Build(config, sig, Path.GetDirectoryName(modelFile)!);
+        OrtNativeLibrary.Get();
+        using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        _session = new InferenceSession(modelFile, options);
+        _plan = ModelPlan.Build(config, OrtSessions.Signature(_session), Path.GetDirectoryName(modelFile)!);
         _state = _plan.States.Select(s => s.InitialRow is null ? new byte[s.Spec.SlotBytes] : (byte[])s.InitialRow.Clone()).ToArray();
     }
 
@@ -39,48 +39,39 @@ internal sealed unsafe class PlainOrtSequence : IDisposable
                 if (init is null) Array.Clear(_state[s]); else init.CopyTo(_state[s], 0);
             }
         }
-        using var binding = _session.CreateBinding();
-        var keep = new List<(OrtValueHandle, System.Runtime.InteropServices.GCHandle)>();
+        var names = new List<string>();
+        var values = new List<OrtValue>();
         try
         {
-            OrtValueHandle Bind(byte[] data, long[] shape, DataType type)
+            void Add(string name, byte[] data, long[] shape, DataType type)
             {
-                var pin = System.Runtime.InteropServices.GCHandle.Alloc(data, System.Runtime.InteropServices.GCHandleType.Pinned);
-                var v = OrtTensor.OverMemory(OrtMemory.Cpu, (void*)pin.AddrOfPinnedObject(), data.Length, shape, type.ToOnnx());
-                keep.Add((v, pin));
-                return v;
+                var v = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type.ToOrt(), shape);
+                values.Add(v);
+                names.Add(name);
+                data.CopyTo(v.GetTensorMutableRawData());
             }
-            for (var k = 0; k < _plan.Inputs.Count; k++)
-                binding.BindInput(_plan.Inputs[k].Name, Bind(inputs[k], _plan.Inputs[k].BatchShape(1), _plan.Inputs[k].DataType));
+            for (var k = 0; k < _plan.Inputs.Count; k++) Add(_plan.Inputs[k].Name, inputs[k], _plan.Inputs[k].BatchShape(1), _plan.Inputs[k].DataType);
             foreach (var c in _plan.Controls)
             {
                 var row = new byte[c.Layout.RowBytes];
                 if (c.Kind == ControlKind.SequenceCorrid) ElementWriter.FillInteger(row, c.DataType, corrid);
                 else ElementWriter.Fill(row, c.DataType, (c.Kind == ControlKind.SequenceStart && start) || (c.Kind == ControlKind.SequenceEnd && end) || c.Kind == ControlKind.SequenceReady ? c.TrueValue : c.FalseValue);
-                binding.BindInput(c.Name, Bind(row, c.BatchShape(1), c.DataType));
+                Add(c.Name, row, c.BatchShape(1), c.DataType);
             }
-            foreach (var c in _plan.Constants) binding.BindInput(c.Name, Bind((byte[])c.Data.Clone(), c.Shape, c.DataType));
-            var newState = new byte[_state.Length][];
-            for (var s = 0; s < _state.Length; s++)
-            {
-                var spec = _plan.States[s].Spec;
-                binding.BindInput(spec.InputName, Bind(_state[s], spec.SlotShape, spec.DataType));
-                newState[s] = new byte[spec.SlotBytes];
-                binding.BindOutput(spec.OutputName, Bind(newState[s], spec.SlotShape, spec.DataType));
-            }
+            foreach (var c in _plan.Constants) Add(c.Name, c.Data, c.Shape, c.DataType);
+            foreach (var (s, k) in _plan.States.Select((s, k) => (s, k))) Add(s.Spec.InputName, _state[k], s.Spec.SlotShape, s.Spec.DataType);
+
+            var outputNames = _plan.Outputs.Select(o => o.Name).Concat(_plan.States.Select(s => s.Spec.OutputName)).ToArray();
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, names, values, outputNames);
             var outputs = new byte[_plan.Outputs.Count][];
-            for (var o = 0; o < outputs.Length; o++)
-            {
-                outputs[o] = new byte[_plan.Outputs[o].Layout.RowBytes];
-                binding.BindOutput(_plan.Outputs[o].Name, Bind(outputs[o], _plan.Outputs[o].BatchShape(1), _plan.Outputs[o].DataType));
-            }
-            _session.Run(binding);
-            for (var s = 0; s < _state.Length; s++) newState[s].CopyTo(_state[s], 0);
+            for (var o = 0; o < outputs.Length; o++) outputs[o] = results[o].GetTensorMutableRawData().ToArray();
+            for (var s = 0; s < _state.Length; s++) results[outputs.Length + s].GetTensorMutableRawData().CopyTo(_state[s]);
             return outputs;
         }
         finally
         {
-            foreach (var (v, pin) in keep) { v.Dispose(); pin.Free(); }
+            foreach (var v in values) v.Dispose();
         }
     }
 

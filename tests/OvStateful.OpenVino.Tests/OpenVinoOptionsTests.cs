@@ -20,7 +20,7 @@ public class OpenVinoOptionsTests
         var o = OpenVinoOptions.FromConfig(Config(), null);
         Assert.Equal(OpenVinoMode.Batched, o.Mode);
         Assert.Equal("CPU", o.Device);
-        Assert.Equal(new CompileOptions(ShimHint.Latency, 0, DataType.Fp32), o.Compile);
+        Assert.Equal(new CompileOptions(PerformanceHint.Latency, 0, DataType.Fp32), o.Compile);
         Assert.True(o.InferEndRequests);
         Assert.Equal(Core.State.ArenaGrowth.AllAtOnce, o.Growth);
     }
@@ -34,7 +34,7 @@ public class OpenVinoOptionsTests
             ("initial_buffer_size", "512"), ("subsequent_buffer_size", "100")), null);
         Assert.Equal(OpenVinoMode.PerSlot, o.Mode);
         Assert.Equal("GPU.1", o.Device);
-        Assert.Equal(new CompileOptions(ShimHint.Throughput, 4, DataType.Fp16), o.Compile);
+        Assert.Equal(new CompileOptions(PerformanceHint.Throughput, 4, DataType.Fp16), o.Compile);
         Assert.False(o.InferEndRequests);
         Assert.Equal(new Core.State.ArenaGrowth(512, 100), o.Growth);
     }

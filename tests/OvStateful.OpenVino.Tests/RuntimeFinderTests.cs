@@ -51,8 +51,8 @@ public class RuntimeFinderTests
         var reason = loc.NotFoundReason();
         Assert.DoesNotContain('\n', reason);
         Assert.StartsWith("OpenVINO runtime not found (looked for libovs_openvino_shim.so in /app/bin", reason);
-        Assert.Contains("libopenvino.so in /opt/intel/openvino*/runtime/lib/intel64, /usr/lib/x86_64-linux-gnu, /home/u/.nuget/packages/openvino.runtime.*/*/runtimes/*/native, /app/bin)", reason);
-        Assert.EndsWith("install OpenVINO 2025 (archive, apt or NuGet OpenVINO.runtime.ubuntu.22-x86_64) and build native/ with native/build.sh", reason);
+        Assert.Contains("libopenvino.so in /home/u/.local/lib/python3*/site-packages/openvino/libs, /usr/local/lib/python3*/dist-packages/openvino/libs, /usr/lib/python3/dist-packages/openvino/libs, /opt/intel/openvino*/runtime/lib/intel64, /usr/lib/x86_64-linux-gnu, /home/u/.nuget/packages/openvino.runtime.*/*/runtimes/*/native, /app/bin)", reason);
+        Assert.EndsWith("install OpenVINO 2026 (pip install openvino==2026.4.1, the archive, or Intel's apt packages; see docs/openvino.md) and rebuild: dotnet build builds the shim against it (or run native/build.sh)", reason);
     }
 
     [Fact]
@@ -67,8 +67,26 @@ public class RuntimeFinderTests
         var loc = Locate(new FakeFiles("/y/lib/libopenvino.so", "/usr/lib/x86_64-linux-gnu/libopenvino.so.2025.2.0"), env);
 
         Assert.Equal("/y/lib/libopenvino.so", loc.OpenVinoLibrary);
-        Assert.Equal(["/opt/ov/runtime/lib/intel64", "/srv/ov/runtime/lib/intel64", "/x/lib", "/y/lib"], loc.RuntimeSearched.Take(4));
+        Assert.Equal(["/opt/ov/runtime/lib/intel64", "/srv/ov/runtime/libs", "/srv/ov/runtime/lib/intel64", "/x/lib", "/y/lib"], loc.RuntimeSearched.Take(5));
         Assert.Equal(["/app/bin", "/opt/ov/runtime/lib/intel64", "/x/lib", "/y/lib"], loc.ShimSearched);
+    }
+
+    [Fact]
+    public void The_wheel_layout_is_found_from_OVS_OPENVINO_DIR_OpenVINO_DIR_or_a_pip_install()
+    {
+        // pip install openvino / ../shared/openvino: cmake/, include/, libs/libopenvino.so.2641 (no unversioned name).
+        var wheel = new FakeFiles("/w/openvino/libs/libopenvino.so.2641", "/w/openvino/libs/libopenvino_c.so.2641");
+        Assert.Equal("/w/openvino/libs/libopenvino.so.2641", Locate(wheel, new() { ["OVS_OPENVINO_DIR"] = "/w/openvino" }).OpenVinoLibrary);
+        Assert.Equal("/w/openvino/libs/libopenvino.so.2641", Locate(wheel, new() { ["OVS_OPENVINO_DIR"] = "/w/openvino/cmake" }).OpenVinoLibrary);
+        Assert.Equal("/w/openvino/libs/libopenvino.so.2641", Locate(wheel, new() { ["OpenVINO_DIR"] = "/w/openvino/cmake/" }).OpenVinoLibrary);
+        Assert.Equal("/w/openvino/libs/libopenvino.so.2641", Locate(wheel, new() { ["PYTHONPATH"] = "/elsewhere:/w" }).OpenVinoLibrary);
+
+        var venv = new FakeFiles("/venv/lib/python3.12/site-packages/openvino/libs/libopenvino.so.2641");
+        Assert.Equal("/venv/lib/python3.12/site-packages/openvino/libs/libopenvino.so.2641", Locate(venv, new() { ["VIRTUAL_ENV"] = "/venv" }).OpenVinoLibrary);
+        var user = new FakeFiles("/home/u/.local/lib/python3.11/site-packages/openvino/libs/libopenvino.so.2641");
+        Assert.Equal("/home/u/.local/lib/python3.11/site-packages/openvino/libs/libopenvino.so.2641", Locate(user).OpenVinoLibrary);
+        var system = new FakeFiles("/usr/local/lib/python3.11/dist-packages/openvino/libs/libopenvino.so.2641");
+        Assert.Equal("/usr/local/lib/python3.11/dist-packages/openvino/libs/libopenvino.so.2641", Locate(system).OpenVinoLibrary);
     }
 
     [Fact]

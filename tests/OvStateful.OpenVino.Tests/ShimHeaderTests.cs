@@ -40,9 +40,10 @@ public partial class ShimHeaderTests
     [InlineData("OVS_OPENVINO_ERROR", (int)ShimStatus.OpenVinoError)]
     [InlineData("OVS_OUT_OF_MEMORY", (int)ShimStatus.OutOfMemory)]
     [InlineData("OVS_UNEXPECTED", (int)ShimStatus.Unexpected)]
-    [InlineData("OVS_HINT_LATENCY", (int)ShimHint.Latency)]
-    [InlineData("OVS_HINT_THROUGHPUT", (int)ShimHint.Throughput)]
-    public void Status_and_hint_numbers_match_the_header(string name, int value)
+    [InlineData("OVS_INITIAL_ZEROS", 0)]
+    [InlineData("OVS_INITIAL_CONSTANT", 1)]
+    [InlineData("OVS_INITIAL_COMPUTED", 2)]
+    public void Status_and_initial_value_numbers_match_the_header(string name, int value)
     {
         var m = Regex.Match(Header, $@"\b{name} = (\d+)");
         Assert.True(m.Success, name);

@@ -48,7 +48,7 @@ public sealed class ExampleRepositoryTests(ExampleRepositoryTests.Fixture fixtur
     {
         var index = JsonDocument.Parse(await (await fixture.Server.Http.PostAsync("/v2/repository/index", null)).Content.ReadAsStringAsync()).RootElement;
         var entries = index.EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("state").GetString() + " " + e.GetProperty("reason").GetString());
-        Assert.Equal(["accumulate", "gru_counter", "silero_vad"], entries.Keys.Order());
+        Assert.Equal(["accumulate", "gru_counter", "silero_vad", "silero_vad_v6"], entries.Keys.Order());
         Assert.All(entries, e => Assert.StartsWith("READY", e.Value));
 
         var silero = JsonDocument.Parse(await fixture.Server.Http.GetStringAsync("/v2/models/silero_vad")).RootElement;

@@ -16,7 +16,7 @@ public sealed record ModelUnderTest(string Name, ModelConfig Config, string Mode
             Path.Combine(TestPaths.Conformance, name, "1", name + ".onnx"), name.EndsWith("fp32") ? r => [Floats(r, 20, 10)] : r => [Ints(r, 20, 100)]),
         "accumulate" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 20, 10)]),
         "gru_counter" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 8, 1)]),
-        "silero_vad" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 512, 0.5)]),
+        "silero_vad" or "silero_vad_v6" => new(name, TestConfigs.Example(name), Example(name), r => [Floats(r, 512, 0.5)]),
         "gather_state" => new(name, TestConfigs.GatherState(),
             Path.Combine(TestPaths.TestModels, "gather_state.onnx"), r => [Longs(r.Next(0, 8))]),
         _ => throw new ArgumentException(name),
@@ -24,7 +24,10 @@ public sealed record ModelUnderTest(string Name, ModelConfig Config, string Mode
 
     private static string Example(string name) => Path.Combine(TestPaths.Models, name, "1", "model.onnx");
 
-    /// <summary>Every real model the engine suite runs: the conformance models, the examples, and the test-only gather model.</summary>
+    /// <summary>
+    /// Every real model the engine suite runs: the conformance models, the examples, and the test-only gather model.
+    /// silero_vad_v6 (Get) is not among them: its input_context needs references that keep the context (the OpenVINO suite's).
+    /// </summary>
     public static TheoryData<string> All => new() { "accumulate_fp32", "accumulate_int32", "accumulate", "gru_counter", "silero_vad", "gather_state" };
 
     public static byte[] Floats(Random r, int n, double scale)

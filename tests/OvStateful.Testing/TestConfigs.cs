@@ -9,7 +9,10 @@ public static class TestConfigs
 
     public static ModelConfig Example(string name) => ModelConfigParser.ParseFile(Path.Combine(TestPaths.Models, name, "config.pbtxt"));
 
-    public static ModelConfig GatherState(int maxBatch = 8) => ModelConfigParser.Parse($$"""
+    public static ModelConfig GatherState(int maxBatch = 8) => ModelConfigParser.Parse(GatherStateText(maxBatch), "gather_state/config.pbtxt");
+
+    /// <summary>The gather model's config text (the OpenVINO tests reuse it for their gather_or_fail variant).</summary>
+    public static string GatherStateText(int maxBatch = 8) => $$"""
         name: "gather_state"
         max_batch_size: {{maxBatch}}
         input [ { name: "index" data_type: TYPE_INT64 dims: [ 1 ] } ]
@@ -17,5 +20,5 @@ public static class TestConfigs
         sequence_batching { }
         instance_group [ { kind: KIND_CPU } ]
         parameters [ { key: "state_pairs" value: { string_value: "<<<Sum_In, Sum_Out>>>" } } ]
-        """, "gather_state/config.pbtxt");
+        """;
 }

@@ -37,7 +37,7 @@ internal static class CommonOptions
 
     public static Option<int> Threads() => new("--threads")
     {
-        Description = "ONNX Runtime intra-op threads per engine instance (0 = ONNX Runtime's default)",
+        Description = "Inference threads per engine instance: ONNX Runtime's intra-op threads, OpenVINO's INFERENCE_NUM_THREADS (0 = each runtime's default)",
         DefaultValueFactory = _ => 0,
     };
 

@@ -57,7 +57,7 @@ internal static class CompareCommand
     private static async Task<int> RunAsync(DirectoryInfo repository, string model, string enginesText, bool enginesGiven, int sequences, int steps, DirectoryInfo? output,
         bool spill, int seed, int threads, int repeats, MeasurementPlan plan, CancellationToken ct)
     {
-        var providers = EngineProviders.Create(new OnnxRuntimeOptions { IntraOpThreads = threads });
+        var providers = EngineProviders.WithThreads(threads);
         var target = ModelTarget.Resolve(repository.FullName, model);
         var choices = enginesText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(e => EngineChoice.Parse(e, providers)).ToList();

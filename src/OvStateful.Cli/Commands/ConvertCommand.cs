@@ -25,8 +25,8 @@ internal static class ConvertCommand
         var output = new Option<string?>("--output", "-o") { Description = "Output .xml, or a folder for model.xml (default: the model's version folder)" };
         var fp16 = new Option<bool>("--compress-to-fp16") { Description = "Store f32 weights as f16 (smaller, not bit-exact)" };
         var cmd = new Command("convert",
-            "Make a stateful OpenVINO IR (ReadValue/Assign per state pair) from an ONNX model. Needs OpenVINO 2025 and native/build.sh; " +
-            "the Python equivalent is convert/onnx_to_openvino.py (pip openvino).")
+            "Make a stateful OpenVINO IR (ReadValue/Assign per state pair) from an ONNX model. Needs the OpenVINO engine (built by dotnet build " +
+            "wherever OpenVINO 2025/2026 is found; docs/openvino.md); the Python equivalent is convert/onnx_to_openvino.py (pip install openvino).")
         {
             file, repository, model, version, pairs, output, fp16,
         };

@@ -51,7 +51,7 @@ internal static class RunCommand
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
-        var providers = EngineProviders.Create(new OnnxRuntimeOptions { IntraOpThreads = a.Threads });
+        var providers = EngineProviders.WithThreads(a.Threads);
         var target = ModelTarget.Resolve(a.Repository.FullName, a.Model);
         var choice = EngineChoice.Parse(a.Engine ?? target.Definition.Parameters?.EngineName ?? "onnxruntime", providers, a.Device);
         var console = Consoles.Create();

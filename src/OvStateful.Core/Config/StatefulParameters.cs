@@ -41,8 +41,16 @@ public sealed record StateBufferSizes(long InitialBufferSize, long SubsequentBuf
 public sealed record ConstantInput(string Name, string Text, double Value);
 
 /// <summary>
+/// A request input whose last <see cref="Length"/> elements along its last axis the server keeps per
+/// sequence and prepends to the next step (the <c>input_context</c> parameter): Silero VAD's wrapper
+/// feeds the model 64 samples of the previous chunk before each 512 new ones. Clients send only the
+/// new part; the model sees context + new; a sequence starts with zeros.
+/// </summary>
+public sealed record InputContextDecl(string InputName, int Length);
+
+/// <summary>
 /// Typed view of a model's <c>parameters</c>: the Triton stateful backend's (state_pairs, ort_ep,
-/// compute_precision, …) and ours (engine, openvino_device, openvino_mode, constant_inputs), plus
+/// compute_precision, …) and ours (engine, openvino_device, openvino_mode, constant_inputs, input_context), plus
 /// the unified list of state pairs from <c>state_pairs</c> and <c>sequence_batching.state</c>.
 /// Unknown parameter names are ignored, as Triton does.
 /// </summary>
@@ -77,6 +85,9 @@ public sealed class StatefulParameters
     public string OpenVinoDevice { get; private init; } = "CPU";
     public OpenVinoMode OpenVinoMode { get; private init; } = OpenVinoMode.Batched;
     public IReadOnlyList<ConstantInput> ConstantInputs { get; private init; } = [];
+
+    /// <summary>Inputs that carry context from the previous step (the <c>input_context</c> parameter, "name:length,...").</summary>
+    public IReadOnlyList<InputContextDecl> InputContexts { get; private init; } = [];
 
     /// <summary>Every declared state pair, from the state_pairs parameter first, then sequence_batching.state.</summary>
     public IReadOnlyList<StatePairDecl> StatePairs { get; private init; } = [];
@@ -170,6 +181,7 @@ public sealed class StatefulParameters
             OpenVinoDevice = r.Choice("openvino_device", "CPU", ("CPU", "CPU"), ("GPU", "GPU"), ("AUTO", "AUTO")),
             OpenVinoMode = r.Choice("openvino_mode", OpenVinoMode.Batched, ("batched", OpenVinoMode.Batched), ("per_slot", OpenVinoMode.PerSlot)),
             ConstantInputs = ReadConstantInputs(parameters, problems),
+            InputContexts = ReadInputContexts(parameters, problems),
             StatePairs = ReadStatePairs(config, parameters, problems),
         };
     }
@@ -199,6 +211,32 @@ public sealed class StatefulParameters
                 continue;
             }
             list.Add(new ConstantInput(name, valueText, value));
+        }
+        return list;
+    }
+
+    private static List<InputContextDecl> ReadInputContexts(Dictionary<string, string> parameters, ICollection<ValidationProblem> problems)
+    {
+        var list = new List<InputContextDecl>();
+        if (!parameters.TryGetValue("input_context", out var text)) return list;
+        foreach (var raw in text.Split(','))
+        {
+            var item = raw.Trim();
+            if (item.Length == 0) continue;
+            var colon = item.LastIndexOf(':');
+            var name = colon < 0 ? "" : item[..colon].Trim();
+            if (name.Length == 0 || !int.TryParse(item[(colon + 1)..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length <= 0)
+            {
+                problems.Add(new ValidationProblem(Reader.Loc("input_context"),
+                    $"entry \"{item}\" in \"{text}\" is not input:length with a length ≥ 1; expected e.g. \"input:64\""));
+                continue;
+            }
+            if (list.Any(c => c.InputName == name))
+            {
+                problems.Add(new ValidationProblem(Reader.Loc("input_context"), $"input \"{name}\" is given twice"));
+                continue;
+            }
+            list.Add(new InputContextDecl(name, length));
         }
         return list;
     }

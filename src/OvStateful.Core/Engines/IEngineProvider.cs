@@ -6,6 +6,12 @@ namespace OvStateful.Core.Engines;
 /// <summary>Whether an engine's runtime is present here, and if not, why and how to get it.</summary>
 public sealed record EngineAvailability(bool IsAvailable, string Reason)
 {
+    /// <summary>The runtime's own version string ("2026.4.1-22982-..."), when the engine knows it; null otherwise.</summary>
+    public string? RuntimeVersion { get; init; }
+
+    /// <summary>The folder the runtime's library was loaded from, when the engine knows it; null otherwise.</summary>
+    public string? RuntimeLocation { get; init; }
+
     public static EngineAvailability Available(string detail) => new(true, detail);
     public static EngineAvailability Unavailable(string reason) => new(false, reason);
 }

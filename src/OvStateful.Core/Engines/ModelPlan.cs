@@ -46,6 +46,7 @@ public sealed class ModelPlan
         problems.AddRange(configProblems.Select(p => p.ToString()));
         var pairs = parameters.StatePairs;
         var constants = parameters.ConstantInputs.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var contexts = parameters.InputContexts.ToDictionary(c => c.InputName, c => c.Length, StringComparer.Ordinal);
         var controlsByName = (config.SequenceBatching?.ControlInput ?? []).ToDictionary(c => c.Name, StringComparer.Ordinal);
         var configInputs = config.Input.ToDictionary(i => i.Name, StringComparer.Ordinal);
         foreach (var optional in config.Input.Where(i => i.Optional))
@@ -79,7 +80,7 @@ public sealed class ModelPlan
             }
             else if (configInputs.TryGetValue(mi.Name, out var input))
             {
-                var t = PlanTensor(mi, input.DataType.ToTensorType(), input.Dims, batching, "input", problems);
+                var t = PlanTensor(mi, input.DataType.ToTensorType(), input.Dims, batching, "input", problems, contexts.GetValueOrDefault(mi.Name));
                 if (t is not null) inputs.Add(t);
             }
             else
@@ -90,6 +91,11 @@ public sealed class ModelPlan
         foreach (var ci in config.Input)
         {
             if (!model.Inputs.Any(m => m.Name == ci.Name)) problems.Add($"config input \"{ci.Name}\" is not an input of the model file (it has: {string.Join(", ", model.Inputs.Select(m => m.Name))})");
+        }
+
+        foreach (var c in parameters.InputContexts)
+        {
+            if (!configInputs.ContainsKey(c.InputName)) problems.Add($"input_context \"{c.InputName}\" names no config input (inputs: {string.Join(", ", config.Input.Select(i => i.Name))})");
         }
 
         var outputs = new List<PlannedTensor>();
@@ -198,8 +204,11 @@ public sealed class ModelPlan
     /// conventions: dims with a -1 (the stateful backend's; the -1 is the batch axis and dims
     /// has the model's rank), or Triton's usual dims without the batch dimension (the model
     /// has [batch] + dims). Requests carry a leading 1 when max_batch_size &gt; 0.
+    /// An input with <paramref name="context"/> &gt; 0 elements of input_context is planned as the
+    /// model sees it: its last axis longer by the context (the engine is fed context + new part;
+    /// <see cref="InputContextEngine"/> gives clients the config's shape).
     /// </summary>
-    private static PlannedTensor? PlanTensor(ModelFileTensor m, DataType configType, IReadOnlyList<long>? dims, bool batching, string what, List<string> problems)
+    private static PlannedTensor? PlanTensor(ModelFileTensor m, DataType configType, IReadOnlyList<long>? dims, bool batching, string what, List<string> problems, int context = 0)
     {
         if (configType != m.DataType)
         {
@@ -238,6 +247,15 @@ public sealed class ModelPlan
         {
             axis = -1;
             modelShape = [.. (dims ?? [.. m.Shape])];
+        }
+        if (context > 0)
+        {
+            if (modelShape.Length == 0 || axis == modelShape.Length - 1)
+            {
+                problems.Add($"input_context \"{m.Name}\": the context goes along the input's last axis, and {(modelShape.Length == 0 ? "a scalar has none" : "that is its batch axis")} (model shape {Shapes.Format(modelShape)})");
+                return null;
+            }
+            if (modelShape[^1] > 0) modelShape[^1] += context;
         }
         for (var k = 0; k < modelShape.Length; k++)
         {

@@ -4,9 +4,10 @@ using System.Runtime.InteropServices;
 namespace OvStateful.OnnxRuntime.Interop;
 
 /// <summary>
-/// The few CUDA runtime calls the device state arena needs (libcudart, loaded on demand:
-/// CUDA 12 first, as ORT's CUDA provider 1.29 needs, then any libcudart.so). Strided copies
-/// (cudaMemcpy2DAsync) gather slots along a batch axis that is not axis 0.
+/// The few CUDA runtime calls the device state arena needs, which the ONNX Runtime C# API does
+/// not offer (libcudart, loaded on demand: CUDA 13 first, as ORT 1.31's GPU build needs, then
+/// 12, then any libcudart.so). Strided copies (cudaMemcpy2DAsync) gather slots along a batch
+/// axis that is not axis 0.
 /// </summary>
 internal static unsafe class CudaRuntime
 {
@@ -72,12 +73,12 @@ internal static unsafe class CudaRuntime
     private static Functions? Load()
     {
         var tried = new List<string>();
-        foreach (var name in new[] { "libcudart.so.12", "libcudart.so.13", "libcudart.so" })
+        foreach (var name in new[] { "libcudart.so.13", "libcudart.so.12", "libcudart.so" })
         {
             if (NativeLibrary.TryLoad(name, out var h)) return new Functions(h);
             tried.Add(name);
         }
-        _loadFailure = $"no CUDA runtime library found (tried {string.Join(", ", tried)}); install CUDA 12 or put libcudart on LD_LIBRARY_PATH";
+        _loadFailure = $"no CUDA runtime library found (tried {string.Join(", ", tried)}); install the CUDA 13 runtime (what ONNX Runtime 1.31's GPU build needs) or put libcudart on LD_LIBRARY_PATH";
         return null;
     }
 

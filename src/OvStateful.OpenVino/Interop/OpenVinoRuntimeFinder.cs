@@ -12,7 +12,7 @@ internal sealed record RuntimeLocation(
     IReadOnlyList<string> RuntimeSearched)
 {
     public const string InstallHint =
-        "install OpenVINO 2025 (archive, apt or NuGet OpenVINO.runtime.ubuntu.22-x86_64) and build native/ with native/build.sh";
+        "install OpenVINO 2026 (pip install openvino==2026.4.1, the archive, or Intel's apt packages; see docs/openvino.md) and rebuild: dotnet build builds the shim against it (or run native/build.sh)";
 
     /// <summary>One line: what was looked for where, and how to install it.</summary>
     public string NotFoundReason() =>
@@ -21,10 +21,13 @@ internal sealed record RuntimeLocation(
 }
 
 /// <summary>
-/// Finds libovs_openvino_shim.so and libopenvino.so. Order: explicit environment variables first
-/// (OVS_OPENVINO_SHIM, INTEL_OPENVINO_DIR, OpenVINO_DIR, LD_LIBRARY_PATH), then the standard
-/// install places (archive under /opt/intel, Intel's apt packages, a NuGet OpenVINO.runtime.*
-/// package), then beside the assembly and the repository's native/build.
+/// Finds libovs_openvino_shim.so and libopenvino.so. The shim: OVS_OPENVINO_SHIM, beside the
+/// assembly (where the build puts it), the checkout's native/build, INTEL_OPENVINO_DIR,
+/// LD_LIBRARY_PATH. OpenVINO itself (needed only when the shim's own RPATH does not lead to it):
+/// OVS_OPENVINO_DIR, INTEL_OPENVINO_DIR, OpenVINO_DIR (each in the wheel layout, libs/, or the
+/// archive's, lib/intel64/), LD_LIBRARY_PATH, a pip-installed openvino package (PYTHONPATH,
+/// VIRTUAL_ENV, the user's and the system's site-packages), the archive under /opt/intel,
+/// Intel's apt packages, a NuGet OpenVINO.runtime.* package, beside the assembly.
 /// </summary>
 internal static class OpenVinoRuntimeFinder
 {
@@ -47,10 +50,20 @@ internal static class OpenVinoRuntimeFinder
         if (intelDir is not null) shimPlaces.Add(Path.Combine(intelDir, "runtime", "lib", "intel64"));
         shimPlaces.AddRange(ldPaths);
 
+        var ovsDir = NonEmpty(environment("OVS_OPENVINO_DIR"));
+        if (ovsDir is not null) runtimePlaces.AddRange(LibraryFolders(ovsDir));
         if (intelDir is not null) runtimePlaces.Add(Path.Combine(intelDir, "runtime", "lib", "intel64"));
-        // OpenVINO_DIR is <install>/runtime/cmake; the libraries sit in <install>/runtime/lib/intel64.
-        if (cmakeDir is not null) runtimePlaces.Add(Path.GetFullPath(Path.Combine(cmakeDir, "..", "lib", "intel64")));
+        // OpenVINO_DIR is the CMake folder: <install>/runtime/cmake (archive, libraries in ../lib/intel64)
+        // or site-packages/openvino/cmake (wheel, libraries in ../libs).
+        if (cmakeDir is not null) runtimePlaces.AddRange(LibraryFolders(cmakeDir));
         runtimePlaces.AddRange(ldPaths);
+        // pip install openvino: site-packages/openvino/libs.
+        foreach (var p in (NonEmpty(environment("PYTHONPATH")) ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            runtimePlaces.Add(Path.Combine(p, "openvino", "libs"));
+        if (NonEmpty(environment("VIRTUAL_ENV")) is { } venv) runtimePlaces.Add(Path.Combine(venv, "lib", "python3*", "site-packages", "openvino", "libs"));
+        runtimePlaces.Add(Path.Combine(homeDirectory, ".local", "lib", "python3*", "site-packages", "openvino", "libs"));
+        runtimePlaces.Add("/usr/local/lib/python3*/dist-packages/openvino/libs");
+        runtimePlaces.Add("/usr/lib/python3/dist-packages/openvino/libs");
         runtimePlaces.Add("/opt/intel/openvino*/runtime/lib/intel64");
         runtimePlaces.Add("/usr/lib/x86_64-linux-gnu");
         runtimePlaces.Add(Path.Combine(homeDirectory, ".nuget", "packages", "openvino.runtime.*", "*", "runtimes", "*", "native"));
@@ -90,6 +103,21 @@ internal static class OpenVinoRuntimeFinder
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Where libopenvino.so sits for a folder naming an install: a CMake folder's sibling libs/ (wheel)
+    /// or lib/intel64 (archive's runtime/); a package or install root's libs/ or runtime/lib/intel64.
+    /// </summary>
+    private static string[] LibraryFolders(string dir)
+    {
+        var full = Path.GetFullPath(dir).TrimEnd('/');
+        if (Path.GetFileName(full) == "cmake")
+        {
+            var parent = Path.GetDirectoryName(full) ?? full;
+            return [Path.Combine(parent, "libs"), Path.Combine(parent, "lib", "intel64")];
+        }
+        return [Path.Combine(full, "libs"), Path.Combine(full, "runtime", "lib", "intel64")];
     }
 
     private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -21,6 +21,10 @@ internal sealed unsafe class OvCompiledModel : IDisposable
         return index;
     }
 
+    /// <summary>A property of the compiled model in OpenVINO's string form ("f32" for INFERENCE_PRECISION_HINT, "2" for INFERENCE_NUM_THREADS).</summary>
+    public string Property(string name) =>
+        OvModel.ReadName((byte* b, int cap, out int needed) => ShimNative.ovs_compiled_get_property(_handle, name, b, cap, out needed));
+
     public OvInferRequest CreateInferRequest()
     {
         ShimErrors.ThrowIfFailed(ShimNative.ovs_request_create(_handle, out var request));

@@ -47,14 +47,14 @@ internal sealed unsafe class OvInferRequest : IDisposable
         return data;
     }
 
-    /// <summary>Copies state <paramref name="index"/> into <paramref name="destination"/>; returns its rank (shape in <paramref name="shape"/>).</summary>
-    public int GetState(int index, Span<byte> destination, Span<long> shape)
+    /// <summary>Copies state <paramref name="index"/> (declared <paramref name="type"/>) into <paramref name="destination"/>; returns its rank (shape in <paramref name="shape"/>).</summary>
+    public int GetState(int index, DataType type, Span<byte> destination, Span<long> shape)
     {
         int rank;
         fixed (byte* d = destination)
         fixed (long* s = shape)
         {
-            ShimErrors.ThrowIfFailed(ShimNative.ovs_request_get_state(_handle, index, d, destination.Length, out _, s, shape.Length, out rank));
+            ShimErrors.ThrowIfFailed(ShimNative.ovs_request_get_state(_handle, index, ShimElement.ToCode(type), d, destination.Length, s, shape.Length, out rank));
         }
         return rank;
     }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using OvStateful.Core.Engines;
+using OvStateful.Core.Tensors;
 
 namespace OvStateful.OpenVino.Interop;
 
@@ -25,6 +26,42 @@ internal sealed unsafe class OvModel : IDisposable
                 ShimNative.ovs_model_variable_info(Handle, index, n, cap, out needed, out element, d, dcap, out rank));
         }
         return variables;
+    }
+
+    /// <summary>
+    /// Where variable <paramref name="index"/> starts after reset(): its constant initial value, or
+    /// null with <paramref name="computed"/> = false for zeros (no initializer) and true for an
+    /// initializer that depends on model inputs. Constant-folds the model first, so reshape it to
+    /// static shapes beforehand.
+    /// </summary>
+    public Tensor? VariableInitial(int index, out bool computed)
+    {
+        var dimsCap = 16;
+        long dataCap = 1024;
+        while (true)
+        {
+            var dims = new long[dimsCap];
+            var data = new byte[dataCap];
+            int status, kind, element, rank;
+            fixed (long* d = dims)
+            fixed (byte* b = data)
+            {
+                status = ShimNative.ovs_model_variable_initial(Handle, index, out kind, b, data.LongLength, out element, d, dimsCap, out rank);
+            }
+            var type = ShimElement.FromCode(element);
+            if (status == (int)ShimStatus.BufferTooSmall && rank > dimsCap) { dimsCap = rank; continue; }
+            if (status == (int)ShimStatus.BufferTooSmall)
+            {
+                var bytes = Shapes.ElementCount(dims.AsSpan(0, rank)) * Math.Max(1, type.ByteSize());
+                if (bytes > dataCap) { dataCap = bytes; continue; }
+            }
+            ShimErrors.ThrowIfFailed(status, "variable_initial");
+            computed = kind == 2;
+            if (kind != 1) return null;
+            var shape = dims[..rank];
+            var length = checked((int)(Shapes.ElementCount(shape) * type.ByteSize()));
+            return new Tensor($"variable {index}", type, shape, data.AsMemory(0, length).ToArray());
+        }
     }
 
     /// <summary>ov::pass::MakeStateful: each (input, output) tensor-name pair becomes one variable named input + output.</summary>

@@ -5,15 +5,16 @@ using OvStateful.Core.Engines;
 namespace OvStateful.OpenVino.Interop;
 
 /// <summary>
-/// Loads libovs_openvino_shim once per process (preloading libopenvino.so from where the finder
-/// saw it, so the shim's dependency resolves without LD_LIBRARY_PATH) and routes
-/// <see cref="ShimNative"/>'s imports to it. The outcome, success or the reason for failure,
-/// is computed once and kept.
+/// Loads libovs_openvino_shim once per process and routes <see cref="ShimNative"/>'s imports to
+/// it. The shim carries an RPATH to the OpenVINO it was built against, so it is loaded first as
+/// it is; only when that fails is libopenvino.so preloaded from where the finder saw it and the
+/// shim tried again (a shim copied away from its OpenVINO). The outcome, success with the
+/// runtime's version and folder or the reason for failure, is computed once and kept.
 /// </summary>
 internal static class ShimLibrary
 {
     /// <summary>The ABI this assembly was written against (OVS_SHIM_ABI_VERSION).</summary>
-    public const int ExpectedAbiVersion = 1;
+    public const int ExpectedAbiVersion = 2;
 
     private static readonly Lazy<EngineAvailability> s_availability = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     // Set once by Load before the resolver is installed; the resolver only reads it.
@@ -44,22 +45,30 @@ internal static class ShimLibrary
             Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
         if (location.ShimPath is null) return EngineAvailability.Unavailable(location.NotFoundReason());
 
-        string? preloadError = null;
-        if (location.OpenVinoLibrary is not null)
+        if (!TryLoad(location.ShimPath, out var handle, out var firstError))
         {
-            try { NativeLibrary.Load(location.OpenVinoLibrary); }
-            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException) { preloadError = $"{location.OpenVinoLibrary}: {e.Message}"; }
-        }
-
-        IntPtr handle;
-        try { handle = NativeLibrary.Load(location.ShimPath); }
-        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
-        {
-            var runtime = location.OpenVinoLibrary is null
-                ? $"{OpenVinoRuntimeFinder.RuntimeFileName} not found in {string.Join(", ", location.RuntimeSearched)}"
-                : preloadError ?? $"{location.OpenVinoLibrary} loaded";
-            return EngineAvailability.Unavailable(
-                $"OpenVINO shim {location.ShimPath} failed to load ({e.Message}; {runtime}); {RuntimeLocation.InstallHint}");
+            string runtime;
+            if (location.OpenVinoLibrary is null)
+            {
+                runtime = $"{OpenVinoRuntimeFinder.RuntimeFileName} not found in {string.Join(", ", location.RuntimeSearched)}";
+            }
+            else if (!TryLoad(location.OpenVinoLibrary, out _, out var preloadError))
+            {
+                runtime = $"{location.OpenVinoLibrary}: {preloadError}";
+            }
+            else if (!TryLoad(location.ShimPath, out handle, out var secondError))
+            {
+                runtime = $"{location.OpenVinoLibrary} loaded, then the shim still failed: {secondError}";
+            }
+            else
+            {
+                runtime = "";
+            }
+            if (handle == IntPtr.Zero)
+            {
+                return EngineAvailability.Unavailable(
+                    $"OpenVINO shim {location.ShimPath} failed to load ({firstError}; {runtime}); {RuntimeLocation.InstallHint}");
+            }
         }
 
         s_shim = handle;
@@ -68,9 +77,27 @@ internal static class ShimLibrary
         if (abi != ExpectedAbiVersion)
         {
             return EngineAvailability.Unavailable(
-                $"OpenVINO shim {location.ShimPath} has ABI version {abi}, this build needs {ExpectedAbiVersion}; rebuild it with native/build.sh");
+                $"OpenVINO shim {location.ShimPath} has ABI version {abi}, this build needs {ExpectedAbiVersion}; rebuild it (dotnet build, or native/build.sh)");
         }
-        return EngineAvailability.Available($"OpenVINO {RuntimeVersion()} via {location.ShimPath}");
+        var version = RuntimeVersion();
+        var folder = RuntimeFolder();
+        return EngineAvailability.Available($"OpenVINO {version} ({folder})") with { RuntimeVersion = version, RuntimeLocation = folder };
+    }
+
+    private static bool TryLoad(string path, out IntPtr handle, out string error)
+    {
+        try
+        {
+            handle = NativeLibrary.Load(path);
+            error = "";
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            handle = IntPtr.Zero;
+            error = e.Message;
+            return false;
+        }
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
@@ -80,5 +107,17 @@ internal static class ShimLibrary
     {
         var buf = stackalloc byte[128];
         return ShimNative.ovs_runtime_version(buf, 128) == 0 ? Marshal.PtrToStringUTF8((IntPtr)buf) ?? "?" : "?";
+    }
+
+    private static unsafe string RuntimeFolder()
+    {
+        try
+        {
+            return OvModel.ReadName((byte* b, int cap, out int needed) => ShimNative.ovs_runtime_location(b, cap, out needed));
+        }
+        catch (OpenVinoException)
+        {
+            return "?";
+        }
     }
 }

@@ -12,8 +12,8 @@ internal enum ShimStatus
     Unexpected = 6,
 }
 
-/// <summary>ovs_hint: the performance hint passed to compile_model.</summary>
-internal enum ShimHint
+/// <summary>OpenVINO's PERFORMANCE_HINT for compile_model (Default: not given).</summary>
+internal enum PerformanceHint
 {
     Default = 0,
     Latency = 1,

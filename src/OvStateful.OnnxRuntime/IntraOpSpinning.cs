@@ -1,4 +1,4 @@
-namespace OvStateful.OnnxRuntime.Interop;
+namespace OvStateful.OnnxRuntime;
 
 /// <summary>When ONNX Runtime's idle intra-op threads busy-wait for work instead of sleeping.</summary>
 public enum IntraOpSpinning

@@ -1,4 +1,4 @@
-namespace OvStateful.OnnxRuntime.Interop;
+namespace OvStateful.OnnxRuntime;
 
 /// <summary>Which execution provider a session runs on.</summary>
 public enum OrtExecutionProvider
@@ -8,13 +8,13 @@ public enum OrtExecutionProvider
     TensorRt,
 }
 
-/// <summary>GraphOptimizationLevel from onnxruntime_c_api.h.</summary>
+/// <summary>How much ONNX Runtime rewrites the graph before running it (its GraphOptimizationLevel).</summary>
 public enum OrtGraphOptimizationLevel
 {
-    DisableAll = 0,
-    Basic = 1,
-    Extended = 2,
-    All = 99,
+    DisableAll,
+    Basic,
+    Extended,
+    All,
 }
 
 /// <summary>Everything that configures one ORT session. Zero thread counts leave ORT's defaults.</summary>
@@ -23,7 +23,6 @@ public sealed record OrtSessionSettings
     public int IntraOpThreads { get; init; }
     public int InterOpThreads { get; init; }
     public OrtGraphOptimizationLevel OptimizationLevel { get; init; } = OrtGraphOptimizationLevel.All;
-    public OrtLoggingLevel LogLevel { get; init; } = OrtLoggingLevel.Warning;
     public OrtExecutionProvider Provider { get; init; } = OrtExecutionProvider.Cpu;
     /// <summary>CUDA device for Cuda and TensorRt.</summary>
     public int DeviceId { get; init; }
