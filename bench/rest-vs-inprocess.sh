@@ -2,7 +2,8 @@
 # KServe v2 REST vs in-process on the same model, in one run of R rounds. Each round:
 #   1. `ovs bench --protocol http` with S Silero sequences × K steps (one HTTP/1.1 connection
 #      per sequence) against a fresh `ovs serve` (Release, its default settings) on loopback,
-#      twice: with Triton's binary tensor data extension, and with JSON tensors;
+#      twice: with Triton's binary tensor data extension, and with JSON tensors; then
+#      `ovs bench --protocol grpc` (one stream per sequence), so gRPC is measured in the same run;
 #   2. `ovs run` with the same S sequences × K steps in process (batcher + engine, no server),
 #      at ONNX Runtime's default thread count and at the server's (one fewer than the cores).
 # Every path starts cold in its own process each round. Printed: each round's rates and
@@ -14,4 +15,5 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 vs_inprocess "${1:-256}" "${2:-600}" "${3:-3}" \
   "REST, binary tensors|http|--http-format binary" \
-  "REST, JSON tensors|http|--http-format json"
+  "REST, JSON tensors|http|--http-format json" \
+  "gRPC, one stream per sequence|grpc|"

@@ -46,11 +46,23 @@ internal struct BodyLease : IDisposable
 internal static class HttpBody
 {
     /// <summary>
-    /// Reads the whole body from the request's pipe. Allocation-free when the body is already
-    /// there (the usual case: one small POST), and when it must be waited for (pooled state machine).
+    /// Reads the whole body from the request's pipe. The usual case, one small POST whose body
+    /// is already there, completes synchronously without an async frame (none to allocate, not
+    /// even unoptimised); otherwise it waits in a pooled state machine.
     /// </summary>
+    public static ValueTask<BodyLease> ReadAsync(HttpContext ctx, long limit)
+    {
+        if (ctx.Request.ContentLength is long n && n > 0 && n <= limit && ctx.Request.BodyReader.TryRead(out var result))
+        {
+            if (result.Buffer.Length >= n) return new ValueTask<BodyLease>(Lease(ctx.Request.BodyReader, result.Buffer, limit));
+            // Not all there yet: hand back what came (nothing consumed) and wait for the rest.
+            ctx.Request.BodyReader.AdvanceTo(result.Buffer.Start);
+        }
+        return ReadSlowAsync(ctx, limit);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<BodyLease> ReadAsync(HttpContext ctx, long limit)
+    private static async ValueTask<BodyLease> ReadSlowAsync(HttpContext ctx, long limit)
     {
         var declared = ctx.Request.ContentLength;
         if (declared > limit) throw ServerErrors.BodyTooLarge(limit);
@@ -78,24 +90,29 @@ internal static class HttpBody
                     reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
                 }
             }
-            var body = result.Buffer;
-            if (body.Length > limit)
-            {
-                reader.AdvanceTo(body.End);
-                throw ServerErrors.BodyTooLarge(limit);
-            }
-            if (body.IsSingleSegment) return new BodyLease(body.First, reader, body.End, null);
-            // The length is read before AdvanceTo: after it the sequence's segments belong to the pipe again.
-            var length = (int)body.Length;
-            var rented = ArrayPool<byte>.Shared.Rent(length);
-            body.CopyTo(rented);
-            reader.AdvanceTo(body.End);
-            return new BodyLease(rented.AsMemory(0, length), null, default, rented);
+            return Lease(reader, result.Buffer, limit);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw ServerErrors.BodyTooLarge(limit);
         }
+    }
+
+    /// <summary>The whole body as one lease: Kestrel's buffer, held, when it is one segment; else one pooled copy.</summary>
+    private static BodyLease Lease(PipeReader reader, ReadOnlySequence<byte> body, long limit)
+    {
+        if (body.Length > limit)
+        {
+            reader.AdvanceTo(body.End);
+            throw ServerErrors.BodyTooLarge(limit);
+        }
+        if (body.IsSingleSegment) return new BodyLease(body.First, reader, body.End, null);
+        // The length is read before AdvanceTo: after it the sequence's segments belong to the pipe again.
+        var length = (int)body.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        body.CopyTo(rented);
+        reader.AdvanceTo(body.End);
+        return new BodyLease(rented.AsMemory(0, length), null, default, rented);
     }
 
     public static JsonDocument ParseJson(ReadOnlyMemory<byte> body)

@@ -28,6 +28,7 @@ internal static class HttpEndpoints
         MapModel(app, "/config", (ctx, m, v) => Json(ctx, s.Resolver.Resolve(m, v).Config));
         MapModel(app, "/stats", (ctx, m, v) => Stats(ctx, s, m, v));
         // Inference has a handler of its own: no closure or extra async frame per request (HttpInfer).
+        // InferRoute takes these paths before routing; these routes serve what it passes on.
         foreach (var pattern in new[] { "/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer" })
             app.MapPost(pattern, ctx => HttpInfer.HandleAsync(ctx, s, Route(ctx, "model")!, Route(ctx, "version")));
 

@@ -161,8 +161,11 @@ internal static class HttpInferCodec
             w.WriteEndObject();
         }
         w.WriteStartArray(OutputsProperty);
-        foreach (var t in response.Outputs)
+        var outputs = response.Outputs;
+        // Index loops: a foreach over the IReadOnlyList would allocate an enumerator per request.
+        for (var i = 0; i < outputs.Count; i++)
         {
+            var t = outputs[i];
             w.WriteStartObject();
             w.WriteString(NameProperty, t.Name);
             w.WriteString(DatatypeProperty, t.DataType.WireName());
@@ -203,9 +206,9 @@ internal static class HttpInferCodec
         var body = http.BodyWriter;
         body.Write(json);
         if (binaryOutputs == 0) return;
-        foreach (var t in response.Outputs)
+        for (var i = 0; i < outputs.Count; i++)
         {
-            if (header.IsBinary(t.Name)) body.Write(t.Data.Span);
+            if (header.IsBinary(outputs[i].Name)) body.Write(outputs[i].Data.Span);
         }
     }
 
