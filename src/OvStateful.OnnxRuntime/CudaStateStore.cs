@@ -90,6 +90,7 @@ internal sealed unsafe class CudaStateStore : IOrtStateStore
             var l = _layouts[s];
             for (var i = 0; i < slots.Length; i++)
             {
+                if (slots[i] < 0) continue; // a padding row commits nothing
                 CudaRuntime.Copy2D(SlotRow(s, slots[i]), l.InnerBytes, _stagingOut[s].Pointer + i * l.InnerBytes, (long)batchSize * l.InnerBytes,
                     l.InnerBytes, l.Outer, CudaRuntime.DeviceToDevice, _stream);
             }

@@ -27,7 +27,7 @@ internal interface IOrtStateStore : IDisposable
     /// </summary>
     void Gather(ReadOnlySpan<int> slots, ReadOnlySpan<bool> fromInitial, int batchSize, bool inPlace);
 
-    /// <summary>After a successful run: row i of each state output becomes slot <paramref name="slots"/>[i]'s state.</summary>
+    /// <summary>After a successful run: row i of each state output becomes slot <paramref name="slots"/>[i]'s state (a slot of -1, a padding row, keeps nothing).</summary>
     void Commit(ReadOnlySpan<int> slots, int batchSize);
 
     void Reset(int slot);

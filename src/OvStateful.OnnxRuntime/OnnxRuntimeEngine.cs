@@ -25,9 +25,9 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     // What the session was opened with and the library's version, for Description.
     private readonly OrtSessionSettings _settings;
     private readonly string _runtimeVersion;
-    // Per batch row and output: the engine-owned bytes handed out through StepBatch.SetOutput.
+    // Per batch row and output: the engine-owned bytes handed out through StepBatch.SetOutput (BYTES rows grow as needed, then are reused).
     private readonly byte[][][] _outputRows;
-    // Scratch for one batch: slot and "start from the initial state" per active row, and which batch entry each row is.
+    // Scratch for one batch: slot and "start from the initial state" per active row, and which batch entry each row is (-1 and slot -1: a padding row).
     private readonly int[] _slots;
     private readonly bool[] _fromInitial;
     private readonly int[] _entries;
@@ -88,13 +88,14 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
     /// <summary>Bytes the state arena holds now.</summary>
     public long StateBytesReserved => _states.ReservedBytes;
 
+    /// <summary>Padding entries (READY clear) are fed as Triton feeds its direct strategy's null requests: see <see cref="IStatefulEngine.FeedsPaddingRows"/>.</summary>
+    public bool FeedsPaddingRows => true;
+
     public void Execute(StepBatch batch)
     {
         var rows = SelectRows(batch);
         if (rows == 0) return;
         var batchSize = _behaviour.PadToMaxBatch ? MaxBatchSize : rows;
-        FillInputs(batch, rows, batchSize);
-        FillControls(batch, rows, batchSize);
         var slots = _slots.AsSpan(0, rows);
         var fromInitial = _fromInitial.AsSpan(0, rows);
         var first = _states.InPlaceFirstSlot(slots, fromInitial, batchSize);
@@ -103,6 +104,8 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
             first = -1;
             binding = _buffers.BindingFor(batchSize);
         }
+        FillInputs(batch, rows, batchSize);
+        FillControls(batch, rows, batchSize);
         _states.Gather(slots, fromInitial, batchSize, inPlace: first >= 0);
         try
         {
@@ -118,22 +121,41 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
         _states.Commit(slots, batchSize);
         for (var r = 0; r < rows; r++)
         {
+            if (_entries[r] < 0) continue; // padding: no outputs
             for (var o = 0; o < _plan.Outputs.Count; o++)
             {
-                var row = _outputRows[r][o];
-                _plan.Outputs[o].Layout.CopyRowOut(_buffers.Outputs[o], r, batchSize, row);
-                batch.SetOutput(_entries[r], o, row);
+                var output = _plan.Outputs[o];
+                int length;
+                if (output.DataType == DataType.String)
+                {
+                    length = OrtStringTensors.GetRow(_buffers.StringOutput(batchSize, o), output.Layout, r, batchSize, ref _outputRows[r][o]);
+                }
+                else
+                {
+                    length = output.Layout.RowBytes;
+                    output.Layout.CopyRowOut(_buffers.Outputs[o], r, batchSize, _outputRows[r][o]);
+                }
+                batch.SetOutput(_entries[r], o, _outputRows[r][o].AsMemory(0, length));
             }
         }
     }
 
     // Picks the entries that run; END-only steps are answered empty when infer_end_requests = 0.
+    // A padding entry (READY clear) is a row of slot -1: initial state in, nothing committed, no outputs.
     private int SelectRows(StepBatch batch)
     {
         var rows = 0;
         for (var e = 0; e < batch.Count; e++)
         {
             var flags = batch.Flags(e);
+            if ((flags & StepFlags.Ready) == 0)
+            {
+                _slots[rows] = -1;
+                _fromInitial[rows] = true;
+                _entries[rows] = -1;
+                rows++;
+                continue;
+            }
             if (!_behaviour.InferEndRequests && (flags & StepFlags.End) != 0 && (flags & StepFlags.Start) == 0)
             {
                 for (var o = 0; o < _plan.Outputs.Count; o++) batch.SetOutput(e, o, ReadOnlyMemory<byte>.Empty);
@@ -143,8 +165,8 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
             if ((uint)slot >= (uint)SlotCount) throw new EngineException($"model \"{ModelName}\": slot {slot} is outside 0..{SlotCount - 1}");
             for (var k = 0; k < _plan.Inputs.Count; k++)
             {
-                // RequestValidator checked every input's byte count before the step was queued.
-                Debug.Assert(batch.Input(e, k).Length == _plan.Inputs[k].Layout.RowBytes, $"input {_plan.Inputs[k].Name}: {batch.Input(e, k).Length} bytes, {_plan.Inputs[k].Layout.RowBytes} expected");
+                // RequestValidator checked every input's byte count (BYTES: element count) before the step was queued.
+                Debug.Assert(_plan.Inputs[k].DataType == DataType.String || batch.Input(e, k).Length == _plan.Inputs[k].Layout.RowBytes, $"input {_plan.Inputs[k].Name}: {batch.Input(e, k).Length} bytes, {_plan.Inputs[k].Layout.RowBytes} expected");
             }
             _slots[rows] = slot;
             _fromInitial[rows] = (flags & StepFlags.Start) != 0;
@@ -154,16 +176,27 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
         return rows;
     }
 
+    // Rows past the batch's entries (always_pad_to_max_batch) and padding entries get zeros (BYTES: empty strings), as Triton's null requests do.
     private void FillInputs(StepBatch batch, int rows, int batchSize)
     {
         for (var k = 0; k < _plan.Inputs.Count; k++)
         {
-            var layout = _plan.Inputs[k].Layout;
+            var input = _plan.Inputs[k];
+            if (input.DataType == DataType.String)
+            {
+                var value = _buffers.StringInput(batchSize, k);
+                for (var r = 0; r < batchSize; r++)
+                {
+                    var row = r < rows && _entries[r] >= 0 ? batch.Input(_entries[r], k).Span : default;
+                    OrtStringTensors.SetRow(value, input.Layout, row, r, batchSize);
+                }
+                continue;
+            }
             var buffer = _buffers.Inputs[k];
             for (var r = 0; r < batchSize; r++)
             {
-                var row = r < rows ? batch.Input(_entries[r], k).Span : _zeroInputRows[k];
-                layout.CopyRowIn(row, buffer, r, batchSize);
+                var row = r < rows && _entries[r] >= 0 ? batch.Input(_entries[r], k).Span : _zeroInputRows[k];
+                input.Layout.CopyRowIn(row, buffer, r, batchSize);
             }
         }
     }
@@ -176,10 +209,14 @@ public sealed class OnnxRuntimeEngine : IStatefulEngine
             var row = _controlRows[c];
             for (var r = 0; r < batchSize; r++)
             {
-                var live = r < rows;
+                var live = r < rows && _entries[r] >= 0;
                 var flags = live ? batch.Flags(_entries[r]) : StepFlags.None;
                 switch (control.Kind)
                 {
+                    case ControlKind.SequenceCorrid when control.DataType == DataType.String:
+                        // Triton feeds a TYPE_STRING CORRID as the string id; not-ready rows get "" (Triton's null requests carry no id).
+                        OrtStringTensors.SetRowText(_buffers.StringControl(batchSize, c), control.Layout, live ? batch.SequenceId(_entries[r]).Text ?? "" : "", r, batchSize);
+                        continue;
                     case ControlKind.SequenceCorrid:
                         ElementWriter.FillInteger(row, control.DataType, live ? batch.SequenceId(_entries[r]).Number : 0);
                         break;

@@ -27,6 +27,22 @@ public sealed class OpenVinoEngineProvider : IEngineProvider
         return new ModelFileSignature(model.Inputs, model.Outputs);
     }
 
+    public string? Refuses(ModelPlan plan) => RefusesStrings(plan);
+
+    /// <summary>
+    /// OpenVINO does not take string (BYTES) tensors for these models: a plan with one is refused,
+    /// naming them (the model loader checks the same before compiling).
+    /// </summary>
+    internal static string? RefusesStrings(ModelPlan plan)
+    {
+        var strings = new List<string>();
+        foreach (var t in plan.Inputs) if (t.DataType == Core.Tensors.DataType.String) strings.Add($"input \"{t.Name}\"");
+        foreach (var t in plan.Outputs) if (t.DataType == Core.Tensors.DataType.String) strings.Add($"output \"{t.Name}\"");
+        foreach (var c in plan.Controls) if (c.DataType == Core.Tensors.DataType.String) strings.Add($"control input \"{c.Name}\"");
+        return strings.Count == 0 ? null
+            : $"model \"{plan.ModelName}\": the OpenVINO engine does not support BYTES (TYPE_STRING) tensors ({string.Join(", ", strings)}); serve this model with engine onnxruntime";
+    }
+
     public IStatefulEngine Load(EngineLoadContext context)
     {
         var options = OpenVinoOptions.FromConfig(context.Config, context.Device, _options);

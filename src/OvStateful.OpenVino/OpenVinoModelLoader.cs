@@ -54,6 +54,7 @@ internal static class OpenVinoModelLoader
             var signature = new ModelFileSignature(model.Inputs, model.Outputs);
             if (variables.Count > 0) signature = StatePairs.WithVariables(signature, pairs, variables);
             var plan = ModelPlan.Build(context.Config, signature, context.VersionDirectory);
+            if (OpenVinoEngineProvider.RefusesStrings(plan) is { } strings) throw new EngineException(strings);
             var unplanned = pairs.Where(p => !plan.States.Any(s => s.Spec.InputName == p.Input)).ToList();
             if (unplanned.Count > 0)
             {

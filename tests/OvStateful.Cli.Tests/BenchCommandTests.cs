@@ -44,7 +44,8 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
     private static (int Exit, string Out, string Err, JsonDocument Json, string Dir) Bench(params string[] args)
     {
         var dir = CliRunner.TempFolder();
-        var (exit, output, error) = CliRunner.Run(["bench", "--measurement-mode", "once", .. args, "--output", dir]);
+        // Exact step counts: one pass, sequences of exactly --steps (perf_analyzer's default varies them by 20%).
+        var (exit, output, error) = CliRunner.Run(["bench", "--measurement-mode", "once", "--sequence-length-variation", "0", .. args, "--output", dir]);
         var file = Path.Combine(dir, "bench.json");
         Assert.True(File.Exists(file), $"no bench.json (exit {exit}): {error}{output}");
         return (exit, output, error, JsonDocument.Parse(File.ReadAllText(file)), dir);
@@ -66,8 +67,13 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
             Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "bench.csv")).Length);
             var svg = XDocument.Load(Path.Combine(dir, "bench.svg"));
             var ns = svg.Root!.Name.Namespace;
-            // Three panels (throughput, p50, p99), one bar per level each.
-            Assert.Equal(9, svg.Descendants(ns + "title").Count());
+            // Lines over the levels: throughput (3 points), p50 and p99 (3 each), and latency vs throughput (p50, p99): a marker per point.
+            Assert.Equal(15, svg.Descendants(ns + "circle").Count());
+            Assert.Equal(5, svg.Descendants(ns + "polyline").Count());
+            Assert.Contains(svg.Descendants(ns + "text"), t => t.Value == "concurrent sequences");
+            // The server's breakdown of every level, from its statistics.
+            Assert.All(results, r => Assert.True(r.GetProperty("server").GetProperty("compute_infer_us").GetDouble() > 0));
+            Assert.Equal([3UL, 9, 15], results.Select(r => r.GetProperty("server").GetProperty("inference_count").GetUInt64()));
         }
         finally
         {
@@ -79,15 +85,77 @@ public sealed class BenchCommandTests(BenchCommandTests.ServerFixture server) : 
     [InlineData("1:4", new[] { 1, 2, 3, 4 })]
     [InlineData("2:16:7", new[] { 2, 9, 16 })]
     [InlineData("8:8", new[] { 8 })]
-    public void Concurrency_range_is_start_end_step(string text, int[] levels) => Assert.Equal(levels, Commands.ConcurrencyRange.Parse(text));
+    [InlineData("4", new[] { 4 })]
+    public void Concurrency_range_is_start_end_step(string text, int[] levels) => Assert.Equal(levels, Commands.LoadLevels.Concurrency(text));
 
     [Theory]
-    [InlineData("4", "is not start:end[:step]")]
+    [InlineData("4:x", "is not start[:end[:step]]")]
     [InlineData("4:2", "expected 1 ≤ start ≤ end and step ≥ 1")]
     [InlineData("0:2", "expected 1 ≤ start ≤ end and step ≥ 1")]
-    [InlineData("1:1000", "gives 1000 levels; at most 64")]
+    [InlineData("1:1000", "gives more than 64 levels")]
     public void Bad_concurrency_range_says_what_is_expected(string text, string message) =>
-        Assert.Contains(message, Assert.Throws<UsageException>(() => Commands.ConcurrencyRange.Parse(text)).Message);
+        Assert.Contains(message, Assert.Throws<UsageException>(() => Commands.LoadLevels.Concurrency(text)).Message);
+
+    [Theory]
+    [InlineData("100", new[] { 100.0 })]
+    [InlineData("100:400:100", new[] { 100.0, 200, 300, 400 })]
+    [InlineData("0.1:0.3:0.1", new[] { 0.1, 0.2, 0.3 })]
+    public void Request_rate_range_takes_fractions_and_lands_on_its_end(string text, double[] levels) => Assert.Equal(levels, Commands.LoadLevels.RequestRate(text));
+
+    [OrtAvailableFact]
+    public void Request_rate_mode_writes_perf_analyzers_latency_report()
+    {
+        var report = Path.Combine(CliRunner.TempFolder(), "pa.csv");
+        var (exit, output, error, json, dir) = Bench("-u", server.Grpc, "-i", "grpc", "--streaming", "-m", "accumulate", "--request-rate-range", "200:400:200",
+            "--num-of-sequences", "2", "-k", "5", "--sequence-id-range", "7000:7100", "-f", report, "--percentile", "95");
+        try
+        {
+            Assert.True(exit == 0, error + output);
+            var results = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal([200.0, 400], results.Select(r => r.GetProperty("request_rate").GetDouble()));
+            Assert.Equal([10L, 10], results.Select(r => r.GetProperty("steps_ok").GetInt64()));
+            Assert.Contains("request rate: 200 steps/s asked", output);
+            var lines = File.ReadAllLines(report);
+            Assert.StartsWith("Request Rate,Inferences/Second,Client Send,Network+Server Send/Recv,Server Queue,", lines[0]);
+            Assert.Equal(3, lines.Length);
+            Assert.Matches(@"^(200|400),\d", lines[1]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(report)!, recursive: true);
+        }
+    }
+
+    [OrtAvailableFact]
+    public void Input_data_streams_play_one_per_sequence_for_as_many_steps_as_they_hold()
+    {
+        var data = Path.Combine(CliRunner.TempFolder(), "input.json");
+        // accumulate's Input is [4, -1, 5] per step: 20 values (the -1 becomes 1).
+        string Step(int v) => $"{{\"Input\": [{string.Join(",", Enumerable.Repeat(v, 20))}]}}";
+        File.WriteAllText(data, $"{{\"data\": [[{Step(1)}, {Step(2)}, {Step(3)}], [{Step(4)}]]}}");
+        var (exit, output, error, json, dir) = Bench("-u", server.Http, "-m", "accumulate", "-n", "2", "--input-data", data, "--sequence-id-start", "8000");
+        try
+        {
+            Assert.True(exit == 0, error + output);
+            var r = Result(json);
+            Assert.Equal(4, r.GetProperty("steps_ok").GetInt64());
+            Assert.Contains("input data (2 stream(s) from input.json)", json.RootElement.GetProperty("input").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(data)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Streaming_over_http_is_refused_as_perf_analyzer_refuses_it()
+    {
+        var (exit, _, error) = CliRunner.Run("bench", "-u", "127.0.0.1:1", "-m", "accumulate", "--streaming");
+        Assert.Equal(2, exit);
+        Assert.Contains("--streaming is only valid with -i grpc", error);
+    }
 
     [OrtAvailableFact]
     public void Http_binary_sends_every_step_without_errors_and_writes_the_three_files()

@@ -14,20 +14,20 @@ public class ChartAndStatsTests
     [InlineData(2100.0, 2500.0)]
     [InlineData(0.031, 0.05)]
     public void Axis_maximum_is_a_round_number_at_or_above_the_largest_bar(double max, double expected) =>
-        Assert.Equal(expected, BarChartSvg.NiceCeiling(max), 9);
+        Assert.Equal(expected, Axis.NiceCeiling(max), 9);
 
     [Theory]
     [InlineData(1000.0, "1000")]
     [InlineData(625.0, "625")]
     [InlineData(0.0125, "0.0125")]
     [InlineData(2.5e7, "2.5E+07")]
-    public void Axis_ticks_are_readable(double v, string text) => Assert.Equal(text, BarChartSvg.Tick(v));
+    public void Axis_ticks_are_readable(double v, string text) => Assert.Equal(text, Axis.Tick(v));
 
     [Fact]
     public void Svg_escapes_labels_and_draws_missing_values_as_na()
     {
         using var stream = new MemoryStream();
-        BarChartSvg.Write(stream, "a <b> & \"c\"", [new BarPanel("t", "u", [new Bar("x<y", 3), new Bar("gone", null)])]);
+        Figure.Write(stream, "a <b> & \"c\"", [new BarPanel("t", "u", null, [new Bar("x<y", 3), new Bar("gone", null)])]);
         stream.Position = 0;
         var doc = XDocument.Load(stream);
         var ns = doc.Root!.Name.Namespace;
@@ -36,6 +36,55 @@ public class ChartAndStatsTests
         Assert.Single(doc.Descendants(ns + "text"), t => t.Value == "n/a");
         Assert.Single(doc.Descendants(ns + "rect"), r => r.Element(ns + "title") is not null);
     }
+
+    [Theory]
+    [InlineData(true, true)]   // latency rising with load ends in the top right corner: the legend moves left
+    [InlineData(false, false)] // falling lines leave the top right free
+    public void The_legend_stays_off_the_lines(bool rising, bool legendLeft)
+    {
+        IReadOnlyList<(double X, double Y)> Line(double scale) =>
+            [.. new[] { 1.0, 17, 33, 49 }.Select((x, i) => (x, scale * (rising ? i + 1 : 4 - i)))];
+        using var stream = new MemoryStream();
+        Figure.Write(stream, "sweep", [new LinePanel("latency by load", "concurrent sequences", "latency (ms)", "lower is better",
+            [new Series("p50", Line(1)), new Series("p99", Line(5))])]);
+        stream.Position = 0;
+        var doc = XDocument.Load(stream);
+        var ns = doc.Root!.Name.Namespace;
+        var legendX = double.Parse(doc.Descendants(ns + "text").Single(t => t.Value == "p99").Attribute("x")!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        // The panel is Figure.PanelWidth wide: a left legend starts in its first third, a right one in its last.
+        Assert.Equal(legendLeft, legendX < Figure.PanelWidth / 3);
+        Assert.Equal(!legendLeft, legendX > Figure.PanelWidth * 2 / 3);
+    }
+
+    [Fact]
+    public void A_title_too_long_for_the_figure_shrinks_then_wraps()
+    {
+        var (short1, size1) = Figure.FitTitle("ovs bench: silero_vad", 400);
+        Assert.Equal(["ovs bench: silero_vad"], short1);
+        Assert.Equal(16.0, size1);
+        var (lines, size) = Figure.FitTitle(string.Join(" ", Enumerable.Repeat("word", 40)), 400);
+        Assert.Equal(11, size);
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.True(l.Length * 11 * 0.6 <= 400, l));
+    }
+
+    [Theory]
+    [InlineData(new[] { 1.0, 17, 33, 49 }, true, 1.0, 100.0)]
+    [InlineData(new[] { 4.0, 8, 12 }, false, 0.0, 0.0)]
+    public void Levels_that_span_a_decade_get_a_log_axis(double[] levels, bool log, double min, double max)
+    {
+        var axis = Axis.For(levels, allowLog: true, fromZero: false);
+        Assert.Equal(log, axis.Log);
+        if (log) Assert.Equal((min, max), (axis.Min, axis.Max));
+        Assert.All(levels, v => Assert.InRange(axis.Fraction(v), 0, 1));
+    }
+
+    [Theory]
+    [InlineData(5163.0, 6000.0)]
+    [InlineData(31.0, 40.0)]
+    [InlineData(0.9, 1.0)]
+    public void A_y_axis_from_zero_ends_on_a_round_step_above_the_data(double max, double end) =>
+        Assert.Equal(end, Axis.For([max]).Max, 9);
 
     [Fact]
     public void Percentiles_are_nearest_rank()

@@ -8,6 +8,8 @@ namespace OvStateful.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class MeasurementWindowTests
 {
+    private static MeasurementPlan Plan(double stabilityPercent, double percentile = 99) => new() { StabilityPercent = stabilityPercent, Percentile = percentile };
+
     private static MeasurementWindow W(int i, double stepsPerSecond, double p99) =>
         new(i, i, 1, (long)stepsPerSecond, stepsPerSecond, new LatencySummary(p99 / 2, p99 / 3, p99 / 2, p99 / 1.5, p99, p99 * 2));
 
@@ -15,7 +17,7 @@ public sealed class MeasurementWindowTests
     public void The_last_three_windows_within_the_percentage_are_stable()
     {
         var windows = new[] { W(0, 500, 9), W(1, 1000, 10), W(2, 1050, 10.5), W(3, 1090, 10.9) };
-        var f = WindowedFigures.From(windows, [1, 2, 3], 10, 1);
+        var f = WindowedFigures.From(windows, [1, 2, 3], Plan(10));
         Assert.True(f.Stable, f.Verdict);
         Assert.Equal(1000, f.StepsPerSecondMin);
         Assert.Equal(1090, f.StepsPerSecondMax);
@@ -28,15 +30,41 @@ public sealed class MeasurementWindowTests
     [InlineData(1000, 1000, 10, 12)]   // p99 20% apart
     public void A_spread_above_the_percentage_is_unstable(double tp1, double tp2, double p99a, double p99b)
     {
-        var f = WindowedFigures.From([W(0, tp1, p99a), W(1, tp1, p99a), W(2, tp2, p99b)], [1], 10, 1);
+        var f = WindowedFigures.From([W(0, tp1, p99a), W(1, tp1, p99a), W(2, tp2, p99b)], [1], Plan(10));
         Assert.False(f.Stable);
         Assert.StartsWith("unstable:", f.Verdict);
     }
 
     [Fact]
+    public void Stability_is_judged_on_the_percentile_asked_for()
+    {
+        // p99 20% apart, the mean (p99 / 2) too; p50 (p99 / 3 in W) is what --percentile 50 looks at.
+        static MeasurementWindow V(int i, double p50, double p99) =>
+            new(i, i, 1, 1000, 1000, new LatencySummary(5, p50, 8, 9, p99, 20) { ChosenPercentile = 50, ChosenMs = p50 });
+        var windows = new[] { V(0, 3, 10), V(1, 3.1, 12), V(2, 3.05, 11) };
+        Assert.True(WindowedFigures.From(windows, [1, 2], Plan(10, percentile: 50)).Stable);
+        Assert.False(WindowedFigures.From(windows.Select(w => w with { Latency = w.Latency with { ChosenPercentile = null, ChosenMs = null } }).ToArray(), [1, 2], Plan(10)).Stable);
+        Assert.Equal(50, WindowedFigures.From(windows, [1, 2], Plan(10, percentile: 50)).Percentile);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1.00, 1.01, 0.99 }, false)] // rounds agree around 1: no difference
+    [InlineData(new[] { 1.50, 1.52, 1.49 }, true)]  // 1.5× in every round
+    [InlineData(new[] { 1.02, 1.10, 1.04 }, false)] // every round's windows apart, but the rounds spread too much to call 4%
+    public void The_rounds_interval_widens_the_window_extremes(double[] ratios, bool measurable)
+    {
+        // Windows within ±0.5%: the window extremes alone would call a 10% round-to-round spread a difference.
+        var reference = ratios.Select(_ => new RoundFigures(1000, 995, 1005, 1, 2)).ToList();
+        var engine = ratios.Select(r => new RoundFigures(1000 * r, 995 * r, 1005 * r, 1, 2)).ToList();
+        var ratio = ThroughputRatio.Between(engine, reference, "first");
+        Assert.Equal(measurable, ratio.Measurable);
+        Assert.Equal(ratios.Average(), ratio.Ratio, 9);
+    }
+
+    [Fact]
     public void Fewer_than_three_windows_are_never_stable()
     {
-        Assert.False(WindowedFigures.From([W(0, 1000, 10), W(1, 1000, 10)], [1], 10, 1).Stable);
+        Assert.False(WindowedFigures.From([W(0, 1000, 10), W(1, 1000, 10)], [1], Plan(10)).Stable);
     }
 
     [Theory]
@@ -44,16 +72,7 @@ public sealed class MeasurementWindowTests
     [InlineData(1500, 1600, 950, 1050, true)]  // clearly faster
     public void A_ratio_interval_holding_one_is_no_measurable_difference(double eMin, double eMax, double fMin, double fMax, bool measurable)
     {
-        static EngineMeasurement M(double min, double max)
-        {
-            var figures = WindowedFigures.From([W(0, min, 10), W(1, (min + max) / 2, 10), W(2, max, 10)], [1], 50, 0);
-            var result = new WorkloadResult
-            {
-                Clients = 1, Sequences = 1, StepsSent = 1, StepsOk = 1, ErrorsByKind = new Dictionary<string, long>(), Seconds = 1,
-                Latency = LatencySummary.Empty, Memory = new MemorySummary(0, 0, 0, 0), Windowed = figures,
-            };
-            return new EngineMeasurement("e", "e", result, BatchSizes.Empty, null);
-        }
+        static RoundFigures M(double min, double max) => new((min + max) / 2, min, max, 1, 2);
         var ratio = ThroughputRatio.Between([M(eMin, eMax)], [M(fMin, fMax)], "first");
         Assert.Equal(measurable, ratio.Measurable);
         Assert.True(ratio.Low <= ratio.Ratio && ratio.Ratio <= ratio.High);
@@ -106,7 +125,10 @@ public sealed class MeasurementWindowTests
             Assert.Matches(@"(?m)^onnxruntime #2\t", output);
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
             var engines = doc.RootElement.GetProperty("engines").EnumerateArray().ToList();
-            Assert.Equal(2, engines[1].GetProperty("rounds").GetArrayLength());
+            Assert.Equal(2, engines[1].GetProperty("round_figures").GetArrayLength());
+            // Each engine of each round ran in its own `ovs run` process, whose JSON is kept.
+            Assert.Equal(4, Directory.GetFiles(Path.Combine(dir, "rounds"), "round*.json").Length);
+            Assert.Contains("each engine in its own process", output);
             var ratio = engines[1].GetProperty("ratio_to_first");
             Assert.True(ratio.GetProperty("low").GetDouble() <= ratio.GetProperty("ratio").GetDouble());
             Assert.True(ratio.GetProperty("ratio").GetDouble() <= ratio.GetProperty("high").GetDouble());

@@ -48,3 +48,12 @@ internal static class UnrunnableOpenVino
             : ("openvino", availability.Reason);
     }
 }
+
+/// <summary>A theory that needs the ONNX Runtime native library; skipped, with the reason, where it is missing.</summary>
+public sealed class OrtAvailableTheoryAttribute : TheoryAttribute
+{
+    public OrtAvailableTheoryAttribute()
+    {
+        if (new OrtAvailableFactAttribute().Skip is { } skip) Skip = skip;
+    }
+}

@@ -114,4 +114,57 @@ public sealed class ServeCommandTests
         Assert.Matches(@"(?m)^V.* ovs\.sequences\] sequence end: model accumulate, sequence 77$", log);
         Assert.Matches(@"(?m)^V.* ovs\.requests\] request failed: model accumulate, sequence 77, InvalidArgument: .+", log);
     }
+
+    [OrtAvailableFact]
+    public async Task Exit_on_error_stops_the_start_naming_the_model_that_failed()
+    {
+        var repo = CliRunner.RepositoryWithABrokenModel();
+        try
+        {
+            var errors = new StringWriter();
+            var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = repo, IntraOpThreads = 1 };
+            Assert.Equal(1, await ServeCommand.RunAsync(options, ModelRegistryFactory.CreateAsync, TextWriter.Null, errors, CancellationToken.None));
+            Assert.Contains("failed to load 'broken'", errors.ToString());
+            Assert.Contains("max_batch_size", errors.ToString());
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [OrtAvailableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Without_exit_on_error_the_others_serve_and_strict_readiness_decides_ready(bool strictReadiness)
+    {
+        var repo = CliRunner.RepositoryWithABrokenModel();
+        try
+        {
+            var output = new WatchingWriter("serving");
+            using var stop = new CancellationTokenSource();
+            var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = repo, IntraOpThreads = 1, ExitOnError = false, StrictReadiness = strictReadiness };
+            var run = ServeCommand.RunAsync(options, ModelRegistryFactory.CreateAsync, output, TextWriter.Null, stop.Token);
+            await Task.WhenAny(output.Seen.Task, run);
+            Assert.False(run.IsCompleted, "serve ended before it served");
+            var log = output.ToString();
+            Assert.Contains("few_slots version 1: config: sequence_batching.oldest.max_candidate_sequences: 2 is below max_batch_size 64: accepted, as Triton does", log);
+            Assert.Matches("model broken version .* is UNAVAILABLE: .*max_batch_size", log);
+
+            using var client = new HttpClient { BaseAddress = new Uri(Cell(log, "http_address")) };
+            Assert.Equal(strictReadiness ? HttpStatusCode.BadRequest : HttpStatusCode.OK, (await client.GetAsync("v2/health/ready")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("v2/models/few_slots/ready")).StatusCode);
+            // Triton's default model control (none): clients may not load or unload.
+            var refused = await client.PostAsync("v2/repository/models/accumulate/unload", null);
+            Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
+            Assert.Contains("explicit model load / unload is not allowed if polling is enabled", await refused.Content.ReadAsStringAsync());
+
+            stop.Cancel();
+            Assert.Equal(0, await run);
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
 }

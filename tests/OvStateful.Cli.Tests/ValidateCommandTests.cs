@@ -35,6 +35,26 @@ public class ValidateCommandTests
     }
 
     [Fact]
+    public void What_Triton_accepts_passes_with_a_warning_and_what_cannot_load_fails()
+    {
+        var repo = CliRunner.RepositoryWithABrokenModel();
+        try
+        {
+            var (exit, lines) = Run("validate", repo);
+            Assert.Equal(1, exit);
+            var few = Array.FindIndex(lines, l => l.StartsWith("OK few_slots ", StringComparison.Ordinal));
+            Assert.True(few >= 0, string.Join("\n", lines));
+            Assert.Matches(@"^  warning: .*config\.pbtxt:\d+:\d+: sequence_batching\.oldest\.max_candidate_sequences: 2 is below max_batch_size 64: accepted, as Triton does, with 2 slots", lines[few + 1]);
+            Assert.Contains("ERROR broken", lines);
+            Assert.Contains(lines, l => l.StartsWith("OK accumulate ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(repo, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Conformance_repository_is_valid()
     {
         var (exit, lines) = Run("validate", TritonStateful);

@@ -42,9 +42,9 @@ public sealed class BadInputTests : IAsyncLifetime
         { "echo", Body("{\"name\":\"UINT8\",\"shape\":[1,3],\"datatype\":\"UINT8\",\"data\":[1,2,300]}", null), HttpStatusCode.BadRequest, "input 'UINT8' value 2 is 300" },
         { "echo", Body("{\"name\":\"BOOL\",\"shape\":[1,3],\"datatype\":\"BOOL\",\"data\":[1,0,1]}", null), HttpStatusCode.BadRequest, "BOOL data must be true or false" },
         { "echo", Body("{\"name\":\"INT32\",\"shape\":[1,3],\"datatype\":\"INT32\",\"data\":[1,2,3]}", null).Replace("]}", "],\"outputs\":[{\"name\":\"NOPE\"}]}"), HttpStatusCode.BadRequest, "unknown output 'NOPE'" },
-        { "echo", Body("{\"name\":\"INT32\",\"shape\":[1,3],\"datatype\":\"INT32\",\"parameters\":{\"shared_memory_region\":\"r0\"}}", null), HttpStatusCode.BadRequest, "does not offer the shared-memory extensions" },
-        { "nope", Body("{\"name\":\"X\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}", null), HttpStatusCode.NotFound, "unknown model 'nope'" },
-        { "accumulate/versions/3", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}"), HttpStatusCode.NotFound, "model 'accumulate' has no ready version '3'" },
+        { "echo", Body("{\"name\":\"INT32\",\"shape\":[1,3],\"datatype\":\"INT32\",\"parameters\":{\"shared_memory_region\":\"r0\"}}", null), HttpStatusCode.NotFound, "Unable to find shared memory region: 'r0'" },
+        { "nope", Body("{\"name\":\"X\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}", null), HttpStatusCode.NotFound, "Request for unknown model: 'nope' is not found" },
+        { "accumulate/versions/3", Body($"{{\"name\":\"Input\",\"shape\":[1,4,1,5],\"datatype\":\"FP32\",\"data\":{Floats(20)}}}"), HttpStatusCode.NotFound, "Request for unknown model: 'accumulate' version 3 is not found" },
     };
 
     [Theory]
@@ -67,7 +67,7 @@ public sealed class BadInputTests : IAsyncLifetime
         content.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await _server.Http.PostAsync("/v2/models/echo/infer", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("input 'FP32' has 8 bytes in its binary data; shape [1, 3] of FP32 needs 12", await response.Content.ReadAsStringAsync());
+        Assert.Contains("input byte size mismatch for input 'FP32': its binary data holds 8 bytes; shape [1, 3] of FP32 needs 12", await response.Content.ReadAsStringAsync());
 
         var trailing = new ByteArrayContent([.. header, .. new byte[16]]);
         trailing.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -98,16 +98,18 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         { "datatype", 3, "input 'Input' has datatype FP64; model 'accumulate' expects FP32" },
         { "shape", 3, "input 'Input' has shape [1, 20]; model 'accumulate' expects [1, 4, 1, 5]" },
-        { "raw size", 3, "input 'Input' has 76 bytes in raw_input_contents; shape [1, 4, 1, 5] of FP32 needs 80" },
+        { "raw size", 3, "input byte size mismatch for input 'Input': raw_input_contents holds 76 bytes; shape [1, 4, 1, 5] of FP32 needs 80" },
         { "raw count", 3, "raw_input_contents has 2 entries for 1 inputs" },
         { "typed count", 3, "input 'Input' has 3 values in contents.fp32_contents; shape [1, 4, 1, 5] of FP32 needs 20" },
-        { "no data", 3, "input 'Input' has no data" },
+        { "no data", 3, "input 'Input' for model 'accumulate' has no data" },
         { "no sequence id", 3, "parameter 'sequence_id' is required" },
         { "unknown sequence", 3, "sequence 778 of model 'accumulate' is not live" },
         { "sequence id type", 3, "parameter 'sequence_id' is a BoolParam" },
-        { "shared memory", 3, "tensor 'Input' uses parameter 'shared_memory_region'" },
-        { "unknown model", 5, "unknown model 'nope'" },
-        { "unknown version", 5, "model 'accumulate' has no ready version '3'" },
+        { "shared memory", 5, "Unable to find shared memory region: 'r0'" },
+        { "version string", 3, "failed to get model version from specified version string 'abc'" },
+        { "contents and raw", 3, "contents field must not be specified when using raw_input_contents for 'Input' for model 'accumulate'" },
+        { "unknown model", 5, "Request for unknown model: 'nope' is not found" },
+        { "unknown version", 5, "Request for unknown model: 'accumulate' version 3 is not found" },
     };
 
     [Theory]
@@ -131,9 +133,17 @@ public sealed class BadInputTests : IAsyncLifetime
             case "no sequence id": r.Parameters.Remove("sequence_id"); break;
             case "unknown sequence": r = Good(new SequenceId(778), start: false); break;
             case "sequence id type": r.Parameters["sequence_id"] = new Proto.InferParameter { BoolParam = true }; break;
-            case "shared memory": r.Inputs[0].Parameters["shared_memory_region"] = new Proto.InferParameter { StringParam = "r0" }; break;
+            case "shared memory":
+                r.RawInputContents.Clear();
+                r.Inputs[0].Parameters["shared_memory_region"] = new Proto.InferParameter { StringParam = "r0" };
+                break;
             case "unknown model": r.ModelName = "nope"; break;
             case "unknown version": r.ModelVersion = "3"; break;
+            case "version string": r.ModelVersion = "abc"; break;
+            case "contents and raw":
+                r.Inputs[0].Contents = new Proto.InferTensorContents();
+                r.Inputs[0].Contents.Fp32Contents.Add(new float[20]);
+                break;
         }
         var result = await _server.Grpc.UnaryAsync("ModelInfer", r, Proto.ModelInferResponse.Parser);
         Assert.Equal(status, result.Status);

@@ -17,7 +17,7 @@ public sealed class ConfigRoundTripTests
     public static TheoryData<string> Repositories => new(
         Path.Combine(TestPaths.RepoRoot, "models"),
         TestPaths.Conformance,
-        Path.Combine(TestPaths.RepoRoot, "tests", "OvStateful.Server.Tests", "Interop"));
+        Path.Combine(TestPaths.RepoRoot, "tests", "OvStateful.Server.Tests", "TritonExamples"));
 
     [OrtTheory]
     [MemberData(nameof(Repositories))]

@@ -39,7 +39,7 @@ public sealed class GrpcTests : IAsyncLifetime
 
         var missing = await Call("ModelMetadata", new Proto.ModelMetadataRequest { Name = "nope" }, Proto.ModelMetadataResponse.Parser);
         Assert.Equal(5, missing.Status);
-        Assert.Contains("unknown model 'nope'", missing.Message);
+        Assert.StartsWith("Request for unknown model: 'nope' is not found", missing.Message);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class GrpcTests : IAsyncLifetime
 
         (await Call("RepositoryModelUnload", new Proto.RepositoryModelUnloadRequest { ModelName = "echo" }, Proto.RepositoryModelUnloadResponse.Parser)).Single.ToString();
         Assert.False((await Call("ModelReady", new Proto.ModelReadyRequest { Name = "echo" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
-        Assert.False((await Call("ServerReady", new Proto.ServerReadyRequest(), Proto.ServerReadyResponse.Parser)).Single.Ready);
+        Assert.True((await Call("ServerReady", new Proto.ServerReadyRequest(), Proto.ServerReadyResponse.Parser)).Single.Ready);
         var readyOnly = (await Call("RepositoryIndex", new Proto.RepositoryIndexRequest { Ready = true }, Proto.RepositoryIndexResponse.Parser)).Single;
         Assert.Equal(2, readyOnly.Models.Count);
         (await Call("RepositoryModelLoad", new Proto.RepositoryModelLoadRequest { ModelName = "echo" }, Proto.RepositoryModelLoadResponse.Parser)).Single.ToString();
@@ -235,12 +235,20 @@ public sealed class GrpcTests : IAsyncLifetime
     [Fact]
     public async Task Health_follows_readiness_and_reflection_lists_the_services()
     {
-        var health = new global::Grpc.Health.V1.Health.HealthClient(_server.Grpc.Channel);
-        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest())).Status);
-        await _server.Grpc.Inference.RepositoryModelUnloadAsync(new Proto.RepositoryModelUnloadRequest { ModelName = "echo" });
-        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest())).Status);
-        await _server.Grpc.Inference.RepositoryModelLoadAsync(new Proto.RepositoryModelLoadRequest { ModelName = "echo" });
-        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest())).Status);
+        var accumulate = new AccumulatorTestModel();
+        await using (var own = await TestServer.StartAsync(new TestModelRegistry(accumulate, new EchoTestModel())))
+        {
+            var health = new global::Grpc.Health.V1.Health.HealthClient(own.Grpc.Channel);
+            async Task<global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus> Status() => (await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest())).Status;
+            Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, await Status());
+            // As Triton's strict readiness: a model unloaded on request does not make the server unready; one that is not ready does.
+            await own.Grpc.Inference.RepositoryModelUnloadAsync(new Proto.RepositoryModelUnloadRequest { ModelName = "echo" });
+            Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, await Status());
+            accumulate.IsReady = false;
+            Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, await Status());
+            accumulate.IsReady = true;
+            Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, await Status());
+        }
 
         var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_server.Grpc.Channel);
         using var call = reflection.ServerReflectionInfo();

@@ -99,9 +99,11 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal("UNAVAILABLE", index.EnumerateArray().Single(e => e.GetProperty("name").GetString() == "echo").GetProperty("state").GetString());
         (_, index) = await GetJson("/v2/repository/index", HttpMethod.Post, "{\"ready\": true}");
         Assert.Equal(2, index.GetArrayLength());
-        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Http.GetAsync("/v2/health/ready")).StatusCode);
+        // As Triton: a model unloaded on request leaves the server ready.
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _server.Http.GetAsync("/v2/models/echo/ready")).StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await _server.Http.GetAsync("/v2/models/echo/config")).StatusCode);
+        // Triton: NOT_FOUND, "Request for unknown model: 'echo' has no available versions".
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Http.GetAsync("/v2/models/echo/config")).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.PostAsync("/v2/repository/models/echo/load", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/models/echo/ready")).StatusCode);

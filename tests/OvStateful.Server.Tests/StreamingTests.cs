@@ -36,7 +36,7 @@ public sealed class StreamingTests : IAsyncLifetime
         var bad = Accumulate.Grpc("nope", id, false, false, Accumulate.Input(500, 1), "bad");
         stream.Send(bad);
         var rb = await stream.ReadAsync();
-        Assert.Contains("unknown model 'nope'", rb!.ErrorMessage);
+        Assert.StartsWith("Request for unknown model: 'nope' is not found", rb!.ErrorMessage);
         Assert.Equal("bad", rb.InferResponse.Id);
         stream.SendRaw([0xFF, 0xFF]);
         Assert.Contains("malformed protobuf", (await stream.ReadAsync())!.ErrorMessage);

@@ -33,7 +33,7 @@ public sealed class TritonClientTests
     [TritonClientFact]
     public async Task Tritons_stream_sequence_client_gets_every_sequence_in_step_order()
     {
-        await using var registry = new ModelRegistry(Path.Combine(TestPaths.RepoRoot, "tests", "OvStateful.Server.Tests", "Interop"), [new OnnxRuntimeEngineProvider()]);
+        await using var registry = new ModelRegistry(Path.Combine(TestPaths.RepoRoot, "tests", "OvStateful.Server.Tests", "TritonExamples"), [new OnnxRuntimeEngineProvider()]);
         await registry.LoadAllAsync();
         await using var server = await TestServer.StartAsync(registry);
         var script = Path.Combine(AppContext.BaseDirectory, "Interop", "triton_stream_sequences.py");

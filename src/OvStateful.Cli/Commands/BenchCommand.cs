@@ -21,10 +21,9 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var url = new Option<Uri>("--url", "-u")
+        var url = new Option<Uri?>("--url", "-u")
         {
-            Description = "Server address: the HTTP port for --protocol http (e.g. http://127.0.0.1:8000), the gRPC port for grpc (e.g. http://127.0.0.1:8001)",
-            Required = true,
+            Description = "Server address: the HTTP port for -i http, the gRPC port for -i grpc (perf_analyzer's -u; default localhost:8000 for http, localhost:8001 for grpc)",
             CustomParser = r =>
             {
                 var text = r.Tokens.Single().Value;
@@ -38,12 +37,13 @@ internal static class BenchCommand
         var protocol = CommonOptions.Choice(new Option<string>("--protocol", "-i") { Description = "Protocol: http (KServe v2 REST) or grpc (KServe v2 gRPC, h2c)", DefaultValueFactory = _ => "http" }, "http", "grpc");
         var format = CommonOptions.Choice(new Option<string>("--http-format") { Description = "HTTP tensor encoding: binary (Triton's binary tensor data extension) or json", DefaultValueFactory = _ => "binary" }, "binary", "json");
         var grpcMode = CommonOptions.Choice(new Option<string>("--grpc-mode") { Description = "gRPC call: stream (one ModelStreamInfer stream per sequence, as Triton's sequence clients do) or unary (ModelInfer per step)", DefaultValueFactory = _ => "stream" }, "stream", "unary");
+        var streaming = new Option<bool>("--streaming") { Description = "perf_analyzer's: gRPC streaming (ModelStreamInfer), only with -i grpc. Ours streams by default (--grpc-mode stream); perf_analyzer's default is unary" };
         var grpcStreams = CommonOptions.Positive(new Option<int?>("--grpc-streams")
         {
             Description = "Stream mode: let the sequences share this many ModelStreamInfer streams (responses matched by request id), as a gateway multiplexing many calls does. Default: one stream per sequence",
         });
         var sequences = CommonOptions.Sequences(4);
-        var steps = CommonOptions.Steps(100, "Steps per sequence (perf_analyzer's --sequence-length); with --measurement-mode once the run ends when every sequence has sent them");
+        var steps = CommonOptions.Steps(100, "Steps per sequence (perf_analyzer's --sequence-length, whose default is 20), varied by --sequence-length-variation; with --measurement-mode once the run ends when every sequence has sent them");
         steps.Aliases.Add("--sequence-length");
         var duration = new Option<double?>("--duration", "-t") { Description = "Run for this many seconds in one pass (no windows), each client starting a new sequence (of --steps steps) when one ends" };
         duration.Validators.Add(r =>
@@ -51,67 +51,117 @@ internal static class BenchCommand
             if (r.Tokens.Count > 0 && !double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out _)) return;
             if (r.GetValueOrDefault<double?>() is { } d && !(d > 0)) r.AddError($"--duration must be more than 0 seconds (got {d})");
         });
-        var firstId = new Option<ulong>("--sequence-id-start") { Description = "Correlation id of the first sequence; the others count up from it", DefaultValueFactory = _ => 1 };
+        var firstId = new Option<ulong?>("--sequence-id-start") { Description = "Correlation id of the first sequence; the others count up from it. Default 1" };
+        var idRange = new Option<string?>("--sequence-id-range") { Description = "perf_analyzer's start[:end]: ids count up from start and wrap before end (exclusive); a wrapped id a live sequence holds is skipped. Default 1, no end" };
         var stringIds = new Option<bool>("--string-ids") { Description = "Send correlation ids as strings (for models whose CORRID is TYPE_STRING)" };
         var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for bench.json, bench.csv and bench.svg (default: a new ./ovs-out/bench-<time>/)" };
+        var report = new Option<FileInfo?>("--latency-report-file", "-f") { Description = "Also write perf_analyzer's latency report CSV here, in its column layout (one row per level)" };
         var seed = CommonOptions.Seed();
         var range = new Option<string?>("--concurrency-range")
         {
-            Description = "Measure several concurrency levels one after another, as perf_analyzer does: start:end[:step] (linear, step 1 by default), " +
+            Description = "Measure several concurrency levels one after another, as perf_analyzer does: start[:end[:step]] (linear, step 1 by default), " +
                           "e.g. 1:16:4 → 1, 5, 9, 13. Instead of --sequences; one row per level in the files",
         };
+        var rateRange = new Option<string?>("--request-rate-range")
+        {
+            Description = "perf_analyzer's request-rate mode: start[:end[:step]] steps per second, sent on a schedule over --num-of-sequences sequences whatever the answers " +
+                          "(one step in flight per sequence, as perf_analyzer's --serial-sequences); instead of --concurrency-range",
+        };
+        var numSequences = CommonOptions.Positive(new Option<int>("--num-of-sequences")
+        {
+            Description = "Request-rate mode: concurrent sequences that carry the steps (perf_analyzer's). Default 4",
+            DefaultValueFactory = _ => 4,
+        });
+        var distribution = CommonOptions.Choice(new Option<string>("--request-distribution")
+        {
+            Description = "Request-rate mode: gaps between steps, constant or poisson (perf_analyzer's). Default constant",
+            DefaultValueFactory = _ => "constant",
+        }, "constant", "poisson");
         var measurement = new MeasurementOptions(perfAnalyzerShortNames: true);
+        var inputs = new InputOptions(defaultVariation: 20);
         var cmd = new Command("bench", "Load-test a running server (perf_analyzer-style sequence mode): N concurrent sequences streaming steps over HTTP or gRPC.")
         {
-            url, model, protocol, format, grpcMode, grpcStreams, sequences, range, steps, duration, firstId, stringIds, output, seed,
+            url, model, protocol, format, grpcMode, streaming, grpcStreams, sequences, range, rateRange, numSequences, distribution, steps, duration, firstId, idRange, stringIds,
+            output, report, seed,
         };
         measurement.AddTo(cmd);
+        inputs.AddTo(cmd);
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("bench", () => RunAsync(new Arguments(
-            parse.GetValue(url)!, parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(grpcStreams), parse.GetValue(sequences),
-            parse.GetValue(steps), parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(stringIds), parse.GetValue(output), parse.GetValue(seed), parse.GetValue(range), measurement.Read(parse)), ct)));
+            parse.GetValue(url), parse.GetValue(model)!, parse.GetValue(protocol)!, parse.GetValue(format)!, parse.GetValue(grpcMode)!, parse.GetValue(streaming),
+            parse.GetResult(grpcMode) is { Implicit: false }, parse.GetValue(grpcStreams), parse.GetValue(sequences),
+            parse.GetValue(steps), parse.GetResult(steps) is { Implicit: false }, parse.GetValue(duration), parse.GetValue(firstId), parse.GetValue(idRange), parse.GetValue(stringIds),
+            parse.GetValue(output), parse.GetValue(report), parse.GetValue(seed), parse.GetValue(range), parse.GetValue(rateRange), parse.GetValue(numSequences),
+            parse.GetValue(distribution) == "poisson", measurement.Read(parse), inputs.Read(parse)), ct)));
         return cmd;
     }
 
-    private sealed record Arguments(Uri Url, string Model, string Protocol, string HttpFormat, string GrpcMode, int? GrpcStreams, int Sequences, int Steps, double? Duration,
-        ulong FirstId, bool StringIds, DirectoryInfo? Output, int Seed, string? ConcurrencyRange, MeasurementPlan Measurement);
+    private sealed record Arguments(Uri? Url, string Model, string Protocol, string HttpFormat, string GrpcMode, bool Streaming, bool GrpcModeGiven, int? GrpcStreams,
+        int Sequences, int Steps, bool StepsGiven, double? Duration, ulong? FirstId, string? IdRange, bool StringIds, DirectoryInfo? Output, FileInfo? LatencyReport,
+        int Seed, string? ConcurrencyRange, string? RequestRateRange, int NumOfSequences, bool Poisson, MeasurementPlan Measurement, InputOptions.Choice Inputs);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
-        if (a.FirstId == 0 && !a.StringIds) throw new UsageException("--sequence-id-start 0 is not a correlation id (0 means none); start at 1 or more");
+        if (a.Streaming && a.Protocol != "grpc") throw new UsageException("--streaming is only valid with -i grpc (as in perf_analyzer)");
+        if (a.Streaming && a.GrpcModeGiven && a.GrpcMode != "stream") throw new UsageException("--streaming and --grpc-mode unary contradict each other; give one");
         if (a.GrpcStreams is not null && (a.Protocol != "grpc" || a.GrpcMode != "stream"))
             throw new UsageException($"--grpc-streams applies to --protocol grpc --grpc-mode stream (got --protocol {a.Protocol}{(a.Protocol == "grpc" ? " --grpc-mode " + a.GrpcMode : "")})");
-        var levels = a.ConcurrencyRange is { } range ? ConcurrencyRange.Parse(range) : [a.Sequences];
-        await using var protocol = Protocols.Create(a.Protocol, a.Url, a.HttpFormat, a.GrpcMode, a.GrpcStreams);
+        if (a.ConcurrencyRange is not null && a.RequestRateRange is not null) throw new UsageException("--concurrency-range and --request-rate-range are two modes; give one (as in perf_analyzer)");
+        if (a.FirstId is not null && a.IdRange is not null) throw new UsageException("--sequence-id-start and --sequence-id-range both set the first id; give one");
+        var (idStart, idEnd) = a.IdRange is { } ids ? LoadLevels.SequenceIdRange(ids) : (a.FirstId ?? 1, (ulong?)null);
+        if (idStart == 0 && !a.StringIds) throw new UsageException("--sequence-id-start 0 is not a correlation id (0 means none); start at 1 or more");
+        var levels = a.RequestRateRange is { } rates ? LoadLevels.RequestRate(rates).Select(r => new LoadLevel(a.NumOfSequences, r)).ToList()
+            : (a.ConcurrencyRange is { } range ? LoadLevels.Concurrency(range) : [a.Sequences]).Select(n => new LoadLevel(n, null)).ToList();
+        var serverUrl = a.Url ?? new Uri(a.Protocol == "grpc" ? "http://localhost:8001" : "http://localhost:8000");
+        await using var protocol = Protocols.Create(a.Protocol, serverUrl, a.HttpFormat, a.GrpcMode, a.GrpcStreams);
+        var statistics = Protocols.Statistics(protocol, serverUrl);
+        using var ownStatistics = statistics as IDisposable;
         var remote = await protocol.MetadataAsync(a.Model, ct).ConfigureAwait(false);
         var console = Consoles.Create();
         var duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : (TimeSpan?)null;
         var label = a.Protocol == "http" ? $"http-{a.HttpFormat}" : $"grpc-{a.GrpcMode}" + (a.GrpcStreams is { } n ? $"-{n}-streams" : "");
-        console.WriteLine($"{remote.Name} at {a.Url} over {protocol.Name}: {string.Join(", ", levels)} concurrent sequences of {a.Steps} steps" +
+        var lengths = new SequenceLengths(a.Steps, a.Inputs.VariationPercent);
+        var load = a.RequestRateRange is not null
+            ? $"{string.Join(", ", levels.Select(l => l.RequestRate!.Value.ToString("0.###", CultureInfo.InvariantCulture)))} steps/s over {a.NumOfSequences} sequences ({(a.Poisson ? "poisson" : "constant")} gaps)"
+            : $"{string.Join(", ", levels.Select(l => l.Clients))} concurrent sequences";
+        console.WriteLine($"{remote.Name} at {serverUrl} over {protocol.Name}: {load} of {lengths.Description}" +
                           (duration is { } t ? $" for {t.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s" : "") +
                           $", inputs {string.Join(", ", remote.Inputs.Select(i => $"{i.Name} {i.DataType.WireName()} [{string.Join(",", i.RequestShape)}]"))}");
 
         var rows = new List<MeasurementReport>();
-        var nextId = a.FirstId;
-        foreach (var clients in levels)
+        string? inputs = null;
+        var nextId = idStart;
+        foreach (var level in levels)
         {
-            var source = new SyntheticSteps(remote.Inputs, clients, a.Steps, a.Seed);
-            var settings = new WorkloadSettings { Clients = clients, Duration = duration, FirstSequenceId = nextId, StringIds = a.StringIds, Measurement = a.Measurement };
-            var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
-            // The server's batch statistics are cumulative: read them around the run. Other clients'
-            // steps in the same window are counted too.
-            var statsBefore = await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
-            var run = workload.RunAsync(ct);
-            await ProgressDisplay.ShowAsync($"bench n={clients}", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
-            var result = await run.ConfigureAwait(false);
-            var statsAfter = statsBefore is null ? null : await protocol.BatchExecutionsAsync(remote.Name, ct).ConfigureAwait(false);
-            var batches = statsBefore is not null && statsAfter is not null ? BatchSizes.Between(statsBefore, statsAfter) : null;
-            MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}, {clients} concurrent", result, batches, batchesLabel: "server batches");
-            rows.Add(MeasurementReport.From(levels.Count > 1 ? $"{label} n={clients}" : label, result) with
+            // More source sequences than clients, so that cycling clients see varied lengths (and streams round-robin).
+            var source = a.Inputs.Source(remote.Inputs, level.Clients * 16, a.Steps, a.StepsGiven, a.Seed);
+            inputs ??= source.Description;
+            var probe = new ServerProbe(c => statistics.CountersAsync(remote.Name, c));
+            var windowed = duration is null && a.Measurement.Mode != MeasurementMode.Once;
+            var settings = new WorkloadSettings
             {
-                Batches = batches is null ? null : BatchSizeReport.From(batches),
+                Clients = level.Clients, Duration = duration, FirstSequenceId = nextId, SequenceIdEnd = idEnd, StringIds = a.StringIds, Measurement = a.Measurement,
+                RequestRate = level.RequestRate, PoissonArrivals = a.Poisson, Seed = a.Seed, OnWindowBoundary = windowed ? probe.ReadAsync : null,
+            };
+            var workload = new StreamingWorkload(source, settings, _ => protocol.CreateClient(remote));
+            if (!windowed) await probe.ReadAsync(ct).ConfigureAwait(false);
+            var run = workload.RunAsync(ct);
+            await ProgressDisplay.ShowAsync($"bench {level.Label}", () => workload.Completed, workload.TotalSteps, duration, run).ConfigureAwait(false);
+            var result = await run.ConfigureAwait(false);
+            if (!windowed) await probe.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            // The server's counters are cumulative: the difference over the same windows as the
+            // client's figures (the last three), or over the whole pass. Other clients' steps count too.
+            var server = probe.Last(windowed ? Math.Min(MeasurementPlan.StableWindows, result.Windowed?.Windows.Count ?? 0) : 1);
+            var latency = result.Windowed?.Latency ?? result.Latency;
+            var breakdown = server is { } sv ? ServerSideReport.From(sv.Delta, latency.MeanMs) : null;
+            MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}, " + (level.RequestRate is { } rr ? $"{rr.ToString("0.###", CultureInfo.InvariantCulture)} steps/s" : $"{level.Clients} concurrent"),
+                result, server?.Batches, batchesLabel: windowed ? "server batches (last windows)" : "server batches", server: breakdown);
+            rows.Add(MeasurementReport.From(levels.Count > 1 ? $"{label} {level.Label}" : label, result) with
+            {
+                Batches = server is { } b ? BatchSizeReport.From(b.Batches) : null,
+                Server = breakdown,
             });
-            // Later levels never reuse an id an earlier level used (a server may still hold it briefly).
-            nextId += (ulong)result.Sequences;
+            // Later levels never reuse an id an earlier level used (a server may still hold it briefly), unless a range bounds them.
+            if (idEnd is null) nextId += (ulong)result.Sequences;
             if (result.Cancelled) break; // Ctrl+C: report the levels measured so far
         }
 
@@ -121,20 +171,27 @@ internal static class BenchCommand
         var svg = Path.Combine(folder, "bench.svg");
         ReportFiles.WriteJson(json, new BenchReport
         {
-            Url = a.Url.ToString(),
+            Url = serverUrl.ToString(),
             Model = remote.Name,
             Protocol = protocol.Name,
             StepsPerSequence = a.Steps,
+            SequenceLengthVariation = a.Inputs.VariationPercent,
+            Input = inputs,
             DurationSeconds = a.Duration,
             Provenance = Provenance.Now(a.Duration is null ? a.Measurement : null),
             Results = rows,
         });
         ReportFiles.WriteCsv(csv, rows);
-        if (rows.Count == 1)
-            BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, {levels[0]} sequences", BenchPanels(rows[0]));
-        else
-            BarChartSvg.Write(svg, $"ovs bench: {remote.Name} over {protocol.Name}, concurrency {string.Join(", ", levels)}", MeasurementCharts.Panels(rows, memory: false));
-        console.WriteLine($"wrote {json}, {csv}, {svg}");
+        var written = new List<string> { json, csv, svg };
+        if (a.LatencyReport is { } f)
+        {
+            LatencyReportCsv.Write(f.FullName, rows, a.RequestRateRange is not null, a.Measurement.Percentile);
+            written.Add(f.FullName);
+        }
+        var title = $"ovs bench: {remote.Name} over {protocol.Name}";
+        if (rows.Count == 1) MeasurementCharts.WriteRun(svg, $"{title}, {levels[0].Label}", rows[0]);
+        else MeasurementCharts.WriteSweep(svg, title, rows, levels.Select(l => l.RequestRate ?? l.Clients).ToList(), a.RequestRateRange is not null);
+        console.WriteLine($"wrote {string.Join(", ", written)}");
 
         if (ct.IsCancellationRequested)
         {
@@ -150,27 +207,6 @@ internal static class BenchCommand
         }
         return 0;
     }
-
-    /// <summary>Latency percentiles side by side, throughput, and the errors by kind when there were any.</summary>
-    private static List<BarPanel> BenchPanels(MeasurementReport r)
-    {
-        var l = r.LatencyMs;
-        var panels = new List<BarPanel>
-        {
-            new("latency", "ms", [new("p50", l.P50Ms), new("p90", l.P90Ms), new("p95", l.P95Ms), new("p99", l.P99Ms), new("max", l.MaxMs)], "G3"),
-            new("throughput", "steps/s", [new(r.Engine, r.StepsPerSecond)], "F0"),
-        };
-        if (r.Timeline is { StepsPerSecond.Count: > 1 } t)
-        {
-            string At(int i) => (i * t.BucketSeconds).ToString(t.BucketSeconds >= 1 ? "F0" : "F1", CultureInfo.InvariantCulture) + " s";
-            panels.Add(new BarPanel("throughput over time", "steps/s", t.StepsPerSecond.Select((v, i) => new Bar(At(i), v)).ToList(), "F0"));
-            panels.Add(new BarPanel("p99 over time", "ms", t.P99Ms.Select((v, i) => new Bar(At(i), v)).ToList(), "G3"));
-        }
-        panels.Add(r.ErrorsByKind.Count > 0
-            ? new BarPanel("errors", "steps", r.ErrorsByKind.Select(kv => new Bar(kv.Key, kv.Value)).ToList(), "F0")
-            : new BarPanel("steps", "count", [new("ok", r.StepsOk), new("failed", r.StepsFailed)], "F0"));
-        return panels;
-    }
 }
 
 /// <summary>The JSON that <c>ovs bench</c> writes.</summary>
@@ -181,6 +217,10 @@ internal sealed record BenchReport
     public required string Model { get; init; }
     public required string Protocol { get; init; }
     public int StepsPerSequence { get; init; }
+    /// <summary>Each sequence's length varies by up to this percentage of <see cref="StepsPerSequence"/> (perf_analyzer's --sequence-length-variation).</summary>
+    public double SequenceLengthVariation { get; init; }
+    /// <summary>"synthetic (seed 1)", "zeros" or the input data streams.</summary>
+    public string? Input { get; init; }
     public double? DurationSeconds { get; init; }
     public required Provenance Provenance { get; init; }
     /// <summary>One measurement per concurrency level (one, unless --concurrency-range).</summary>

@@ -75,6 +75,10 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>A Triton-style boolean switch: "--log-info" alone is true, "--log-info false" or "--log-info=false" false, absent null.</summary>
+    public static bool? Flag(ParseResult parse, Option<bool?> option) =>
+        parse.GetResult(option) is { } r ? (r.Tokens.Count == 0 || parse.GetValue(option) != false) : null;
+
     /// <summary>A value from a fixed set (case ignored); anything else is one line naming the choices.</summary>
     public static Option<T> Choice<T>(Option<T> option, params string[] choices)
     {

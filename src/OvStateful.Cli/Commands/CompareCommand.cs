@@ -13,9 +13,11 @@ namespace OvStateful.Cli.Commands;
 
 /// <summary>
 /// <c>ovs compare</c>: the same sequences (same seeded inputs) through each engine that is
-/// available here, one engine at a time; a table of throughput, latency, memory and the
-/// largest output difference against the first available engine; compare.json, compare.csv
-/// and compare.svg in the output folder. Engines that are missing are listed with their reason.
+/// available here, each engine in a process of its own (a child <c>ovs run</c>) per round, in
+/// alternating order; a table of throughput with its ratio to the first engine, latency, memory
+/// and the largest output difference against the first available engine (from one untimed pass
+/// per engine here); compare.json, compare.csv, compare.svg and each round's run JSON in the
+/// output folder. Engines that are missing are listed with their reason.
 /// </summary>
 internal static class CompareCommand
 {
@@ -26,98 +28,144 @@ internal static class CompareCommand
         var engines = new Option<string>("--engines", "-e")
         {
             Description = "Comma-separated engines to compare, each optionally with a device: onnxruntime, openvino, onnxruntime:cuda, onnxruntime:trt:1, openvino:GPU. " +
-                          "The first available one is the reference for output differences. An engine named here that cannot run exits 1; with the default list, a missing one is only noted",
+                          "The first available one is the reference for output differences and throughput ratios. An engine named here that cannot run exits 1; with the default list, a missing one is only noted",
             DefaultValueFactory = _ => "onnxruntime,openvino",
             HelpName = "list",
         };
         var sequences = CommonOptions.Sequences(8);
         var steps = CommonOptions.Steps(100, "Steps per sequence");
-        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for compare.json, compare.csv and compare.svg (default: a new ./ovs-out/compare-<time>/)" };
+        steps.Aliases.Add("--sequence-length");
+        var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "Folder for compare.json, compare.csv, compare.svg and each round's run JSON in rounds/ (default: a new ./ovs-out/compare-<time>/)" };
         var spill = new Option<bool>("--spill") { Description = "Spill idle sequences' states to host memory when all slots are busy" };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var repeats = CommonOptions.Positive(new Option<int>("--repeats")
         {
-            Description = "Rounds: each loads every engine afresh (new process state: fresh session, warm-up, windows), in alternating order (round 2 runs them backwards), " +
-                          "so no engine always goes first or last. Default 3",
+            Description = "Rounds: in each, every engine runs in a process of its own (ovs run: fresh process, session, warm-up, windows), in alternating order " +
+                          "(round 2 runs them backwards), so no engine always goes first or last. Default 3",
             DefaultValueFactory = _ => 3,
         });
         var measurement = new MeasurementOptions(perfAnalyzerShortNames: false);
-        var cmd = new Command("compare", "Run the same sequences through several engines (those available here) and compare throughput, latency, memory and outputs.")
+        var inputs = new InputOptions(defaultVariation: 0);
+        var cmd = new Command("compare", "Run the same sequences through several engines (those available here), each in its own process, and compare throughput, latency, memory and outputs.")
         {
             repository, model, engines, sequences, steps, output, spill, seed, threads, repeats,
         };
         measurement.AddTo(cmd);
-        cmd.SetAction((parse, ct) => CommandGuard.RunAsync("compare", () => RunAsync(parse.GetValue(repository)!, parse.GetValue(model)!, parse.GetValue(engines)!, parse.GetResult(engines) is { Implicit: false },
-            parse.GetValue(sequences), parse.GetValue(steps), parse.GetValue(output), parse.GetValue(spill), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(repeats), measurement.Read(parse), ct)));
+        inputs.AddTo(cmd);
+        cmd.SetAction((parse, ct) => CommandGuard.RunAsync("compare", () => RunAsync(new Arguments(parse.GetValue(repository)!, parse.GetValue(model)!, parse.GetValue(engines)!,
+            parse.GetResult(engines) is { Implicit: false }, parse.GetValue(sequences), parse.GetValue(steps), parse.GetResult(steps) is { Implicit: false }, parse.GetValue(output),
+            parse.GetValue(spill), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(repeats), measurement.Read(parse), inputs.Read(parse)), ct)));
         return cmd;
     }
 
-    /// <param name="enginesGiven">--engines was given: an engine of it that cannot run here fails the command (exit 1); the default list only notes it.</param>
-    private static async Task<int> RunAsync(DirectoryInfo repository, string model, string enginesText, bool enginesGiven, int sequences, int steps, DirectoryInfo? output,
-        bool spill, int seed, int threads, int repeats, MeasurementPlan plan, CancellationToken ct)
+    /// <param name="EnginesGiven">--engines was given: an engine of it that cannot run here fails the command (exit 1); the default list only notes it.</param>
+    private sealed record Arguments(DirectoryInfo Repository, string Model, string Engines, bool EnginesGiven, int Sequences, int Steps, bool StepsGiven, DirectoryInfo? Output,
+        bool Spill, int Seed, int Threads, int Repeats, MeasurementPlan Plan, InputOptions.Choice Inputs)
     {
-        var providers = EngineProviders.WithThreads(threads);
-        var target = ModelTarget.Resolve(repository.FullName, model);
-        var choices = enginesText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        /// <summary>The child `ovs run` of one engine: the same model, load, inputs, threads and measurement.</summary>
+        public List<string> RunArguments(string engine)
+        {
+            var args = new List<string>
+            {
+                "run", "-r", Repository.FullName, "-m", Model, "-e", engine, "-n", I(Sequences), "-k", I(Steps), "--seed", I(Seed), "--threads", I(Threads),
+                "--sequence-length-variation", Inputs.VariationPercent.ToString("R", CultureInfo.InvariantCulture),
+            };
+            if (Spill) args.Add("--spill");
+            foreach (var d in Inputs.Data) args.AddRange(["--input-data", Path.GetFullPath(d) is var full && (File.Exists(full) || Directory.Exists(full)) ? full : d]);
+            args.AddRange(MeasurementOptions.Arguments(Plan));
+            return args;
+        }
+
+        private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
+    {
+        var providers = EngineProviders.WithThreads(a.Threads);
+        var target = ModelTarget.Resolve(a.Repository.FullName, a.Model);
+        var choices = a.Engines.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(e => EngineChoice.Parse(e, providers)).ToList();
         if (choices.Count == 0) throw new UsageException("--engines is empty; give e.g. onnxruntime,openvino");
         // The same engine twice is allowed (how much do two runs of one engine differ?): "onnxruntime #2".
         var labels = choices.Select((c, i) => choices.Take(i).Count(p => p.Label == c.Label) is var n && n > 0 ? $"{c.Label} #{n + 1}" : c.Label).ToList();
 
         var console = Consoles.Create();
-        console.WriteLine($"{target.Name} v{target.VersionText}: {sequences} sequences × {steps} steps, synthetic (seed {seed}), engines {string.Join(", ", labels)}, " +
-                          $"{repeats} round(s) in alternating order");
-        // rounds[i]: engine i's measurement in each round it ran.
-        var rounds = choices.Select(_ => new List<EngineMeasurement>()).ToArray();
-        var unavailable = new string?[choices.Count];
+        var folder = OutputFolder.Resolve(a.Output, "compare");
+        var roundsFolder = Directory.CreateDirectory(Path.Combine(folder, "rounds")).FullName;
+        console.WriteLine($"{target.Name} v{target.VersionText}: {a.Sequences} sequences × {a.Steps} steps, engines {string.Join(", ", labels)}, " +
+                          $"{a.Repeats} round(s) in alternating order, each engine in its own process");
+        // rounds[i]: engine i's report of each round it ran, in round order.
+        var rounds = choices.Select(_ => new List<MeasurementReport>()).ToArray();
+        // Engines whose runtime is missing here are known before any process starts.
+        var unavailable = choices.Select(c => EngineRun.Unavailable(c, providers)).ToArray();
         var engines = new Dictionary<string, EngineDescription>();
-        for (var round = 0; round < repeats && !ct.IsCancellationRequested; round++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var round = 0; round < a.Repeats && !ct.IsCancellationRequested; round++)
         {
             var order = Enumerable.Range(0, choices.Count).ToList();
             if (round % 2 == 1) order.Reverse();
             foreach (var i in order)
             {
                 if (unavailable[i] is not null || ct.IsCancellationRequested) continue;
-                var served = EngineRun.TryLoad(target, choices[i], providers, new BatcherOptions { SpillEnabled = spill }, out var reason);
-                if (served is null)
+                var label = a.Repeats > 1 ? $"{labels[i]} (round {round + 1}/{a.Repeats})" : labels[i];
+                var file = Path.Combine(roundsFolder, $"round{round + 1}-{string.Concat(labels[i].Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'))}.json");
+                long done = 0;
+                IsolatedRun.Outcome outcome;
+                try
                 {
-                    unavailable[i] = reason;
+                    var child = IsolatedRun.RunAsync(a.RunArguments(choices[i].Label), file, n => Volatile.Write(ref done, n), ct);
+                    await ProgressDisplay.ShowAsync(label, () => Volatile.Read(ref done), null, null, child).ConfigureAwait(false);
+                    outcome = await child.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                if (outcome.Report is not { } report)
+                {
+                    // The child said why in one line: "ovs run: <engine> cannot run <model>: <reason>".
+                    var why = outcome.Error ?? $"ovs run exited {outcome.Exit} without results";
+                    unavailable[i] = why.StartsWith("ovs run: ", StringComparison.Ordinal) ? why["ovs run: ".Length..] : why;
                     continue;
                 }
-                await using (served)
-                {
-                    engines[labels[i]] = served.Instances[0];
-                    var source = new SyntheticSteps(served.Inputs, sequences, steps, seed);
-                    // Outputs of the first round only: they do not change between rounds.
-                    var settings = new WorkloadSettings { Clients = sequences, RecordOutputs = round == 0, Measurement = plan };
-                    var label = repeats > 1 ? $"{labels[i]} (round {round + 1}/{repeats})" : labels[i];
-                    var m = await EngineRun.RunAsync(served, choices[i], source, settings,
-                        (w, run) => ProgressDisplay.ShowAsync(label, () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false);
-                    rounds[i].Add(m with { Engine = labels[i] });
-                }
+                foreach (var (_, d) in report.Provenance.Engines ?? new Dictionary<string, EngineDescription>()) engines[labels[i]] = d;
+                rounds[i].Add(report.Result with { Engine = labels[i] });
             }
         }
+        var elapsed = clock.Elapsed;
 
-        var measurements = choices.Select((c, i) => rounds[i].Count > 0 ? rounds[i][0] : new EngineMeasurement(labels[i], null, null, BatchSizes.Empty, unavailable[i] ?? "cancelled before it ran")).ToList();
-        var referenceIndex = measurements.FindIndex(m => m.Ran && m.Result!.Outputs is not null);
-        var reference = referenceIndex < 0 ? null : measurements[referenceIndex];
-        var rows = measurements.Select((m, i) =>
+        // Output differences: one untimed pass per engine here, every sequence once, against the first engine that ran.
+        var outputs = new RecordedOutputs?[choices.Count];
+        for (var i = 0; i < choices.Count && !ct.IsCancellationRequested; i++)
         {
-            var row = MeasurementReport.From(m,
-                m.Ran && reference is not null && m.Result!.Outputs is not null ? OutputDifference.Between(reference.Result!.Outputs!, m.Result.Outputs) : null, reference?.Engine);
-            if (!m.Ran) return row;
-            var tp = rounds[i].Select(r => r.Result!.Windowed?.StepsPerSecond ?? r.Result!.StepsPerSecond).ToList();
-            return row with
+            if (rounds[i].Count == 0) continue;
+            outputs[i] = await RecordOutputsAsync(target, choices[i], providers, a, ct).ConfigureAwait(false);
+        }
+        var referenceIndex = Array.FindIndex(rounds, r => r.Count > 0);
+        var reference = referenceIndex < 0 ? null : labels[referenceIndex];
+        var rows = choices.Select((c, i) =>
+        {
+            if (rounds[i].Count == 0)
+                return new MeasurementReport { Engine = labels[i], Available = false, Reason = unavailable[i] ?? "cancelled before it ran" };
+            var figures = rounds[i].Select(RoundFigures.From).ToList();
+            var first = rounds[i][0];
+            var difference = outputs[i] is { } o && outputs[referenceIndex] is { } refOut ? DifferenceReport.From(OutputDifference.Between(refOut, o), reference!) : null;
+            return first with
             {
-                StepsPerSecond = tp.Average(),
-                Rounds = tp,
-                RatioToFirst = reference is null || i == referenceIndex ? null : ThroughputRatio.Between(rounds[i], rounds[referenceIndex], reference.Engine),
+                StepsPerSecond = figures.Average(f => f.StepsPerSecond),
+                LatencyMs = MeanLatency(rounds[i].Select(r => r.LatencyMs).ToList()),
+                // Unstable when any round was: that round's windows are the ones kept.
+                Measurement = rounds[i].FirstOrDefault(r => r.Measurement is { Stable: false })?.Measurement ?? first.Measurement,
+                Memory = rounds[i].Select(r => r.Memory).Where(m => m is not null).MaxBy(m => m!.PeakWorkingSetBytes),
+                RoundFigures = figures,
+                Difference = difference,
+                RatioToFirst = i == referenceIndex || referenceIndex < 0 ? null : ThroughputRatio.Between(figures, rounds[referenceIndex].Select(RoundFigures.From).ToList(), reference!),
             };
         }).ToList();
-        PrintTable(console, rows, reference?.Engine);
+        PrintTable(console, rows, reference);
+        console.WriteLine($"measured in {elapsed.TotalSeconds:F0} s ({a.Repeats} round(s) × {choices.Count} engine(s), each a process of its own)");
 
-        var folder = OutputFolder.Resolve(output, "compare");
         var json = Path.Combine(folder, "compare.json");
         var csv = Path.Combine(folder, "compare.csv");
         var svg = Path.Combine(folder, "compare.svg");
@@ -125,18 +173,18 @@ internal static class CompareCommand
         {
             Model = target.Name,
             Version = target.VersionText,
-            Sequences = sequences,
-            StepsPerSequence = steps,
-            Seed = seed,
-            Repeats = repeats,
-            Reference = reference?.Engine,
-            Provenance = Provenance.Now(plan, engines),
+            Sequences = a.Sequences,
+            StepsPerSequence = a.Steps,
+            Seed = a.Seed,
+            Repeats = a.Repeats,
+            Reference = reference,
+            Provenance = Provenance.Now(a.Plan, engines),
             Engines = rows,
         });
         ReportFiles.WriteCsv(csv, rows);
-        BarChartSvg.Write(svg, $"ovs compare: {target.Name}, {sequences} sequences × {steps} steps", MeasurementCharts.Panels(rows),
-            footnote: rows.Any(r => !r.Available) ? "n/a: " + string.Join("; ", rows.Where(r => !r.Available).Select(r => $"{r.Engine} unavailable")) : null);
-        console.WriteLine($"wrote {json}, {csv}, {svg}");
+        MeasurementCharts.WriteCompare(svg, $"ovs compare: {target.Name}, {a.Sequences} sequences × {a.Steps} steps, {a.Repeats} round(s)", rows,
+            rows.Any(r => !r.Available) ? "n/a: " + string.Join("; ", rows.Where(r => !r.Available).Select(r => $"{r.Engine} unavailable")) : null);
+        console.WriteLine($"wrote {json}, {csv}, {svg}, {roundsFolder}{Path.DirectorySeparatorChar}");
 
         if (ct.IsCancellationRequested)
         {
@@ -148,7 +196,7 @@ internal static class CompareCommand
             Console.Error.WriteLine("ovs compare: none of the engines is available here");
             return 1;
         }
-        if (enginesGiven && rows.FirstOrDefault(r => !r.Available) is { } missing)
+        if (a.EnginesGiven && rows.FirstOrDefault(r => !r.Available) is { } missing)
         {
             Console.Error.WriteLine($"ovs compare: {missing.Engine} could not run: {EngineRun.OneLine(missing.Reason ?? "")}");
             return 1;
@@ -161,6 +209,28 @@ internal static class CompareCommand
         }
         return 0;
     }
+
+    /// <summary>Every sequence once through the engine, here, untimed: the outputs the differences compare.</summary>
+    private static async Task<RecordedOutputs?> RecordOutputsAsync(ModelTarget target, EngineChoice choice, IReadOnlyList<IEngineProvider> providers, Arguments a, CancellationToken ct)
+    {
+        var served = EngineRun.TryLoad(target, choice, providers, new BatcherOptions { SpillEnabled = a.Spill }, out _);
+        if (served is null) return null;
+        await using (served)
+        {
+            var source = a.Inputs.Source(served.Inputs, a.Sequences, a.Steps, a.StepsGiven, a.Seed);
+            var settings = new WorkloadSettings { Clients = a.Sequences, RecordOutputs = true, Measurement = MeasurementPlan.Once };
+            var m = await EngineRun.RunAsync(served, choice, source, settings, null, ct).ConfigureAwait(false);
+            return m.Result?.Outputs;
+        }
+    }
+
+    /// <summary>Each latency figure's mean over the rounds.</summary>
+    private static LatencySummary MeanLatency(IReadOnlyList<LatencySummary> l) =>
+        new(l.Average(x => x.MeanMs), l.Average(x => x.P50Ms), l.Average(x => x.P90Ms), l.Average(x => x.P95Ms), l.Average(x => x.P99Ms), l.Max(x => x.MaxMs))
+        {
+            ChosenPercentile = l[0].ChosenPercentile,
+            ChosenMs = l[0].ChosenMs is null ? null : l.Average(x => x.ChosenMs ?? 0),
+        };
 
     private static void PrintTable(IAnsiConsole console, IReadOnlyList<MeasurementReport> rows, string? reference)
     {
@@ -178,7 +248,8 @@ internal static class CompareCommand
             ]
             : [r.Engine, "unavailable"]).ToList();
         ResultTable.Write(console, Consoles.Plain, "engines side by side", header, cells,
-            reference is null ? null : $"vs first: throughput ÷ {reference}'s, mean over rounds (interval: window extremes); Δ: outputs against {reference}, value by value");
+            reference is null ? null : $"steps/s and latency: means over rounds; vs first: throughput ÷ {reference}'s, mean over rounds (interval: window extremes and the rounds' 95% interval); " +
+                                       $"stability: unstable when any round was; Δ: outputs against {reference}, value by value");
         // Reasons are long (paths tried, how to install): plain lines, not wrapped into the table.
         foreach (var r in rows.Where(r => !r.Available)) console.Profile.Out.Writer.WriteLine($"{r.Engine} unavailable: {r.Reason}");
     }
@@ -193,7 +264,7 @@ internal sealed record CompareReport
     public int Sequences { get; init; }
     public int StepsPerSequence { get; init; }
     public int Seed { get; init; }
-    /// <summary>Rounds; each loads every engine afresh, the order alternating.</summary>
+    /// <summary>Rounds; in each, every engine runs in a process of its own, the order alternating.</summary>
     public int Repeats { get; init; }
     public required Provenance Provenance { get; init; }
     /// <summary>The engine the output differences and throughput ratios are measured against (the first available).</summary>

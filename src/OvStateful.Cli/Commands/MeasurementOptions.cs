@@ -6,13 +6,13 @@ namespace OvStateful.Cli.Commands;
 /// <summary>
 /// perf_analyzer's measurement options, shared by run, compare and bench: --measurement-mode,
 /// --measurement-interval (-p in bench, as perf_analyzer), --measurement-request-count,
-/// --stability-percentage (-s in bench), --max-trials (-r in bench), and our --warmup.
+/// --stability-percentage (-s in bench), --max-trials (-r in bench), --percentile, and our --warmup.
 /// </summary>
 internal sealed class MeasurementOptions
 {
     private readonly Option<string> _mode;
     private readonly Option<int> _interval, _requestCount, _maxTrials;
-    private readonly Option<double> _stability, _warmup;
+    private readonly Option<double> _stability, _warmup, _percentile;
 
     /// <param name="perfAnalyzerShortNames">Give -p, -s and -r their perf_analyzer meanings (bench, where they are free).</param>
     public MeasurementOptions(bool perfAnalyzerShortNames)
@@ -50,6 +50,16 @@ internal sealed class MeasurementOptions
             Description = $"Seconds of load before the first window, not counted. Default {defaults.WarmupSeconds}",
             DefaultValueFactory = _ => defaults.WarmupSeconds,
         };
+        _percentile = new Option<double>("--percentile")
+        {
+            Description = "The latency percentile that stability is judged on and that is reported beside p50/p90/p95/p99 (perf_analyzer's; −1: the mean, perf_analyzer's default). Default 99",
+            DefaultValueFactory = _ => defaults.Percentile,
+        };
+        _percentile.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out var v) && !(v is -1 or (> 0 and <= 100)))
+                r.AddError($"--percentile expects a percentile above 0 up to 100, or -1 for the mean, not {r.Tokens[^1].Value}");
+        });
         _stability.Validators.Add(r =>
         {
             if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out var v) && !(v > 0))
@@ -69,7 +79,7 @@ internal sealed class MeasurementOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _mode, _interval, _requestCount, _stability, _maxTrials, _warmup }) command.Options.Add(o);
+        foreach (var o in new Option[] { _mode, _interval, _requestCount, _stability, _maxTrials, _warmup, _percentile }) command.Options.Add(o);
     }
 
     public MeasurementPlan Read(ParseResult parse) => new()
@@ -80,5 +90,18 @@ internal sealed class MeasurementOptions
         StabilityPercent = parse.GetValue(_stability),
         MaxTrials = parse.GetValue(_maxTrials),
         WarmupSeconds = parse.GetValue(_warmup),
+        Percentile = parse.GetValue(_percentile),
     };
+
+    /// <summary>The options as command-line arguments, for a child `ovs run` that must measure the same way (compare's rounds).</summary>
+    public static IEnumerable<string> Arguments(MeasurementPlan p)
+    {
+        static string N(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return
+        [
+            "--measurement-mode", p.Mode switch { MeasurementMode.CountWindows => "count_windows", MeasurementMode.Once => "once", _ => "time_windows" },
+            "--measurement-interval", N(p.IntervalMs), "--measurement-request-count", N(p.RequestCount), "--stability-percentage", N(p.StabilityPercent),
+            "--max-trials", N(p.MaxTrials), "--warmup", N(p.WarmupSeconds), "--percentile", N(p.Percentile),
+        ];
+    }
 }

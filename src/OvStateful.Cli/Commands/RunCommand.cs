@@ -24,7 +24,8 @@ internal static class RunCommand
         var engine = new Option<string?>("--engine", "-e") { Description = "Engine: onnxruntime or openvino, optionally with a device (onnxruntime:cuda). Default: the config's engine parameter, else onnxruntime" };
         var device = new Option<string?>("--device", "-d") { Description = "Device for the engine: cpu, cuda[:N], trt[:N] (onnxruntime); CPU, GPU, AUTO (openvino). Default: from config.pbtxt" };
         var sequences = CommonOptions.Sequences(8);
-        var steps = CommonOptions.Steps(100, "Steps per sequence (synthetic inputs)");
+        var steps = CommonOptions.Steps(100, "Steps per sequence (synthetic inputs; perf_analyzer's --sequence-length), varied by --sequence-length-variation");
+        steps.Aliases.Add("--sequence-length");
         var inputDir = new Option<DirectoryInfo?>("--input-dir") { Description = "Folder of 16 kHz mono 16-bit PCM .wav files: one sequence per file, cut into the model's input size (silero_vad: 512 samples); --sequences and --steps then come from the files. Default: synthetic inputs" };
         var verify = new Option<bool>("--verify") { Description = "Replay every sequence alone on a fresh single-slot engine and report the largest output difference (0 expected on CPU)" };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest absolute difference --verify accepts (exit code 1 above it)", DefaultValueFactory = _ => 0 };
@@ -34,23 +35,26 @@ internal static class RunCommand
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var measurement = new MeasurementOptions(perfAnalyzerShortNames: false);
+        var inputs = new InputOptions(defaultVariation: 0);
         var cmd = new Command("run", "Stream N concurrent sequences of K steps through a model in this process (real batcher and engine); report throughput, latency, batching and memory.")
         {
             repository, model, engine, device, sequences, steps, inputDir, verify, tolerance, spill, json, output, seed, threads,
         };
         measurement.AddTo(cmd);
+        inputs.AddTo(cmd);
         cmd.SetAction((parse, ct) => CommandGuard.RunAsync("run", () => RunAsync(new Arguments(
             parse.GetValue(repository)!, parse.GetValue(model)!, parse.GetValue(engine), parse.GetValue(device), parse.GetValue(sequences), parse.GetValue(steps),
-            parse.GetValue(inputDir), parse.GetValue(verify), parse.GetValue(tolerance), parse.GetValue(spill), parse.GetValue(json), parse.GetValue(output), parse.GetValue(seed),
-            parse.GetValue(threads), measurement.Read(parse)), ct)));
+            parse.GetResult(steps) is { Implicit: false }, parse.GetValue(inputDir), parse.GetValue(verify), parse.GetValue(tolerance), parse.GetValue(spill), parse.GetValue(json),
+            parse.GetValue(output), parse.GetValue(seed), parse.GetValue(threads), measurement.Read(parse), inputs.Read(parse)), ct)));
         return cmd;
     }
 
-    private sealed record Arguments(DirectoryInfo Repository, string Model, string? Engine, string? Device, int Sequences, int Steps, DirectoryInfo? InputDir,
-        bool Verify, double Tolerance, bool Spill, FileInfo? Json, DirectoryInfo? Output, int Seed, int Threads, MeasurementPlan Measurement);
+    private sealed record Arguments(DirectoryInfo Repository, string Model, string? Engine, string? Device, int Sequences, int Steps, bool StepsGiven, DirectoryInfo? InputDir,
+        bool Verify, double Tolerance, bool Spill, FileInfo? Json, DirectoryInfo? Output, int Seed, int Threads, MeasurementPlan Measurement, InputOptions.Choice Inputs);
 
     private static async Task<int> RunAsync(Arguments a, CancellationToken ct)
     {
+        if (a.InputDir is not null && !a.Inputs.Synthetic) throw new UsageException("--input-dir (WAV files) and --input-data are two sources of inputs; give one");
         var providers = EngineProviders.WithThreads(a.Threads);
         var target = ModelTarget.Resolve(a.Repository.FullName, a.Model);
         var choice = EngineChoice.Parse(a.Engine ?? target.Definition.Parameters?.EngineName ?? "onnxruntime", providers, a.Device);
@@ -67,7 +71,7 @@ internal static class RunCommand
         Dictionary<string, EngineDescription> engines;
         await using (served)
         {
-            source = a.InputDir is { } dir ? new WavSteps(served.Inputs, dir.FullName) : new SyntheticSteps(served.Inputs, a.Sequences, a.Steps, a.Seed);
+            source = a.InputDir is { } dir ? new WavSteps(served.Inputs, dir.FullName) : a.Inputs.Source(served.Inputs, a.Sequences, a.Steps, a.StepsGiven, a.Seed);
             console.MarkupLine(Markup.Escape($"{target.Name} v{target.VersionText} on {served.EngineName}: {source.SequenceCount} sequences, {source.Description}, " +
                 $"{served.Batcher.SlotCount} slots, max batch {served.Batcher.Settings.MaxBatchSize}{(a.Spill ? ", spill on" : "")}"));
             var settings = new WorkloadSettings { Clients = source.SequenceCount, RecordOutputs = a.Verify, Measurement = a.Measurement };
@@ -76,7 +80,7 @@ internal static class RunCommand
                 (w, run) => ProgressDisplay.ShowAsync("run", () => w.Completed, w.TotalSteps, null, run), ct).ConfigureAwait(false);
         }
         var result = measurement.Result!;
-        MeasurementPrinter.Print(console, $"{target.Name} on {measurement.EngineName}", result, measurement.Batches, spill: measurement.Spill);
+        MeasurementPrinter.Print(console, $"{target.Name} on {measurement.EngineName}", result, measurement.Batches, spill: measurement.Spill, server: measurement.Server);
 
         OutputDifference? difference = null;
         if (a.Verify && !result.Cancelled)

@@ -37,6 +37,31 @@ internal static class ServeCommand
         var device = new Option<string?>("--device") { Description = "ONNX Runtime device for every model: cpu, cuda[:N] or trt[:N] (default: each config's instance_group / ort_ep)" };
         var engine = CommonOptions.Choice(new Option<string?>("--engine") { Description = "Engine for models whose config.pbtxt names none: onnxruntime (default) or openvino" }, "onnxruntime", "openvino");
         var spill = new Option<bool>("--spill") { Description = "When all slots are busy, spill the least recently used idle sequence's state to host memory instead of queueing new sequences (beyond Triton)" };
+        var controlMode = CommonOptions.Choice(new Option<string?>("--model-control-mode") { Description = "Triton's model control: none (default: load every model at start; clients' load and unload are refused), poll (also reload models whose folder changes, every --repository-poll-secs) or explicit (load only --load-model models at start; clients load and unload)" }, [.. ServerOptions.ModelControlModes]);
+        var loadModel = new Option<string[]>("--load-model")
+        {
+            Description = "With --model-control-mode explicit: a model to load at start, repeatable; * alone loads every model",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var pollSecs = new Option<int?>("--repository-poll-secs") { Description = "With --model-control-mode poll: seconds between polls of the repository (default 15)" };
+        var strictReadiness = new Option<bool?>("--strict-readiness") { Description = "true (default): /v2/health/ready and ServerReady say ready only when every model the server loaded or tried to is ready; false: ready once it serves", Arity = ArgumentArity.ZeroOrOne };
+        var exitOnError = new Option<bool?>("--exit-on-error") { Description = "true (default): a model that fails to load at start stops the server with its reason; false: serve the others", Arity = ArgumentArity.ZeroOrOne };
+        var strictConfig = new Option<bool?>("--strict-model-config") { Description = "true: every config.pbtxt must declare its inputs and outputs; false (default): a config without them gets them from the model file (Triton's auto-complete)", Arity = ArgumentArity.ZeroOrOne };
+        var metricsConfig = new Option<string[]>("--metrics-config")
+        {
+            Description = "Triton's metrics settings as key=value, repeatable: summary_latencies=true adds nv_inference_*_summary_us (quantiles 0.5, 0.9, 0.95, 0.99, 0.999 of the latest 1024 observations); counter_latencies=false drops the nv_inference_*_duration_us counters",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        metricsConfig.Validators.Add(r =>
+        {
+            foreach (var t in r.Tokens)
+            {
+                if (MetricsSetting(t.Value) is null)
+                    r.AddError($"--metrics-config {t.Value}: expected summary_latencies=true|false or counter_latencies=true|false");
+            }
+        });
         var logVerbose = new Option<int?>("--log-verbose") { Description = "Verbose logging level (Triton's): 0 off (default), 1 a line per sequence start/end/spill/restore/expiry and per failed request, 2 also ASP.NET Core's information lines" };
         var logInfo = new Option<bool?>("--log-info") { Description = "Information lines, e.g. the start-up tables: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
         var logWarning = new Option<bool?>("--log-warning") { Description = "Warning lines: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
@@ -64,6 +89,7 @@ internal static class ServeCommand
         var cmd = new Command("serve", "Serve a model repository over KServe v2 HTTP and gRPC (default: models/ on 127.0.0.1).")
         {
             repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill,
+            controlMode, loadModel, pollSecs, strictReadiness, exitOnError, strictConfig, metricsConfig,
             logVerbose, logInfo, logWarning, logError, logFormat, logFile, set,
         };
         cmd.SetAction(parse =>
@@ -90,11 +116,23 @@ internal static class ServeCommand
             options.IntraOpThreads = parse.GetValue(threads) ?? options.IntraOpThreads;
             options.Device = parse.GetValue(device) ?? options.Device;
             options.SpillEnabled = parse.GetValue(spill) || options.SpillEnabled;
+            options.ModelControlMode = parse.GetValue(controlMode) ?? options.ModelControlMode;
+            options.LoadModels = parse.GetValue(loadModel) is { Length: > 0 } models ? models : options.LoadModels;
+            options.RepositoryPollSeconds = parse.GetValue(pollSecs) ?? options.RepositoryPollSeconds;
+            options.StrictReadiness = CommonOptions.Flag(parse, strictReadiness) ?? options.StrictReadiness;
+            options.ExitOnError = CommonOptions.Flag(parse, exitOnError) ?? options.ExitOnError;
+            options.StrictModelConfig = CommonOptions.Flag(parse, strictConfig) ?? options.StrictModelConfig;
+            foreach (var setting in parse.GetValue(metricsConfig) ?? [])
+            {
+                var (key, on) = MetricsSetting(setting)!.Value;
+                if (key == "summary_latencies") options.SummaryLatencies = on;
+                else options.CounterLatencies = on;
+            }
             var log = options.Log;
             log.Verbose = parse.GetValue(logVerbose) ?? log.Verbose;
-            log.Info = Flag(parse, logInfo) ?? log.Info;
-            log.Warning = Flag(parse, logWarning) ?? log.Warning;
-            log.Error = Flag(parse, logError) ?? log.Error;
+            log.Info = CommonOptions.Flag(parse, logInfo) ?? log.Info;
+            log.Warning = CommonOptions.Flag(parse, logWarning) ?? log.Warning;
+            log.Error = CommonOptions.Flag(parse, logError) ?? log.Error;
             log.Format = parse.GetValue(logFormat) ?? log.Format;
             log.File = parse.GetValue(logFile) ?? log.File;
             if (!repositoryGiven && !Directory.Exists(options.ModelRepository) && ExampleModels.Find() is { } examples)
@@ -114,9 +152,15 @@ internal static class ServeCommand
         return cmd;
     }
 
-    /// <summary>A Triton-style boolean switch: "--log-info" alone is true, "--log-info false" false, absent null.</summary>
-    private static bool? Flag(ParseResult parse, Option<bool?> option) =>
-        parse.GetResult(option) is { } r ? (r.Tokens.Count == 0 || parse.GetValue(option) != false) : null;
+    /// <summary>A --metrics-config setting this server knows (Triton's keys), or null.</summary>
+    private static (string Key, bool On)? MetricsSetting(string token)
+    {
+        var eq = token.IndexOf('=');
+        if (eq <= 0) return null;
+        var key = token[..eq];
+        if (key is not ("summary_latencies" or "counter_latencies") || !bool.TryParse(token[(eq + 1)..], out var on)) return null;
+        return (key, on);
+    }
 
     /// <summary>Validates, builds the registry, serves until <paramref name="stop"/>, then shuts down gracefully.</summary>
     /// <param name="output">Where log lines go without a log file (the process's standard output).</param>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Repository;
 
@@ -16,12 +17,17 @@ internal static class ValidateCommand
     public static Command Create(Func<IReadOnlyList<IEngineProvider>> providers)
     {
         var repo = new Argument<DirectoryInfo>("repository") { Description = "Model repository folder" };
-        var cmd = new Command("validate", "Check every model of a repository: config.pbtxt, versions, model files.") { repo };
-        cmd.SetAction(parse => Run(parse.GetValue(repo)!, providers(), Console.Out));
+        var strict = new Option<bool?>("--strict-model-config") { Description = "As ovs serve's: true = every config must declare its inputs and outputs; false (default) = a config without them gets them from the model file", Arity = ArgumentArity.ZeroOrOne };
+        var cmd = new Command("validate", "Check every model of a repository as ovs serve loads it: config.pbtxt, versions, model files, the engine's plan.") { repo, strict };
+        cmd.SetAction(parse =>
+        {
+            return Run(parse.GetValue(repo)!, providers(), Console.Out, autoComplete: CommonOptions.Flag(parse, strict) != true);
+        });
         return cmd;
     }
 
-    public static int Run(DirectoryInfo repository, IReadOnlyList<IEngineProvider> providers, TextWriter output)
+    /// <param name="autoComplete">Triton's auto-complete of configs without inputs and outputs (off with --strict-model-config), as ovs serve does.</param>
+    public static int Run(DirectoryInfo repository, IReadOnlyList<IEngineProvider> providers, TextWriter output, bool autoComplete = true)
     {
         IReadOnlyList<ModelDefinition> models;
         try
@@ -44,7 +50,7 @@ internal static class ValidateCommand
         var failed = 0;
         foreach (var model in models)
         {
-            var result = ModelValidator.Validate(model, providers);
+            var result = ModelValidator.Validate(model, providers, autoComplete);
             if (result.Status == ModelValidationStatus.Invalid)
             {
                 failed++;
@@ -56,6 +62,10 @@ internal static class ValidateCommand
             var line = $"OK {model.Name} {versions} {result.Engine}";
             if (result.EngineNote is { } note) line += $" (config only: {note})";
             output.WriteLine(line);
+            if (model.Config is { } config)
+            {
+                foreach (var w in ConfigValidator.Warnings(config)) output.WriteLine($"  warning: {model.Where(w)}: {w.Message}");
+            }
         }
         return failed == 0 ? 0 : 1;
     }

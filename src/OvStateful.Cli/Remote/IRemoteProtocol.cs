@@ -12,10 +12,4 @@ internal interface IRemoteProtocol : IAsyncDisposable
     Task<RemoteModel> MetadataAsync(string model, CancellationToken cancellationToken);
 
     IStepClient CreateClient(RemoteModel model);
-
-    /// <summary>
-    /// The server's cumulative executions per batch size for the model (statistics extension:
-    /// batch_stats[].compute_infer.count), or null when the server does not report them.
-    /// </summary>
-    Task<IReadOnlyDictionary<int, ulong>?> BatchExecutionsAsync(string model, CancellationToken cancellationToken);
 }

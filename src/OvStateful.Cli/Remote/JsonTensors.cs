@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using OvStateful.Cli.Workloads;
 using OvStateful.Core.Tensors;
@@ -45,29 +46,41 @@ internal static class JsonTensors
         while (r.Read())
         {
             if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.EndArray) continue;
-            ReadElement(ref r, type, bytes.AsSpan(i++ * size, size));
+            if (!TryReadElement(ref r, type, bytes.AsSpan(i++ * size, size))) throw new FormatException($"cannot read {type.WireName()} JSON data");
         }
         return bytes;
     }
 
-    private static void ReadElement(ref Utf8JsonReader v, DataType type, Span<byte> e)
+    /// <summary>The value <paramref name="v"/> stands on as little-endian bytes of <paramref name="type"/> into <paramref name="to"/> (its element size); false for a type JSON data cannot carry.</summary>
+    /// <exception cref="FormatException">The value does not fit the type.</exception>
+    /// <exception cref="InvalidOperationException">The value is not a number (or a boolean for BOOL).</exception>
+    public static bool TryReadElement(ref Utf8JsonReader v, DataType type, Span<byte> to)
     {
         switch (type)
         {
-            case DataType.Bool: e[0] = v.TokenType == JsonTokenType.True || (v.TokenType == JsonTokenType.Number && v.GetDouble() != 0) ? (byte)1 : (byte)0; break;
-            case DataType.UInt8: e[0] = v.GetByte(); break;
-            case DataType.Int8: e[0] = (byte)v.GetSByte(); break;
-            case DataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(e, v.GetInt16()); break;
-            case DataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(e, v.GetUInt16()); break;
-            case DataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(e, v.GetInt32()); break;
-            case DataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(e, v.GetUInt32()); break;
-            case DataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(e, v.GetInt64()); break;
-            case DataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(e, v.GetUInt64()); break;
-            case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(e, v.GetSingle()); break;
-            case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(e, v.GetDouble()); break;
-            case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(e, (Half)v.GetDouble()); break;
-            case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(e, (ushort)(BitConverter.SingleToUInt32Bits(v.GetSingle()) >> 16)); break;
-            default: throw new FormatException($"cannot read {type.WireName()} JSON data");
+            case DataType.Bool: to[0] = v.TokenType == JsonTokenType.True || (v.TokenType == JsonTokenType.Number && v.GetDouble() != 0) ? (byte)1 : (byte)0; break;
+            case DataType.UInt8: to[0] = v.GetByte(); break;
+            case DataType.Int8: to[0] = (byte)v.GetSByte(); break;
+            case DataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(to, v.GetInt16()); break;
+            case DataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(to, v.GetUInt16()); break;
+            case DataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(to, v.GetInt32()); break;
+            case DataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(to, v.GetUInt32()); break;
+            case DataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(to, v.GetInt64()); break;
+            case DataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(to, v.GetUInt64()); break;
+            case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(to, v.GetSingle()); break;
+            case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(to, v.GetDouble()); break;
+            case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(to, (Half)v.GetDouble()); break;
+            case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(to, (ushort)(BitConverter.SingleToUInt32Bits(v.GetSingle()) >> 16)); break;
+            default: return false;
         }
+        return true;
+    }
+
+    /// <summary>One parsed JSON value as <see cref="TryReadElement(ref Utf8JsonReader, DataType, Span{byte})"/> reads it (read from the element's own UTF-8 text, no copy).</summary>
+    public static bool TryReadElement(JsonElement v, DataType type, Span<byte> to)
+    {
+        var r = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(v));
+        r.Read();
+        return TryReadElement(ref r, type, to);
     }
 }

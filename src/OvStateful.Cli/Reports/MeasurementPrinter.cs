@@ -8,7 +8,8 @@ namespace OvStateful.Cli.Reports;
 internal static class MeasurementPrinter
 {
     /// <summary>On a terminal a rule and an aligned grid (values wrap within their cell); redirected, "key: value" lines.</summary>
-    public static void Print(IAnsiConsole console, string title, WorkloadResult r, BatchSizes? batches, string batchesLabel = "batches", SpillCounts? spill = null)
+    public static void Print(IAnsiConsole console, string title, WorkloadResult r, BatchSizes? batches, string batchesLabel = "batches", SpillCounts? spill = null,
+        ServerSideReport? server = null)
     {
         var plain = Terminal.Consoles.Plain;
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
@@ -20,18 +21,26 @@ internal static class MeasurementPrinter
         }
         if (r.Cancelled) Row("cancelled", "Ctrl+C: partial results of the steps measured so far; the sequences it started were ENDed");
         Row("sequences", $"{r.Sequences} ({r.Clients} concurrent)");
+        if (r.RequestRate is { } rate)
+            Row("request rate", $"{F(rate, "0.##")} steps/s asked; {r.DelayedSteps} step(s) sent more than 2 ms late ({F(100.0 * r.DelayedSteps / Math.Max(1, r.StepsSent), "F1")}%)" +
+                (r.DelayedSteps > 0.1 * r.StepsSent ? ": the sequences could not keep up; add --num-of-sequences" : ""));
         Row("steps", $"{r.StepsOk} ok, {r.StepsFailed} failed in {F(r.Seconds, "F2")} s");
         if (r.Windowed is { } win)
         {
             Row("measurement", $"{win.Windows.Count} windows after {F(win.WarmupSeconds, "0.#")} s of warm-up; {(win.Stable ? win.Verdict : "UNSTABLE — " + win.Verdict[(win.Verdict.IndexOf(':') + 2)..])}");
             Row("steps/s", $"{F(win.StepsPerSecond, "F1")} (windows {F(win.StepsPerSecondMin, "F1")}–{F(win.StepsPerSecondMax, "F1")})");
-            Row("latency ms", $"{Latency(win.Latency)} (p50 {F(win.P50MinMs, "F3")}–{F(win.P50MaxMs, "F3")}, p99 {F(win.P99MinMs, "F3")}–{F(win.P99MaxMs, "F3")} over windows)");
+            var chosen = win.Percentile is 99 or 50 ? "" : $", {LatencySummary.NameOf(win.Percentile)} {F(win.LatencyMinMs, "F3")}–{F(win.LatencyMaxMs, "F3")}";
+            Row("latency ms", $"{Latency(win.Latency)} (p50 {F(win.P50MinMs, "F3")}–{F(win.P50MaxMs, "F3")}, p99 {F(win.P99MinMs, "F3")}–{F(win.P99MaxMs, "F3")}{chosen} over windows)");
         }
         else
         {
             Row("steps/s", F(r.StepsPerSecond, "F1"));
             Row("latency ms", Latency(r.Latency));
         }
+        if (server is not null)
+            Row("server µs/step", $"queue {F(server.QueueUs, "F0")} + compute input {F(server.ComputeInputUs, "F0")} + infer {F(server.ComputeInferUs, "F0")} + output {F(server.ComputeOutputUs, "F0")}" +
+                $" + overhead {F(server.OverheadUs, "F0")} = request {F(server.RequestUs, "F0")}; client waited {F(server.ClientOverServerUs, "F0")} more (network, protocol, client); " +
+                $"{server.InferenceCount} inferences in {server.ExecutionCount} executions");
         if (batches is not null)
             Row(batchesLabel, batches.Executions == 0 ? "none" : $"{batches.Executions} executions, mean size {F(batches.Mean, "F2")}: {batches.Format()}");
         if (spill is { Spilled: > 0 } or { Restored: > 0 }) Row("spill", $"{spill.Spilled} states spilled to host memory, {spill.Restored} restored");
@@ -54,7 +63,8 @@ internal static class MeasurementPrinter
     }
 
     public static string Latency(LatencySummary l) =>
-        $"p50 {F(l.P50Ms, "F3")}, p95 {F(l.P95Ms, "F3")}, p99 {F(l.P99Ms, "F3")}, mean {F(l.MeanMs, "F3")}, max {F(l.MaxMs, "F3")}";
+        $"p50 {F(l.P50Ms, "F3")}, p95 {F(l.P95Ms, "F3")}, p99 {F(l.P99Ms, "F3")}, mean {F(l.MeanMs, "F3")}, max {F(l.MaxMs, "F3")}" +
+        (l is { ChosenPercentile: { } p, ChosenMs: { } v } && p is not (50 or 95 or 99) && p >= 0 ? $", {LatencySummary.NameOf(p)} {F(v, "F3")}" : "");
 
     public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 

@@ -31,10 +31,16 @@ internal sealed record MeasurementReport
     public DifferenceReport? Difference { get; init; }
     /// <summary>The windows and their verdict; then <see cref="StepsPerSecond"/> and <see cref="LatencyMs"/> are the last three windows' figures. Null for one-pass runs.</summary>
     public WindowedFigures? Measurement { get; init; }
-    /// <summary>compare: each round's throughput (steps/s), in round order.</summary>
-    public IReadOnlyList<double>? Rounds { get; init; }
+    /// <summary>compare: each round's throughput (with its window extremes) and latency, in round order; the row's figures are their means.</summary>
+    public IReadOnlyList<RoundFigures>? RoundFigures { get; init; }
     /// <summary>compare: throughput against the first engine, with its interval.</summary>
     public ThroughputRatio? RatioToFirst { get; init; }
+    /// <summary>Request-rate mode: the rate asked for (steps/s); null in concurrency mode.</summary>
+    public double? RequestRate { get; init; }
+    /// <summary>Request-rate mode: steps sent more than 2 ms late because every sequence was busy.</summary>
+    public long DelayedSteps { get; init; }
+    /// <summary>Where the time went on the server, per request, over the same windows (statistics extension); null when not read.</summary>
+    public ServerSideReport? Server { get; init; }
     /// <summary>"stable", "unstable" or "one pass" (no windows): how far the figures can be trusted.</summary>
     public string Stability => Measurement is null ? "one pass" : Measurement.Stable ? "stable" : "unstable";
 
@@ -46,6 +52,7 @@ internal sealed record MeasurementReport
             EngineName = m.EngineName,
             Batches = BatchSizeReport.From(m.Batches),
             Spill = m.Spill,
+            Server = m.Server,
             Difference = difference is null ? null : DifferenceReport.From(difference, against!),
         };
     }
@@ -66,6 +73,8 @@ internal sealed record MeasurementReport
         Measurement = r.Windowed,
         Memory = r.Memory,
         Timeline = r.Timeline,
+        RequestRate = r.RequestRate,
+        DelayedSteps = r.DelayedSteps,
     };
 }
 

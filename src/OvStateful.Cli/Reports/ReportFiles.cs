@@ -32,6 +32,8 @@ internal static class ReportFiles
         "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p95_ms", "latency_p99_ms", "latency_max_ms",
         "batch_mean", "peak_working_set_bytes", "peak_gc_heap_bytes", "allocated_bytes", "max_abs_diff", "max_rel_diff",
         "stability", "windows", "steps_per_second_min", "steps_per_second_max", "latency_p99_min_ms", "latency_p99_max_ms", "ratio_to_first", "ratio_low", "ratio_high",
+        "request_rate", "delayed_steps", "server_request_us", "server_queue_us", "server_compute_input_us", "server_compute_infer_us", "server_compute_output_us",
+        "server_overhead_us", "client_over_server_us",
     ];
 
     public static void WriteCsv(string path, IEnumerable<MeasurementReport> rows)
@@ -52,6 +54,10 @@ internal static class ReportFiles
                 r.Measurement is { } w1 ? N(w1.StepsPerSecondMin) : "", r.Measurement is { } w2 ? N(w2.StepsPerSecondMax) : "",
                 r.Measurement is { } w3 ? N(w3.P99MinMs) : "", r.Measurement is { } w4 ? N(w4.P99MaxMs) : "",
                 r.RatioToFirst is { } q ? N(q.Ratio) : "", r.RatioToFirst is { } q1 ? N(q1.Low) : "", r.RatioToFirst is { } q2 ? N(q2.High) : "",
+                r.RequestRate is { } rate ? N(rate) : "", r.RequestRate is null ? "" : N(r.DelayedSteps),
+                .. r.Server is { } v
+                    ? new[] { N(v.RequestUs), N(v.QueueUs), N(v.ComputeInputUs), N(v.ComputeInferUs), N(v.ComputeOutputUs), N(v.OverheadUs), N(v.ClientOverServerUs) }
+                    : ["", "", "", "", "", "", ""],
             ];
             sb.AppendLine(string.Join(",", cells.Select(Quote)));
         }

@@ -7,6 +7,9 @@ namespace OvStateful.Cli.Workloads;
 /// <summary>One engine's run of a workload, or why it could not run.</summary>
 internal sealed record EngineMeasurement(string Engine, string? EngineName, WorkloadResult? Result, BatchSizes Batches, string? Unavailable)
 {
+    /// <summary>Where the time went in the batcher and engine per step, over the same windows as the figures; null when not measured.</summary>
+    public Reports.ServerSideReport? Server { get; init; }
+
     /// <summary>Sequences whose state was exported to host memory, and imported back (--spill).</summary>
     public SpillCounts? Spill { get; init; }
 
@@ -23,20 +26,8 @@ internal static class EngineRun
     public static ServedModel? TryLoad(ModelTarget target, EngineChoice choice, IReadOnlyList<IEngineProvider> providers, BatcherOptions options, out string? reason)
     {
         var provider = providers.First(p => p.Name == choice.Provider);
-        EngineAvailability availability;
-        try
-        {
-            availability = provider.Availability;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            availability = EngineAvailability.Unavailable($"{e.GetType().Name}: {e.Message}");
-        }
-        if (!availability.IsAvailable)
-        {
-            reason = availability.Reason;
-            return null;
-        }
+        reason = Unavailable(choice, providers);
+        if (reason is not null) return null;
         try
         {
             reason = null;
@@ -49,18 +40,40 @@ internal static class EngineRun
         }
     }
 
+    /// <summary>Why the engine's runtime is missing here (OpenVINO not installed, no GPU), or null when it is available.</summary>
+    public static string? Unavailable(EngineChoice choice, IReadOnlyList<IEngineProvider> providers)
+    {
+        var provider = providers.First(p => p.Name == choice.Provider);
+        try
+        {
+            var availability = provider.Availability;
+            return availability.IsAvailable ? null : availability.Reason;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+
     public static async Task<EngineMeasurement> RunAsync(ServedModel model, EngineChoice choice, IStepSource source, WorkloadSettings settings,
         Func<StreamingWorkload, Task, Task>? progress, CancellationToken cancellationToken)
     {
-        var ids = settings with { StringIds = model.Batcher.Settings.CorrelationIdKind == CorrelationIdKind.String };
+        // The batcher's own statistics at the window boundaries: the server-side breakdown of the same windows.
+        var probe = new ServerProbe(_ => Task.FromResult<ServerCounters?>(ServerCounters.From(model.GetStatistics())));
+        var windowed = settings.Duration is null && settings.Measurement.Mode != MeasurementMode.Once;
+        var ids = settings with { StringIds = model.Batcher.Settings.CorrelationIdKind == CorrelationIdKind.String, OnWindowBoundary = windowed ? probe.ReadAsync : null };
         var workload = new StreamingWorkload(source, ids, _ => new ServedModelClient(model));
+        if (!windowed) await probe.ReadAsync(cancellationToken).ConfigureAwait(false);
         var run = workload.RunAsync(cancellationToken);
         if (progress is not null) await progress(workload, run).ConfigureAwait(false);
         var result = await run.ConfigureAwait(false);
         var stats = model.GetStatistics();
+        if (!windowed) await probe.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+        var server = probe.Last(windowed ? Math.Min(MeasurementPlan.StableWindows, result.Windowed?.Windows.Count ?? 0) : 1);
         return new EngineMeasurement(choice.Label, model.EngineName, result, BatchSizes.From(stats), null)
         {
             Spill = new SpillCounts(stats.SpillCount, stats.RestoreCount),
+            Server = server is { } s ? Reports.ServerSideReport.From(s.Delta, (result.Windowed?.Latency ?? result.Latency).MeanMs) : null,
         };
     }
 

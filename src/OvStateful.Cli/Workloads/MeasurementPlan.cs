@@ -13,7 +13,7 @@ internal enum MeasurementMode
 
 /// <summary>
 /// Warm-up, then measurement windows until the last <see cref="StableWindows"/> agree: their
-/// throughput and p99 latency each within <see cref="StabilityPercent"/> (max / min − 1, as
+/// throughput and <see cref="Percentile"/> latency (p99 unless asked otherwise) each within <see cref="StabilityPercent"/> (max / min − 1, as
 /// perf_analyzer checks), or <see cref="MaxTrials"/> windows were measured (then the result is
 /// "unstable"). The figures reported are those of the last three windows together, with the
 /// spread (min–max) over them.
@@ -35,6 +35,12 @@ internal sealed record MeasurementPlan
 
     /// <summary>Largest max/min − 1 of the last three windows' throughput and p99, in percent (perf_analyzer --stability-percentage).</summary>
     public double StabilityPercent { get; init; } = 10;
+
+    /// <summary>
+    /// The latency percentile stability is judged on and reported beside the usual ones
+    /// (perf_analyzer --percentile); −1 is the mean, perf_analyzer's default. Ours defaults to 99.
+    /// </summary>
+    public double Percentile { get; init; } = 99;
 
     /// <summary>Most windows before giving up as unstable (perf_analyzer --max-trials); ≥ 3.</summary>
     public int MaxTrials { get; init; } = 10;

@@ -9,6 +9,7 @@ internal sealed record MeasurementWindow(int Index, double StartSeconds, double 
 /// their time; latency percentiles over all their steps), each with its spread over those
 /// windows (min–max), and whether they agreed within the stability percentage.
 /// </summary>
+/// <param name="Percentile">The latency percentile stability was judged on (−1: the mean); its spread is <paramref name="LatencyMinMs"/>–<paramref name="LatencyMaxMs"/>.</param>
 internal sealed record WindowedFigures(
     IReadOnlyList<MeasurementWindow> Windows,
     bool Stable,
@@ -21,18 +22,21 @@ internal sealed record WindowedFigures(
     double P50MinMs,
     double P50MaxMs,
     double P99MinMs,
-    double P99MaxMs)
+    double P99MaxMs,
+    double Percentile,
+    double LatencyMinMs,
+    double LatencyMaxMs)
 {
     /// <summary>"stable (3 windows within 10%)" or "unstable: ... after 10 windows".</summary>
     public string Verdict => Stable
         ? $"stable: the last {MeasurementPlan.StableWindows} windows agree within {StabilityPercent:0.#}%"
-        : $"unstable: throughput or p99 of the last {MeasurementPlan.StableWindows} windows differ by more than {StabilityPercent:0.#}% after {Windows.Count} windows";
+        : $"unstable: throughput or {LatencySummary.NameOf(Percentile)} latency of the last {MeasurementPlan.StableWindows} windows differ by more than {StabilityPercent:0.#}% after {Windows.Count} windows";
 
     /// <summary>max/min − 1, in percent (0 when min is 0 and max too).</summary>
     public static double SpreadPercent(double min, double max) => max <= 0 ? 0 : min <= 0 ? double.PositiveInfinity : (max / min - 1) * 100;
 
     /// <param name="latencies">Latencies (ms) of the last windows' steps, in any order; sorted here.</param>
-    public static WindowedFigures From(IReadOnlyList<MeasurementWindow> windows, double[] latencies, double stabilityPercent, double warmupSeconds)
+    public static WindowedFigures From(IReadOnlyList<MeasurementWindow> windows, double[] latencies, MeasurementPlan plan)
     {
         var last = windows.Skip(Math.Max(0, windows.Count - MeasurementPlan.StableWindows)).ToList();
         var seconds = last.Sum(w => w.Seconds);
@@ -40,10 +44,11 @@ internal sealed record WindowedFigures(
         double Min(Func<MeasurementWindow, double> f) => last.Count == 0 ? 0 : last.Min(f);
         double Max(Func<MeasurementWindow, double> f) => last.Count == 0 ? 0 : last.Max(f);
         var stable = last.Count == MeasurementPlan.StableWindows
-            && SpreadPercent(Min(w => w.StepsPerSecond), Max(w => w.StepsPerSecond)) <= stabilityPercent
-            && SpreadPercent(Min(w => w.Latency.P99Ms), Max(w => w.Latency.P99Ms)) <= stabilityPercent;
-        return new WindowedFigures(windows, stable, stabilityPercent, warmupSeconds,
+            && SpreadPercent(Min(w => w.StepsPerSecond), Max(w => w.StepsPerSecond)) <= plan.StabilityPercent
+            && SpreadPercent(Min(w => w.Latency.StabilityMs), Max(w => w.Latency.StabilityMs)) <= plan.StabilityPercent;
+        return new WindowedFigures(windows, stable, plan.StabilityPercent, plan.WarmupSeconds,
             seconds > 0 ? steps / seconds : 0, Min(w => w.StepsPerSecond), Max(w => w.StepsPerSecond),
-            LatencySummary.Of(latencies), Min(w => w.Latency.P50Ms), Max(w => w.Latency.P50Ms), Min(w => w.Latency.P99Ms), Max(w => w.Latency.P99Ms));
+            LatencySummary.Of(latencies, plan.Percentile), Min(w => w.Latency.P50Ms), Max(w => w.Latency.P50Ms), Min(w => w.Latency.P99Ms), Max(w => w.Latency.P99Ms),
+            plan.Percentile, Min(w => w.Latency.StabilityMs), Max(w => w.Latency.StabilityMs));
     }
 }

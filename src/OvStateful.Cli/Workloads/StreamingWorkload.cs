@@ -17,9 +17,13 @@ internal sealed class StreamingWorkload
     private readonly Func<int, IStepClient> _clientFactory;
     // Failed steps by kind; Σ values == _completed − _ok.
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
-    // Steps answered (ok or failed) ≥ _ok; sequences started; the next correlation id to hand out;
-    // sequences ENDed after a cancellation. Interlocked only.
-    private long _completed, _ok, _sequences, _nextId, _endedOnCancel;
+    // Steps answered (ok or failed) ≥ _ok; sequences started; sequences ENDed after a
+    // cancellation. Interlocked only.
+    private long _completed, _ok, _sequences, _endedOnCancel;
+    // Hands out correlation ids (perf_analyzer's --sequence-id-range); never two live sequences one id.
+    private readonly SequenceIds _ids;
+    // Request-rate mode (--request-rate-range): the clock that releases each step; null in concurrency mode.
+    private readonly RequestSchedule? _schedule;
     // Set once, by the first failure.
     private string? _firstError;
     // Stopwatch timestamp after which each client sends its sequence's END at its next step and
@@ -35,13 +39,16 @@ internal sealed class StreamingWorkload
     public StreamingWorkload(IStepSource source, WorkloadSettings settings, Func<int, IStepClient> clientFactory)
     {
         if (settings.Clients < 1) throw new UsageException($"--sequences {settings.Clients}: at least 1 sequence is needed");
-        if (settings.Duration is null && settings.Clients > source.SequenceCount)
+        // Clients share source sequences only where no outputs are recorded per sequence and
+        // the run cycles anyway (perf_analyzer hands data streams out round-robin).
+        if ((settings.RecordOutputs || !(settings.Duration is not null || settings.Measurement.Mode != MeasurementMode.Once)) && settings.Clients > source.SequenceCount)
             throw new UsageException($"{settings.Clients} clients but the input has only {source.SequenceCount} sequence(s)");
         _source = source;
         _settings = settings;
         _clientFactory = clientFactory;
-        _nextId = (long)settings.FirstSequenceId;
+        _ids = new SequenceIds(settings.FirstSequenceId, settings.SequenceIdEnd, settings.Clients);
         if (Windowed) _windows = new WindowRecorder();
+        if (settings.RequestRate is { } rate) _schedule = new RequestSchedule(rate, settings.PoissonArrivals, settings.Seed);
     }
 
     /// <summary>Measured in windows until stable (the clients cycle through the sequences meanwhile), not in one pass.</summary>
@@ -79,15 +86,18 @@ internal sealed class StreamingWorkload
             tasks[c] = Task.Run(() => RunClientAsync(client, latencies[client], completions[client], clock, outputs, cancellationToken, steps.Token), CancellationToken.None);
         }
         var all = Task.WhenAll(tasks);
+        _schedule?.Start(_settings.Duration);
         WindowedFigures? windowed = null;
         if (_windows is not null)
         {
             windowed = await MeasureAsync(all, clock, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _deadline, Stopwatch.GetTimestamp()); // each client ENDs its sequence at its next step
+            _schedule?.Stop();
         }
         // Cancellation (Ctrl+C) ends each client quietly after it ENDed its open sequence, so
         // the steps measured so far are still reported.
         await all.ConfigureAwait(false);
+        if (_schedule is not null) await _schedule.DisposeAsync().ConfigureAwait(false);
         clock.Stop();
         var mem = await memory.StopAsync().ConfigureAwait(false);
         return new WorkloadResult
@@ -99,7 +109,9 @@ internal sealed class StreamingWorkload
             ErrorsByKind = new SortedDictionary<string, long>(_errors, StringComparer.Ordinal),
             FirstError = _firstError,
             Seconds = clock.Elapsed.TotalSeconds,
-            Latency = LatencySummary.Of(latencies.SelectMany(l => l).ToArray()),
+            Latency = LatencySummary.Of(latencies.SelectMany(l => l).ToArray(), _settings.Measurement.Percentile),
+            RequestRate = _settings.RequestRate,
+            DelayedSteps = _schedule?.Delayed ?? 0,
             Timeline = Timeline.Of(completions.SelectMany(c => c).ToList(), clock.Elapsed.TotalSeconds),
             Memory = mem,
             Outputs = outputs,
@@ -123,6 +135,7 @@ internal sealed class StreamingWorkload
             cancellationToken.ThrowIfCancellationRequested();
             _windows!.Open();
             var openedAt = clock.Elapsed.TotalSeconds;
+            if (_settings.OnWindowBoundary is { } first) await first(cancellationToken).ConfigureAwait(false);
             while (!clients.IsCompleted)
             {
                 if (plan.Mode == MeasurementMode.TimeWindows)
@@ -137,12 +150,13 @@ internal sealed class StreamingWorkload
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 var (seconds, latencies) = _windows.Close(reopen: true);
-                windows.Add(new MeasurementWindow(windows.Count, openedAt, seconds, latencies.Count, seconds > 0 ? latencies.Count / seconds : 0, LatencySummary.Of([.. latencies])));
+                windows.Add(new MeasurementWindow(windows.Count, openedAt, seconds, latencies.Count, seconds > 0 ? latencies.Count / seconds : 0, LatencySummary.Of([.. latencies], plan.Percentile)));
                 openedAt += seconds;
+                if (_settings.OnWindowBoundary is { } boundary) await boundary(cancellationToken).ConfigureAwait(false);
                 kept.Enqueue(latencies);
                 if (kept.Count > MeasurementPlan.StableWindows) kept.Dequeue();
                 var outputsDone = !_settings.RecordOutputs || Volatile.Read(ref _firstSequencesDone) >= _settings.Clients;
-                if (outputsDone && (WindowedFigures.From(windows, [], plan.StabilityPercent, plan.WarmupSeconds).Stable || windows.Count >= plan.MaxTrials)) break;
+                if (outputsDone && (WindowedFigures.From(windows, [], plan).Stable || windows.Count >= plan.MaxTrials)) break;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -150,7 +164,7 @@ internal sealed class StreamingWorkload
             // Ctrl+C: the windows measured so far are the partial result.
         }
         _windows!.Close(reopen: false);
-        return WindowedFigures.From(windows, [.. kept.SelectMany(l => l)], plan.StabilityPercent, plan.WarmupSeconds);
+        return WindowedFigures.From(windows, [.. kept.SelectMany(l => l)], plan);
     }
 
     /// <summary>Sequences that were open when the run was cancelled and were sent their END.</summary>
@@ -192,13 +206,15 @@ internal sealed class StreamingWorkload
         {
             do
             {
-                var idNumber = (ulong)Interlocked.Increment(ref _nextId) - 1;
+                var idNumber = _ids.Next(client);
                 id = _settings.StringIds ? new SequenceId($"seq-{idNumber}") : new SequenceId(idNumber);
                 Interlocked.Increment(ref _sequences);
                 var steps = _source.StepsOf(sourceSequence);
                 for (k = 0; k < steps; k++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    // Request-rate mode: the step waits for its turn on the schedule (none once the run is ending).
+                    if (_schedule is not null) await _schedule.WaitTurnAsync(cancellationToken).ConfigureAwait(false);
                     var end = k == steps - 1 || Stopwatch.GetTimestamp() >= Volatile.Read(ref _deadline);
                     var inputs = _source.Step(sourceSequence, k);
                     var started = Stopwatch.GetTimestamp();

@@ -10,14 +10,21 @@ namespace OvStateful.Cli.Workloads;
 /// from (seed, sequence, step), so any step can be regenerated alone and every engine sees
 /// bit-identical inputs. The generator is SplitMix64, not <see cref="Random"/>: a seeded
 /// Random builds a 56-entry table per step, which cost a load generator 10% of its CPU.
+/// With <c>zero</c>, every tensor is zeros (perf_analyzer's --input-data zero).
 /// </summary>
 internal sealed class SyntheticSteps : IStepSource
 {
     private readonly IReadOnlyList<TensorSpec> _inputs;
     private readonly int _seed;
-    private readonly int _steps;
+    private readonly SequenceLengths _lengths;
+    private readonly bool _zero;
 
     public SyntheticSteps(IReadOnlyList<TensorSpec> inputs, int sequences, int steps, int seed = 1)
+        : this(inputs, sequences, SequenceLengths.Fixed(steps), seed)
+    {
+    }
+
+    public SyntheticSteps(IReadOnlyList<TensorSpec> inputs, int sequences, SequenceLengths lengths, int seed, bool zero = false)
     {
         foreach (var i in inputs)
         {
@@ -26,13 +33,14 @@ internal sealed class SyntheticSteps : IStepSource
         }
         _inputs = inputs;
         SequenceCount = sequences;
-        _steps = steps;
+        _lengths = lengths;
         _seed = seed;
+        _zero = zero;
     }
 
     public int SequenceCount { get; }
-    public int StepsOf(int sequence) => _steps;
-    public string Description => $"synthetic (seed {_seed})";
+    public int StepsOf(int sequence) => _lengths.Of(sequence);
+    public string Description => _zero ? "zeros" : $"synthetic (seed {_seed})";
 
     public IReadOnlyList<Tensor> Step(int sequence, int step)
     {
@@ -43,7 +51,7 @@ internal sealed class SyntheticSteps : IStepSource
         {
             var spec = _inputs[i];
             var bytes = new byte[spec.RequestBytes];
-            Fill(spec.DataType, bytes, ref random);
+            if (!_zero) Fill(spec.DataType, bytes, ref random);
             tensors[i] = new Tensor(spec.Name, spec.DataType, (long[])spec.RequestShape.Clone(), bytes);
         }
         return tensors;

@@ -20,6 +20,10 @@ internal sealed record WorkloadResult
     public bool Cancelled { get; init; }
     /// <summary>The measurement windows and the figures of the last three; null when measured in one pass (<see cref="MeasurementMode.Once"/>, --duration).</summary>
     public WindowedFigures? Windowed { get; init; }
+    /// <summary>Request-rate mode: the rate asked for (steps/s); null in concurrency mode.</summary>
+    public double? RequestRate { get; init; }
+    /// <summary>Request-rate mode: steps sent more than 2 ms after their turn because every sequence was busy.</summary>
+    public long DelayedSteps { get; init; }
     /// <summary>Null unless <see cref="WorkloadSettings.RecordOutputs"/>.</summary>
     public RecordedOutputs? Outputs { get; init; }
 }

@@ -89,10 +89,6 @@ public static partial class ConfigValidator
             {
                 Add(problems, "sequence_batching.oldest.max_candidate_sequences", $"{o.MaxCandidateSequences} is negative; expected at least max_batch_size ({c.MaxBatchSize}), or 0 for Triton's default");
             }
-            else if (o.MaxCandidateSequences > 0 && o.MaxCandidateSequences < c.MaxBatchSize)
-            {
-                Add(problems, "sequence_batching.oldest.max_candidate_sequences", $"{o.MaxCandidateSequences} is below max_batch_size {c.MaxBatchSize}; a batch could never fill. Expected at least {c.MaxBatchSize}");
-            }
             for (var k = 0; k < o.PreferredBatchSize.Count; k++)
             {
                 var b = o.PreferredBatchSize[k];

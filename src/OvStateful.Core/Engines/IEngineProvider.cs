@@ -46,4 +46,11 @@ public interface IEngineProvider
     /// <summary>Reads a model file's inputs and outputs (for validation). Throws <see cref="EngineException"/> naming the file.</summary>
     ModelFileSignature Inspect(string modelFile);
     IStatefulEngine Load(EngineLoadContext context);
+
+    /// <summary>
+    /// Why this engine cannot serve a plan that fits its model file (e.g. BYTES tensors on an
+    /// engine without strings), or null. <see cref="Load"/> refuses the same, so that
+    /// <c>ovs validate</c>, which asks this, and <c>ovs serve</c> agree.
+    /// </summary>
+    string? Refuses(ModelPlan plan) => null;
 }

@@ -19,6 +19,15 @@ public interface IStatefulEngine : IDisposable
     IReadOnlyList<TensorSpec> Outputs { get; }
     IReadOnlyList<StateSpec> States { get; }
 
+    /// <summary>
+    /// Whether <see cref="Execute"/> takes padding entries (<see cref="StepFlags.Ready"/> clear, from
+    /// <see cref="StepBatch.AddPadding"/>): such a row is fed READY false, START/END false, zero
+    /// (BYTES: empty) inputs and CORRID and the initial state, as Triton feeds the null requests of
+    /// its direct strategy; nothing of it is committed and it gets no outputs. The batcher pads
+    /// direct batches only for engines that say so.
+    /// </summary>
+    bool FeedsPaddingRows => false;
+
     /// <summary>Runtime, version, device asked for and used, threads, slots (start-up table, reports). Engines override to fill what they know.</summary>
     EngineDescription Description => EngineDescription.Of(this);
 

@@ -38,7 +38,20 @@ public sealed class ModelPlan
     /// <param name="versionDirectory">Where Triton's initial_state/ data files live.</param>
     public static ModelPlan Build(ModelConfig config, ModelFileSignature model, string versionDirectory)
     {
+        var plan = TryBuild(config, model, versionDirectory, out var problems);
+        return plan ?? throw new EngineException($"model \"{config.Name}\" does not fit its model file: " + string.Join("; ", problems));
+    }
+
+    /// <summary>
+    /// The plan, or null with every problem listed: what <see cref="Build"/> would refuse, for
+    /// <c>ovs validate</c>, so that whatever validate passes, serve loads.
+    /// </summary>
+    public static ModelPlan? TryBuild(ModelConfig config, ModelFileSignature model, string versionDirectory, out IReadOnlyList<string> problemList)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(model);
         var problems = new List<string>();
+        problemList = problems;
         var name = config.Name;
         var batching = config.MaxBatchSize > 0;
         var configProblems = new List<ValidationProblem>();
@@ -112,10 +125,7 @@ public sealed class ModelPlan
             if (!modelOutputs.ContainsKey(co.Name)) problems.Add($"config output \"{co.Name}\" is not an output of the model file (it has: {string.Join(", ", model.Outputs.Select(m => m.Name))})");
         }
 
-        if (problems.Count > 0)
-        {
-            throw new EngineException($"model \"{name}\" does not fit its model file: " + string.Join("; ", problems));
-        }
+        if (problems.Count > 0) return null;
         return new ModelPlan(name, batching ? config.MaxBatchSize : 1, [.. inputs], [.. outputs], [.. states], [.. controls], [.. planned]);
     }
 
@@ -127,6 +137,11 @@ public sealed class ModelPlan
         if (!modelOutputs.TryGetValue(pair.OutputName, out var mo))
         {
             problems.Add($"state pair <<<{pair.InputName}, {pair.OutputName}>>>: the model has no output \"{pair.OutputName}\"");
+            return;
+        }
+        if (mi.DataType == DataType.String || mo.DataType == DataType.String)
+        {
+            problems.Add($"state pair <<<{pair.InputName}, {pair.OutputName}>>>: the model file's tensors are BYTES (TYPE_STRING); a state must be a fixed-size numeric or bool tensor (strings may be ordinary inputs and outputs)");
             return;
         }
         if (mi.DataType != mo.DataType || !Compatible(mi.Shape, mo.Shape))
@@ -175,11 +190,21 @@ public sealed class ModelPlan
         else if (c.Fp32FalseTrue.Count == 2) (f, t) = (c.Fp32FalseTrue[0], c.Fp32FalseTrue[1]);
         else if (c.BoolFalseTrue.Count == 2) (f, t) = (c.BoolFalseTrue[0] ? 1 : 0, c.BoolFalseTrue[1] ? 1 : 0);
         else if (c.Kind.ToControlKind() != ControlKind.SequenceCorrid) { problems.Add($"control_input \"{ci.Name}\" ({c.Kind}) needs int32_false_true, fp32_false_true or bool_false_true with two values"); return; }
-        if (mi.DataType == DataType.String) { problems.Add($"control_input \"{ci.Name}\": string model inputs are not supported for controls"); return; }
+        if (mi.DataType == DataType.String && c.Kind.ToControlKind() != ControlKind.SequenceCorrid)
+        {
+            problems.Add($"control_input \"{ci.Name}\" ({c.Kind}): the model file's input is BYTES (TYPE_STRING); only a CONTROL_SEQUENCE_CORRID control can fill a string input");
+            return;
+        }
+        if (c.Kind.ToControlKind() == ControlKind.SequenceCorrid && (mi.DataType == DataType.String) != (c.DataType == ConfigDataType.TypeString))
+        {
+            var configType = c.DataType == ConfigDataType.TypeInvalid ? DataType.UInt64 : c.DataType.ToTensorType();
+            problems.Add($"control_input \"{ci.Name}\" (CONTROL_SEQUENCE_CORRID): data_type is {configType.ConfigName()} but the model file's input is {mi.DataType.ConfigName()}; they must agree");
+            return;
+        }
         var axis = Array.IndexOf(mi.Shape, -1L);
         var shape = (long[])mi.Shape.Clone();
         for (var k = 0; k < shape.Length; k++) if (k != axis && shape[k] < 0) shape[k] = 1;
-        controls.Add(new PlannedControl(ci.Name, c.Kind.ToControlKind(), mi.DataType, shape, axis, BatchAxisLayout.For(shape, axis, mi.DataType), f, t));
+        controls.Add(new PlannedControl(ci.Name, c.Kind.ToControlKind(), mi.DataType, shape, axis, LayoutOf(shape, axis, mi.DataType), f, t));
     }
 
     private static void PlanConstant(ModelFileTensor mi, ConstantInput constant, List<PlannedConstant> planned, List<string> problems)
@@ -213,11 +238,6 @@ public sealed class ModelPlan
         if (configType != m.DataType)
         {
             problems.Add($"{what} \"{m.Name}\": config says {configType.ConfigName()} but the model file has {m.DataType.ConfigName()}");
-            return null;
-        }
-        if (m.DataType == DataType.String)
-        {
-            problems.Add($"{what} \"{m.Name}\": BYTES tensors are not supported by the stateful engines");
             return null;
         }
         long[] modelShape;
@@ -270,6 +290,10 @@ public sealed class ModelPlan
         // Triton's request shape: the leading request-batch dim of 1, then dims (the -1 written as 1).
         long[] request = !batching ? row : dims is not null && dims.Contains(-1) ? [1, .. row] : [1, .. row.Skip(1)];
         var spec = new TensorSpec(m.Name, m.DataType, request);
-        return new PlannedTensor(spec, modelShape, axis, BatchAxisLayout.For(modelShape, axis, m.DataType));
+        return new PlannedTensor(spec, modelShape, axis, LayoutOf(modelShape, axis, m.DataType));
     }
+
+    /// <summary>The row layout; a BYTES tensor's counts elements (one unit per string), not bytes.</summary>
+    private static BatchAxisLayout LayoutOf(long[] shape, int axis, DataType type) =>
+        BatchAxisLayout.For(shape, axis, type == DataType.String ? DataType.UInt8 : type);
 }

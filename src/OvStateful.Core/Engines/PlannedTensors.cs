@@ -7,7 +7,8 @@ namespace OvStateful.Core.Engines;
 /// <summary>
 /// A request input or output as an engine feeds it: <see cref="ModelShape"/> is the model's
 /// shape with the batch dimension at <see cref="BatchAxis"/> (-1 there), every other dimension
-/// concrete; each request contributes one row along that axis.
+/// concrete; each request contributes one row along that axis. For a BYTES (TYPE_STRING)
+/// tensor the <see cref="Layout"/> counts elements, not bytes: its rows are strings.
 /// </summary>
 public sealed record PlannedTensor(TensorSpec Spec, long[] ModelShape, int BatchAxis, BatchAxisLayout Layout)
 {
@@ -18,7 +19,7 @@ public sealed record PlannedTensor(TensorSpec Spec, long[] ModelShape, int Batch
     public long[] BatchShape(int batchSize) => Shapes.WithDimension(ModelShape, BatchAxis, batchSize);
 }
 
-/// <summary>A model input fed from a sequence control (START, END, READY, CORRID), one row per batch entry.</summary>
+/// <summary>A model input fed from a sequence control (START, END, READY, CORRID), one row per batch entry. A TYPE_STRING CORRID is a BYTES tensor (its <see cref="Layout"/> counts elements) holding the string id.</summary>
 public sealed record PlannedControl(string Name, ControlKind Kind, DataType DataType, long[] ModelShape, int BatchAxis, BatchAxisLayout Layout, double FalseValue, double TrueValue)
 {
     public long[] BatchShape(int batchSize) => Shapes.WithDimension(ModelShape, BatchAxis, batchSize);

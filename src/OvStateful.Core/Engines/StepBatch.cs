@@ -47,7 +47,7 @@ public sealed class StepBatch
         _count = 0;
     }
 
-    /// <summary>Adds a step for <paramref name="slot"/>; returns its entry index.</summary>
+    /// <summary>Adds a step for <paramref name="slot"/> (flagged <see cref="StepFlags.Ready"/>); returns its entry index.</summary>
     public int Add(int slot, StepFlags flags, SequenceId sequenceId)
     {
         if (_count == Capacity) throw new InvalidOperationException($"the batch is full ({Capacity} entries)");
@@ -59,6 +59,18 @@ public sealed class StepBatch
         _slots[e] = slot;
         _flags[e] = flags | StepFlags.Ready;
         _ids[e] = sequenceId;
+        return e;
+    }
+
+    /// <summary>
+    /// Adds a padding row for <paramref name="slot"/> (Triton's null request in a direct batch): no
+    /// step, <see cref="StepFlags.Ready"/> clear, no inputs; only for engines whose
+    /// <see cref="IStatefulEngine.FeedsPaddingRows"/> is true. Returns its entry index.
+    /// </summary>
+    public int AddPadding(int slot)
+    {
+        var e = Add(slot, StepFlags.None, default);
+        _flags[e] = StepFlags.None;
         return e;
     }
 

@@ -20,7 +20,7 @@ public sealed class ModelDefinition
     public required string ConfigFile { get; init; }
     public ModelConfig? Config { get; init; }
 
-    /// <summary>Where each field of <see cref="Config"/> was written; null exactly when Config is.</summary>
+    /// <summary>Where each field of <see cref="Config"/> was written; null when Config is, or when it came from a load request rather than a file.</summary>
     public ParsedConfig? Source { get; init; }
     public StatefulParameters? Parameters { get; init; }
 

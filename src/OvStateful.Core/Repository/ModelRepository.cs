@@ -12,6 +12,9 @@ public static class ModelRepository
 {
     public const string ConfigFileName = "config.pbtxt";
 
+    /// <summary>Where a config given in a load request comes from, as problems name it.</summary>
+    public const string OverrideSource = "the load request's 'config' parameter";
+
     /// <summary>Reads every model folder (hidden folders skipped), sorted by name.</summary>
     public static IReadOnlyList<ModelDefinition> Open(string path)
     {
@@ -30,19 +33,26 @@ public static class ModelRepository
 
     /// <summary>Reads one model folder. Never throws for a bad model: problems go to <see cref="ModelDefinition.Problems"/>.</summary>
     /// <param name="defaultEngine">The engine for configs without an <c>engine</c> parameter (the server's default); null = onnxruntime.</param>
-    public static ModelDefinition LoadModel(string modelDirectory, string? defaultEngine = null)
+    /// <param name="configOverride">
+    /// A config that replaces the folder's config.pbtxt (a load request's <c>config</c>
+    /// parameter); it is checked as the file would be, its problems located by field path.
+    /// </param>
+    public static ModelDefinition LoadModel(string modelDirectory, string? defaultEngine = null, ModelConfig? configOverride = null)
     {
         var dir = Path.GetFullPath(modelDirectory);
         var folderName = Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar));
-        var configFile = Path.Combine(dir, ConfigFileName);
+        var configFile = configOverride is null ? Path.Combine(dir, ConfigFileName) : OverrideSource;
         var problems = new List<ValidationProblem>();
 
-        ModelConfig? config = null;
+        ModelConfig? config = configOverride;
         ParsedConfig? parsed = null;
         try
         {
-            parsed = ModelConfigParser.ParseFileWithPositions(configFile);
-            config = parsed.Config;
+            if (config is null)
+            {
+                parsed = ModelConfigParser.ParseFileWithPositions(configFile);
+                config = parsed.Config;
+            }
         }
         catch (ConfigParseException ex)
         {

@@ -23,7 +23,11 @@ public sealed record ModelValidationResult(
 /// <summary>Checks a repository model completely: its folder and config, then each version's model file through its engine.</summary>
 public static class ModelValidator
 {
-    public static ModelValidationResult Validate(ModelDefinition model, IReadOnlyList<IEngineProvider> providers)
+    /// <param name="autoComplete">
+    /// Triton's auto-complete (--strict-model-config false, its default): a config without inputs
+    /// and outputs gets them from the first version's model file, in place, before it is checked.
+    /// </param>
+    public static ModelValidationResult Validate(ModelDefinition model, IReadOnlyList<IEngineProvider> providers, bool autoComplete = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(providers);
@@ -62,10 +66,14 @@ public static class ModelValidator
                     try
                     {
                         var signature = provider.Inspect(v.ModelFile);
-                        foreach (var p in ConfigValidator.CheckAgainstModelFile(config, parameters, signature))
+                        if (autoComplete) ConfigAutoComplete.Complete(config, parameters, signature);
+                        var fileProblems = ConfigValidator.CheckAgainstModelFile(config, parameters, signature);
+                        foreach (var p in fileProblems)
                         {
                             if (!problems.Contains(p)) problems.Add(p);
                         }
+                        // What the engines' plan refuses beyond that (so validate passes exactly what serve loads).
+                        if (fileProblems.Count == 0) AddPlanProblems(config, signature, v, provider, problems);
                     }
                     catch (Exception ex) when (ex is not OutOfMemoryException)
                     {
@@ -81,6 +89,21 @@ public static class ModelValidator
             : note is not null ? ModelValidationStatus.EngineUnavailable
             : ModelValidationStatus.Ok;
         return new ModelValidationResult(model, status, problems, engine, note);
+    }
+
+    private static void AddPlanProblems(ModelConfig config, ModelFileSignature signature, ModelVersion version, IEngineProvider provider, List<ValidationProblem> problems)
+    {
+        var plan = ModelPlan.TryBuild(config, signature, version.Directory, out var planProblems);
+        foreach (var text in planProblems)
+        {
+            var p = new ValidationProblem(version.ModelFile, text);
+            if (!problems.Contains(p)) problems.Add(p);
+        }
+        if (plan is not null && provider.Refuses(plan) is { } refusal)
+        {
+            var p = new ValidationProblem(version.ModelFile, refusal);
+            if (!problems.Contains(p)) problems.Add(p);
+        }
     }
 
     /// <summary>Native error texts may span lines; a problem is reported on one.</summary>

@@ -12,6 +12,9 @@ internal interface IBatchPolicy
     /// waiting, the timestamp at which to decide again (<see cref="long.MaxValue"/> = until woken).
     /// </summary>
     int Decide(int ready, int capacity, long oldestQueuedAt, long now, out long decideAgainAt);
+
+    /// <summary>Whether batch rows are slots (Triton's direct strategy: row r is slot r, gaps padded with READY false).</summary>
+    bool RowsAreSlots => false;
 }
 
 /// <summary>Triton's oldest strategy: full batch, or a preferred size, or the oldest step waited max_queue_delay.</summary>
@@ -33,7 +36,13 @@ internal sealed class OldestBatchPolicy(IReadOnlyList<int> preferredAscending, l
     }
 }
 
-/// <summary>Triton's direct strategy: run once enough slots have a step ready (minimum_slot_utilization) or the oldest waited max_queue_delay.</summary>
+/// <summary>
+/// Triton's direct strategy (sequence_batch_scheduler.cc, DirectSequenceBatch): every slot with a
+/// step ready runs, in its own row (<see cref="RowsAreSlots"/>). A partial batch waits only when
+/// both max_queue_delay_microseconds and minimum_slot_utilization are set: it runs once the ready
+/// slots reach that fraction of the slots (max_batch_size per instance) or the oldest step has
+/// waited the delay. With either at 0, whatever is ready runs at once.
+/// </summary>
 internal sealed class DirectBatchPolicy : IBatchPolicy
 {
     // Invariant: 1 <= _threshold; ready slots at or above it run at once.
@@ -42,9 +51,11 @@ internal sealed class DirectBatchPolicy : IBatchPolicy
 
     public DirectBatchPolicy(double minimumSlotUtilization, int slotCount, long maxDelayTicks)
     {
-        _threshold = Math.Max(1, (int)Math.Ceiling(minimumSlotUtilization * slotCount));
+        _threshold = maxDelayTicks <= 0 ? 1 : Math.Max(1, (int)Math.Ceiling(minimumSlotUtilization * slotCount));
         _maxDelayTicks = maxDelayTicks;
     }
+
+    public bool RowsAreSlots => true;
 
     public int Decide(int ready, int capacity, long oldestQueuedAt, long now, out long decideAgainAt)
     {

@@ -47,6 +47,10 @@ internal sealed class InstanceBatcher
     private readonly bool[] _hadStart;          // _ops[i] ran with Start (to re-arm the reset if the engine fails)
     private readonly SlotSnapshot?[] _imports;  // state to import into _slots[i] before the batch
     private readonly bool[] _importFailed;
+    // True for the direct strategy on an engine that takes padding rows: batch row r is slot r (Triton's direct batches).
+    private readonly bool _rowsAreSlots;
+    // Direct only, scratch per batch: _bySlot[s] = the _ops index of slot s's step, or -1 (a padding row).
+    private readonly int[] _bySlot;
 
     public InstanceBatcher(SequenceBatcher owner, int index, IStatefulEngine engine, int slotCount, int capacity, IBatchPolicy policy)
     {
@@ -65,6 +69,8 @@ internal sealed class InstanceBatcher
         _hadStart = new bool[capacity];
         _imports = new SlotSnapshot?[capacity];
         _importFailed = new bool[capacity];
+        _rowsAreSlots = policy.RowsAreSlots && engine.FeedsPaddingRows;
+        _bySlot = new int[_rowsAreSlots ? slotCount : 0];
     }
 
     public int Index { get; }
@@ -247,10 +253,9 @@ internal sealed class InstanceBatcher
                     continue;
                 }
             }
-            var e = _batch.Add(_slots[i], _flags[i], _ids[i]);
-            for (var k = 0; k < _batch.InputCount; k++) _batch.SetInput(e, k, op.Inputs[k]);
-            _entries[i] = e;
+            _entries[i] = 0; // runs; its entry is set below
         }
+        if (!_rowsAreSlots || !AddInSlotOrder(n)) AddInTakenOrder(n);
         t1 = Stopwatch.GetTimestamp();
         Exception? failure = null;
         if (_batch.Count > 0)
@@ -282,6 +287,49 @@ internal sealed class InstanceBatcher
         return inferred;
     }
 
+    private void AddInTakenOrder(int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            if (_entries[i] < 0) continue;
+            _entries[i] = AddEntry(i);
+        }
+    }
+
+    /// <summary>
+    /// Triton's direct strategy: row r of the batch is slot r, from slot 0 to the highest slot with
+    /// a step; a slot in between with no step gets a padding row (READY false). False, with
+    /// nothing added, when that would not fit the batch.
+    /// </summary>
+    private bool AddInSlotOrder(int n)
+    {
+        var last = -1;
+        for (var i = 0; i < n; i++)
+        {
+            if (_entries[i] >= 0) last = Math.Max(last, _slots[i]);
+        }
+        if (last < 0 || last >= _batch.Capacity) return false;
+        _bySlot.AsSpan(0, last + 1).Fill(-1);
+        for (var i = 0; i < n; i++)
+        {
+            if (_entries[i] >= 0) _bySlot[_slots[i]] = i;
+        }
+        for (var slot = 0; slot <= last; slot++)
+        {
+            var i = _bySlot[slot];
+            if (i < 0) _batch.AddPadding(slot);
+            else _entries[i] = AddEntry(i);
+        }
+        return true;
+    }
+
+    private int AddEntry(int i)
+    {
+        var e = _batch.Add(_slots[i], _flags[i], _ids[i]);
+        for (var k = 0; k < _batch.InputCount; k++) _batch.SetInput(e, k, _ops[i].Inputs[k]);
+        return e;
+    }
+
     /// <summary>Copies one entry's outputs out of the engine's memory (valid only until its next Execute) into the response's tensors.</summary>
     private InferenceResponse? BuildResponse(StepOperation op, int entry, SequenceId id, ref int inferred)
     {
@@ -304,7 +352,7 @@ internal sealed class InstanceBatcher
                 shape = (long[])spec.RequestShape.Clone();
                 if (shape.Length > 0) shape[0] = 0;
             }
-            else if (mem.Length != spec.RequestBytes)
+            else if (spec.DataType != DataType.String && mem.Length != spec.RequestBytes)
             {
                 op.Error = new InferenceException(InferenceErrorKind.Internal,
                     $"model '{_owner.ModelName}': the engine returned {mem.Length} bytes for output '{spec.Name}' of sequence {id}; expected {spec.RequestBytes}");

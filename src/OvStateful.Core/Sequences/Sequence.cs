@@ -89,6 +89,7 @@ internal sealed class Sequence(SequenceId id)
         if (Tail is null) Head = op; else Tail.Next = op;
         Tail = op;
         PendingCount++;
+        op.Owner.Metrics.AdjustPending(1);
     }
 
     public StepOperation PopHead()
@@ -104,5 +105,6 @@ internal sealed class Sequence(SequenceId id)
         if (op.Next is null) Tail = op.Prev; else op.Next.Prev = op.Prev;
         op.Prev = op.Next = null;
         PendingCount--;
+        op.Owner.Metrics.AdjustPending(-1);
     }
 }

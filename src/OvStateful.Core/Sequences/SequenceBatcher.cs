@@ -105,6 +105,9 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
     /// <summary>Slots over all instances.</summary>
     public int SlotCount => _totalSlots;
     internal ModelMetrics Metrics => _metrics;
+
+    /// <summary>Steps queued and not yet taken into a batch.</summary>
+    public long PendingSteps => _metrics.PendingRequests;
     internal string ModelName => _settings.ModelName;
     internal bool Stopping => _stopping;
 

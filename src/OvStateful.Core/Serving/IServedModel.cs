@@ -22,6 +22,9 @@ public interface IServedModel
 
     /// <summary>One description per engine instance (start-up table); empty when the model does not say.</summary>
     IReadOnlyList<EngineDescription> Instances => [];
+
+    /// <summary>What its config asks that Triton accepts but that probably was not meant (<see cref="OvStateful.Core.Config.ConfigValidator.Warnings"/>), each "path: what happens".</summary>
+    IReadOnlyList<string> ConfigWarnings => [.. OvStateful.Core.Config.ConfigValidator.Warnings(Config).Select(w => w.ToString())];
 }
 
 /// <summary>The models of a repository, as the server's repository and health endpoints see them.</summary>
@@ -31,6 +34,16 @@ public interface IModelRegistry
     /// <summary>version null/empty = the newest ready version.</summary>
     bool TryGet(string name, string? version, out IServedModel? model);
     Task LoadAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Loads with Triton's load parameters (an override config, model files). Registries that
+    /// take none refuse any, naming them.
+    /// </summary>
+    Task LoadAsync(string name, ModelLoadParameters parameters, CancellationToken cancellationToken) =>
+        parameters.IsEmpty
+            ? LoadAsync(name, cancellationToken)
+            : throw new InferenceException(InferenceErrorKind.InvalidArgument, $"failed to load '{name}': this server takes no load parameters ('config', 'file:')");
+
     Task UnloadAsync(string name, CancellationToken cancellationToken);
     /// <summary>True when every model that should be loaded is ready.</summary>
     bool IsReady { get; }

@@ -15,6 +15,8 @@ public enum InferenceErrorKind
     Cancelled,
     /// <summary>The engine failed (HTTP 500, gRPC INTERNAL).</summary>
     Internal,
+    /// <summary>Something of that name exists already, e.g. a shared-memory region (HTTP 400, gRPC ALREADY_EXISTS, as Triton answers).</summary>
+    AlreadyExists,
 }
 
 /// <summary>A request failed; the message names the model, the sequence and the field at fault.</summary>

@@ -13,8 +13,15 @@ public sealed class ModelMetrics
     private long _lastInferenceMs;
     private long _inferenceCount, _executionCount;
     private long _successCount, _successNs, _failCount, _failNs, _queueCount, _queueNs;
-    private long _inputNs, _inferNs, _outputNs;
+    // Per request, as Triton's inference_stats count them: every inferred request adds its
+    // batch's whole phase time, so Σ / requests is the time a request spent in each phase
+    // (what perf_analyzer's server-side breakdown divides). _computeRequests counts them.
+    private long _computeRequests, _inputNs, _inferNs, _outputNs;
     private long _spills, _restores, _expired, _cancelled;
+    // Steps queued and not yet taken into a batch (Triton's pending requests); changed under the batcher's lock, read without it.
+    private long _pending;
+    // Recent durations for the latency summaries: requests (success and failure), queue, and each compute phase per execution.
+    private readonly LatencyWindow _requestWindow = new(), _queueWindow = new(), _inputWindow = new(), _inferWindow = new(), _outputWindow = new();
     // Per batch size b (index b, 1..max): executions and phase times. Index 0 unused.
     private readonly long[] _batchCount, _batchInputNs, _batchInferNs, _batchOutputNs;
 
@@ -36,18 +43,21 @@ public sealed class ModelMetrics
     {
         Interlocked.Increment(ref _queueCount);
         Interlocked.Add(ref _queueNs, ns);
+        _queueWindow.Record(ns);
     }
 
     public void RecordSuccess(long ns)
     {
         Interlocked.Increment(ref _successCount);
         Interlocked.Add(ref _successNs, ns);
+        _requestWindow.Record(ns);
     }
 
     public void RecordFailure(long ns)
     {
         Interlocked.Increment(ref _failCount);
         Interlocked.Add(ref _failNs, ns);
+        _requestWindow.Record(ns);
     }
 
     /// <summary>One engine execution of <paramref name="size"/> steps, <paramref name="inferred"/> of them inferred.</summary>
@@ -55,9 +65,13 @@ public sealed class ModelMetrics
     {
         Interlocked.Increment(ref _executionCount);
         Interlocked.Add(ref _inferenceCount, inferred);
-        Interlocked.Add(ref _inputNs, inputNs);
-        Interlocked.Add(ref _inferNs, inferNs);
-        Interlocked.Add(ref _outputNs, outputNs);
+        Interlocked.Add(ref _computeRequests, inferred);
+        Interlocked.Add(ref _inputNs, inputNs * inferred);
+        Interlocked.Add(ref _inferNs, inferNs * inferred);
+        Interlocked.Add(ref _outputNs, outputNs * inferred);
+        _inputWindow.Record(inputNs);
+        _inferWindow.Record(inferNs);
+        _outputWindow.Record(outputNs);
         Interlocked.Exchange(ref _lastInferenceMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         if ((uint)size < (uint)_batchCount.Length)
         {
@@ -67,6 +81,12 @@ public sealed class ModelMetrics
             Interlocked.Add(ref _batchOutputNs[size], outputNs);
         }
     }
+
+    /// <summary>A step joined (+1) or left (-1) a sequence's queue.</summary>
+    public void AdjustPending(int delta) => Interlocked.Add(ref _pending, delta);
+
+    /// <summary>Steps queued and not yet running.</summary>
+    public long PendingRequests => Interlocked.Read(ref _pending);
 
     public void RecordSpill() => Interlocked.Increment(ref _spills);
     public void RecordRestore() => Interlocked.Increment(ref _restores);
@@ -95,6 +115,7 @@ public sealed class ModelMetrics
                 new StatisticDuration(c, (ulong)Interlocked.Read(ref _batchOutputNs[b]))));
         }
         var executions = (ulong)Interlocked.Read(ref _executionCount);
+        var computed = (ulong)Interlocked.Read(ref _computeRequests);
         return new ModelStatistics
         {
             Name = _name,
@@ -105,9 +126,9 @@ public sealed class ModelMetrics
             Success = Duration(ref _successCount, ref _successNs),
             Fail = Duration(ref _failCount, ref _failNs),
             Queue = Duration(ref _queueCount, ref _queueNs),
-            ComputeInput = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _inputNs)),
-            ComputeInfer = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _inferNs)),
-            ComputeOutput = new StatisticDuration(executions, (ulong)Interlocked.Read(ref _outputNs)),
+            ComputeInput = new StatisticDuration(computed, (ulong)Interlocked.Read(ref _inputNs)),
+            ComputeInfer = new StatisticDuration(computed, (ulong)Interlocked.Read(ref _inferNs)),
+            ComputeOutput = new StatisticDuration(computed, (ulong)Interlocked.Read(ref _outputNs)),
             BatchStats = batches,
             ActiveSequences = gauges.Active,
             BackloggedSequences = gauges.Backlogged,
@@ -119,6 +140,8 @@ public sealed class ModelMetrics
             RestoreCount = (ulong)Interlocked.Read(ref _restores),
             ExpiredSequences = (ulong)Interlocked.Read(ref _expired),
             CancelledCount = (ulong)Interlocked.Read(ref _cancelled),
+            PendingRequests = Interlocked.Read(ref _pending),
+            Latencies = new LatencyQuantiles(_requestWindow.QuantilesNs(), _queueWindow.QuantilesNs(), _inputWindow.QuantilesNs(), _inferWindow.QuantilesNs(), _outputWindow.QuantilesNs()),
         };
     }
 

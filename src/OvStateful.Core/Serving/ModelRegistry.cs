@@ -10,7 +10,7 @@ namespace OvStateful.Core.Serving;
 /// states (READY / UNAVAILABLE / LOADING / UNLOADING) and reasons. A model whose engine is
 /// missing on this machine is UNAVAILABLE with that engine's reason; it never stops the rest.
 /// </summary>
-public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
+public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
 {
     private readonly string _repository;
     private readonly IReadOnlyList<IEngineProvider> _providers;
@@ -22,7 +22,10 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private int _loading;
 
-    private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ServedModel> Versions);
+    /// <param name="Scratch">The temporary folder holding the files a load request sent (deleted when the entry is replaced or unloaded), or null.</param>
+    /// <param name="Fingerprint">What the model's folder looked like when loaded (poll mode reloads when it changes).</param>
+    /// <param name="VersionNames">The versions an unloaded model had (Triton keeps listing them as UNAVAILABLE); empty otherwise.</param>
+    private sealed record Entry(string Name, string State, string Reason, IReadOnlyList<ServedModel> Versions, string? Scratch = null, string Fingerprint = "", IReadOnlyList<string>? VersionNames = null);
 
     /// <param name="defaultEngine">Engine for configs that name none (their <c>engine</c> parameter); null = onnxruntime.</param>
     public ModelRegistry(string repository, IReadOnlyList<IEngineProvider> providers, BatcherOptions? options = null, string? device = null, string? defaultEngine = null)
@@ -54,11 +57,17 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Triton's strict readiness: no load under way and every model this registry loaded or
+    /// tried to load is READY, or was unloaded on request (Triton: "okay if model is not ready due
+    /// to unload"); one that failed to load, or is loading or unloading, makes the server not
+    /// ready; models never asked for do not count.
+    /// </summary>
     public bool IsReady
     {
         get
         {
-            lock (_lock) return Volatile.Read(ref _loading) == 0 && _entries.Values.All(e => e.State != "LOADING");
+            lock (_lock) return Volatile.Read(ref _loading) == 0 && _entries.Values.All(e => e.State == "READY" || e is { State: "UNAVAILABLE", Reason: "unloaded" });
         }
     }
 
@@ -71,7 +80,11 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
             foreach (var e in _entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 known.Add(e.Name);
-                if (e.Versions.Count == 0) list.Add(new ModelIndexEntry(e.Name, "", e.State, e.Reason));
+                if (e.Versions.Count == 0 && e.VersionNames is { Count: > 0 } names)
+                {
+                    foreach (var v in names) list.Add(new ModelIndexEntry(e.Name, v, e.State, e.Reason));
+                }
+                else if (e.Versions.Count == 0) list.Add(new ModelIndexEntry(e.Name, "", e.State, e.Reason));
                 foreach (var v in e.Versions) list.Add(new ModelIndexEntry(e.Name, v.Version, e.State, e.Reason));
             }
         }
@@ -81,8 +94,9 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
             foreach (var dir in Directory.GetDirectories(_repository).Order(StringComparer.Ordinal))
             {
                 var name = Path.GetFileName(dir);
+                // Never loaded: listed by name alone, without a version or state, as Triton lists them.
                 if (!known.Contains(name) && File.Exists(Path.Combine(dir, ModelRepository.ConfigFileName)))
-                    list.Add(new ModelIndexEntry(name, "", "UNAVAILABLE", "not loaded"));
+                    list.Add(new ModelIndexEntry(name, "", "", ""));
             }
         }
         return list;
@@ -115,50 +129,15 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
     }
 
     /// <summary>
-    /// (Re)loads one model from disk; the old versions keep serving until the new ones are ready.
-    /// A model that cannot be served is recorded UNAVAILABLE with its reason, and the call fails with it.
+    /// (Re)loads one model from its folder of the repository; the old versions keep serving until
+    /// the new ones are ready (and stay when the new ones fail). A model that cannot be served is
+    /// recorded UNAVAILABLE with its reason, and the call fails with it.
     /// </summary>
-    public async Task LoadAsync(string name, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _loading);
-        try
-        {
-            var directory = Path.Combine(_repository, name);
-            if (!File.Exists(Path.Combine(directory, ModelRepository.ConfigFileName)))
-                throw new InferenceException(InferenceErrorKind.NotFound, $"model \"{name}\" is not in repository {_repository} (no {ModelRepository.ConfigFileName} in {directory})");
-            var definition = ModelRepository.LoadModel(directory, _defaultEngine);
-            var (state, reason, loaded) = await Task.Run(() => LoadVersions(definition), cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<ServedModel> old;
-            lock (_lock)
-            {
-                old = _entries.TryGetValue(name, out var previous) ? previous.Versions : [];
-                _entries[name] = new Entry(name, state, reason, loaded);
-            }
-            foreach (var m in old) await m.DisposeAsync().ConfigureAwait(false);
-            if (state != "READY")
-                throw new InferenceException(InferenceErrorKind.Unavailable, $"failed to load model \"{name}\": {reason}");
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _loading);
-        }
-    }
-
-    public async Task UnloadAsync(string name, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<ServedModel> old;
-        lock (_lock)
-        {
-            if (!_entries.TryGetValue(name, out var e)) throw new InferenceException(InferenceErrorKind.NotFound, $"model \"{name}\" is not loaded");
-            old = e.Versions;
-            _entries[name] = new Entry(name, "UNAVAILABLE", "unloaded", []);
-        }
-        foreach (var m in old) await m.DisposeAsync().ConfigureAwait(false);
-    }
+    public Task LoadAsync(string name, CancellationToken cancellationToken) => LoadAsync(name, ModelLoadParameters.None, cancellationToken);
 
     private (string State, string Reason, IReadOnlyList<ServedModel> Loaded) LoadVersions(ModelDefinition definition)
     {
-        var result = ModelValidator.Validate(definition, _providers);
+        var result = ModelValidator.Validate(definition, _providers, AutoCompleteConfigs);
         if (result.Status == ModelValidationStatus.Invalid)
             return ("UNAVAILABLE", string.Join("; ", result.Problems.Select(p => p.ToString())), []);
         if (result.Status == ModelValidationStatus.EngineUnavailable)
@@ -183,12 +162,13 @@ public sealed class ModelRegistry : IModelRegistry, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        List<ServedModel> all;
+        await StopPollingAsync().ConfigureAwait(false);
+        List<Entry> all;
         lock (_lock)
         {
-            all = _entries.Values.SelectMany(e => e.Versions).ToList();
+            all = [.. _entries.Values];
             _entries.Clear();
         }
-        foreach (var m in all) await m.DisposeAsync().ConfigureAwait(false);
+        foreach (var e in all) await ReleaseAsync(e).ConfigureAwait(false);
     }
 }

@@ -7,6 +7,15 @@ public readonly record struct StatisticDuration(ulong Count, ulong Ns);
 public sealed record BatchStatistics(int BatchSize, StatisticDuration ComputeInput, StatisticDuration ComputeInfer, StatisticDuration ComputeOutput);
 
 /// <summary>
+/// Recent latencies in nanoseconds at each of <see cref="LatencyWindow.Quantiles"/> (empty arrays
+/// when nothing was recorded): requests, queue, and the compute phases of each execution.
+/// </summary>
+public sealed record LatencyQuantiles(double[] Request, double[] Queue, double[] ComputeInput, double[] ComputeInfer, double[] ComputeOutput)
+{
+    public static readonly LatencyQuantiles None = new([], [], [], [], []);
+}
+
+/// <summary>
 /// A model version's statistics with Triton's field meanings (statistics extension), plus
 /// the sequence counters OvStateful adds.
 /// </summary>
@@ -23,10 +32,23 @@ public sealed record ModelStatistics
     public StatisticDuration Success { get; init; }
     public StatisticDuration Fail { get; init; }
     public StatisticDuration Queue { get; init; }
+    /// <summary>
+    /// Per inferred request, as Triton counts them: each request adds its whole batch's phase
+    /// time, so Ns / Count is a request's time in the phase (perf_analyzer's server breakdown).
+    /// <see cref="BatchStats"/> counts executions instead.
+    /// </summary>
     public StatisticDuration ComputeInput { get; init; }
+    /// <summary>As <see cref="ComputeInput"/>: per inferred request.</summary>
     public StatisticDuration ComputeInfer { get; init; }
+    /// <summary>As <see cref="ComputeInput"/>: per inferred request.</summary>
     public StatisticDuration ComputeOutput { get; init; }
     public IReadOnlyList<BatchStatistics> BatchStats { get; init; } = [];
+
+    /// <summary>Requests queued and not yet executing (Triton's nv_inference_pending_request_count).</summary>
+    public long PendingRequests { get; init; }
+
+    /// <summary>Quantiles of the latest latencies (Triton's latency summaries).</summary>
+    public LatencyQuantiles Latencies { get; init; } = LatencyQuantiles.None;
 
     // Sequences (ours).
     public long ActiveSequences { get; init; }

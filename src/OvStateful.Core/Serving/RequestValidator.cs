@@ -102,10 +102,21 @@ public sealed class RequestValidator
             {
                 return $"input '{t.Name}' has shape {(t.Shape is null ? "(none)" : Shapes.Format(t.Shape))}; model '{_model}' expects {Shapes.Format(spec.RequestShape)}";
             }
-            // BYTES tensors carry length-prefixed elements: their size is not fixed by the shape.
-            if (spec.DataType != DataType.String && t.Data.Length != spec.RequestBytes)
+            if (spec.DataType == DataType.String)
             {
-                return $"input '{t.Name}' has {t.Data.Length} bytes of data; model '{_model}' expects {spec.RequestBytes} ({Shapes.Format(spec.RequestShape)} x {spec.DataType.ByteSize()} bytes)";
+                // BYTES tensors carry length-prefixed elements: their size is not fixed by the shape, their count is.
+                var count = BytesElements.Count(t.Data.Span, out var malformed);
+                var expected = Shapes.ElementCount(spec.RequestShape);
+                if (count != expected)
+                {
+                    return malformed is not null
+                        ? $"input '{t.Name}' for model '{_model}': its BYTES data is malformed ({malformed}); each element is a 4-byte little-endian length, then its bytes"
+                        : $"input '{t.Name}' for model '{_model}' has {count} BYTES elements; its shape {Shapes.Format(spec.RequestShape)} needs {expected}";
+                }
+            }
+            else if (t.Data.Length != spec.RequestBytes)
+            {
+                return $"input byte size mismatch for input '{t.Name}' for model '{_model}'. Expected {spec.RequestBytes}, got {t.Data.Length} ({Shapes.Format(spec.RequestShape)} x {spec.DataType.ByteSize()} bytes)";
             }
             bound[k] = t.Data;
         }

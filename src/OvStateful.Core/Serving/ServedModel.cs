@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OvStateful.Core.Config;
 using OvStateful.Core.Engines;
 using OvStateful.Core.Sequences;
@@ -14,6 +15,8 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
 {
     private readonly IReadOnlyList<IStatefulEngine> _engines;
     private int _disposed;
+    // 1 once an unload began: the model is not ready (front ends refuse new requests) while its queue drains.
+    private int _draining;
 
     /// <summary>Wraps engines already loaded (one per instance, slot counts per <see cref="SequenceBatcherSettings.SlotsForInstance"/>).</summary>
     public ServedModel(ModelConfig config, string version, IReadOnlyList<IStatefulEngine> engines, BatcherOptions? options = null)
@@ -62,7 +65,19 @@ public sealed class ServedModel : IServedModel, IAsyncDisposable
     public string EngineName => _engines[0].EngineName;
     public IReadOnlyList<TensorSpec> Inputs => Batcher.Inputs;
     public IReadOnlyList<TensorSpec> Outputs => Batcher.Outputs;
-    public bool IsReady => Volatile.Read(ref _disposed) == 0 && !Batcher.Stopping;
+    public bool IsReady => Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _draining) == 0 && !Batcher.Stopping;
+
+    /// <summary>
+    /// Unloads gracefully: not ready from now on, the steps already queued run (for at most
+    /// <paramref name="timeout"/>; those still queued then fail), then the batcher and engines stop.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        Volatile.Write(ref _draining, 1);
+        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Batcher.PendingSteps > 0 && Stopwatch.GetTimestamp() < until) await Task.Delay(5).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
 
     public ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken) =>
         Batcher.InferAsync(request, cancellationToken);

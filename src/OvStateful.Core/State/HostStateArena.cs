@@ -124,12 +124,13 @@ public sealed class HostStateArena
         }
     }
 
-    /// <summary>Commits row i of a batched new-state tensor to slot <paramref name="slots"/>[i].</summary>
+    /// <summary>Commits row i of a batched new-state tensor to slot <paramref name="slots"/>[i]; a slot of -1 (a padding row) commits nothing.</summary>
     public void Scatter(int state, ReadOnlySpan<int> slots, ReadOnlySpan<byte> batch, int batchSize)
     {
         var layout = _layouts[state];
         for (var i = 0; i < slots.Length; i++)
         {
+            if (slots[i] < 0) continue;
             if (_half[state]) Fp16Rows.NarrowRowOut(layout, batch, i, batchSize, WritableRow(state, slots[i]));
             else layout.CopyRowOut(batch, i, batchSize, WritableRow(state, slots[i]));
         }

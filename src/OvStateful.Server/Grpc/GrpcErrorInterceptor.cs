@@ -7,7 +7,7 @@ namespace OvStateful.Server.Grpc;
 /// <summary>
 /// Every handler's exception becomes the call's status through <see cref="GrpcErrors"/>, so
 /// a bad request fails alone with its message and the connection keeps serving. Failures of
-/// the server itself are logged as warnings; the client's mistakes only at debug level.
+/// the server itself are logged as warnings; the client's mistakes and departures only at debug level.
 /// </summary>
 internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger) : Interceptor
 {
@@ -39,7 +39,9 @@ internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
     private RpcException Failed(ServerCallContext context, Exception e)
     {
         var status = GrpcErrors.From(e);
-        if (status.StatusCode is StatusCode.Internal or StatusCode.Unknown) logger.LogWarning(e, "gRPC {Method} failed: {Status} {Message}", context.Method, status.StatusCode, status.Detail);
+        // A client that goes away (its stream aborted, its call cancelled) is normal, not a server failure.
+        var clientGone = context.CancellationToken.IsCancellationRequested;
+        if (!clientGone && status.StatusCode is StatusCode.Internal or StatusCode.Unknown) logger.LogWarning(e, "gRPC {Method} failed: {Status} {Message}", context.Method, status.StatusCode, status.Detail);
         else logger.LogDebug("gRPC {Method} ended with {Status}: {Message}", context.Method, status.StatusCode, status.Detail);
         return new RpcException(status);
     }

@@ -14,6 +14,7 @@ internal static class GrpcErrors
         InferenceErrorKind.Unavailable => StatusCode.Unavailable,
         InferenceErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
         InferenceErrorKind.Cancelled => StatusCode.Cancelled,
+        InferenceErrorKind.AlreadyExists => StatusCode.AlreadyExists,
         _ => StatusCode.Internal,
     };
 

@@ -4,49 +4,78 @@ using Google.Protobuf.Collections;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.Server.Protocol;
+using OvStateful.Server.SharedMemory;
 using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Grpc;
 
 /// <summary>
-/// ModelInferRequest/Response to and from Core's request types. Inputs arrive either in
-/// raw_input_contents (what Triton's clients send) or in typed InferTensorContents; outputs
-/// always go out in raw_output_contents, as Triton sends them.
+/// ModelInferRequest/Response to and from Core's request types. Inputs arrive in
+/// raw_input_contents (what Triton's clients send), in typed InferTensorContents, or in a
+/// registered shared-memory region; outputs go out in raw_output_contents, as Triton sends
+/// them (empty for those written to shared memory).
 /// </summary>
 internal static class GrpcInferCodec
 {
-    public static InferenceRequest Decode(Proto.ModelInferRequest r)
+    /// <summary>
+    /// Decodes <paramref name="r"/>. Tensors in shared memory (parameter shared_memory_region) are
+    /// resolved through <paramref name="sharedMemory"/>: inputs are read, outputs bound; then
+    /// <paramref name="bound"/> holds them (null when the request uses none) and the caller
+    /// disposes it once the response is written.
+    /// </summary>
+    public static InferenceRequest Decode(Proto.ModelInferRequest r, SharedMemoryRegistry? sharedMemory, out SharedMemoryTensors? bound)
+    {
+        bound = null;
+        try
+        {
+            return DecodeTensors(r, sharedMemory, ref bound);
+        }
+        catch
+        {
+            bound?.Dispose();
+            bound = null;
+            throw;
+        }
+    }
+
+    private static InferenceRequest DecodeTensors(Proto.ModelInferRequest r, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
     {
         var raw = r.RawInputContents;
-        if (raw.Count > 0 && raw.Count != r.Inputs.Count)
-            throw ServerErrors.Invalid($"raw_input_contents has {raw.Count} entries for {r.Inputs.Count} inputs; expected one per input, in input order");
 
         var inputs = new List<Tensor>(r.Inputs.Count);
+        var nextRaw = 0;
         for (var i = 0; i < r.Inputs.Count; i++)
         {
             var input = r.Inputs[i];
             var name = input.Name;
             if (string.IsNullOrEmpty(name)) throw ServerErrors.Invalid($"inputs[{i}] has no name");
-            if (input.Parameters.ContainsKey(SharedMemory.RegionParameter)) throw SharedMemory.NotSupported(name);
             var type = TensorBytes.ParseDatatype(name, input.Datatype);
             var shape = input.Shape.ToArray();
             ReadOnlyMemory<byte> data;
-            if (raw.Count > 0)
+            if (SharedMemoryTensors.FromProto(input.Parameters, name) is { } place)
             {
                 if (input.Contents is not null)
-                    throw ServerErrors.Invalid($"input '{name}' has 'contents' while the request uses raw_input_contents; use one form for all inputs");
+                    throw ServerErrors.Invalid($"input '{name}' for model '{r.ModelName}' has both 'contents' and parameter '{SharedMemoryTensors.RegionParameter}'; its data comes from one place");
+                data = SharedMemoryTensors.For(ref bound, sharedMemory).ReadInput(place, name, type, shape);
+            }
+            else if (raw.Count > 0)
+            {
+                if (input.Contents is not null)
+                    throw ServerErrors.Invalid($"contents field must not be specified when using raw_input_contents for '{name}' for model '{r.ModelName}'; send every input's data in raw_input_contents, or every input's in contents");
+                if (nextRaw == raw.Count) throw RawCountMismatch(r);
                 // No copy: a ByteString is immutable and lives as long as the tensor refers to it.
-                data = raw[i].Memory;
+                data = raw[nextRaw++].Memory;
                 TensorBytes.CheckRaw(name, type, shape, data.Span, "raw_input_contents");
             }
             else
             {
                 if (input.Contents is null)
-                    throw ServerErrors.Invalid($"input '{name}' has no data: set its 'contents' or the request's raw_input_contents");
+                    throw ServerErrors.Invalid($"input '{name}' for model '{r.ModelName}' has no data: set its 'contents', the request's raw_input_contents, or parameter '{SharedMemoryTensors.RegionParameter}'");
                 data = FromContents(name, type, shape, input.Contents);
             }
             inputs.Add(new Tensor(name, type, shape, data));
         }
+        if (nextRaw != raw.Count) throw RawCountMismatch(r);
 
         var sequenceId = default(Core.Sequences.SequenceId);
         bool start = false, end = false;
@@ -66,9 +95,12 @@ internal static class GrpcInferCodec
             requested = new List<string>(r.Outputs.Count);
             foreach (var o in r.Outputs)
             {
-                if (o.Parameters.ContainsKey(SharedMemory.RegionParameter)) throw SharedMemory.NotSupported(o.Name);
                 if (o.Parameters.ContainsKey("classification"))
                     throw ServerErrors.Invalid($"output '{o.Name}' asks for classification, which this server does not offer");
+                if (SharedMemoryTensors.FromProto(o.Parameters, o.Name) is { } place)
+                {
+                    SharedMemoryTensors.For(ref bound, sharedMemory).BindOutput(place, o.Name);
+                }
                 requested.Add(o.Name);
             }
         }
@@ -84,6 +116,13 @@ internal static class GrpcInferCodec
             Inputs = inputs,
             RequestedOutputs = requested,
         };
+    }
+
+    // Triton's clients send raw_input_contents for the inputs not in shared memory, in input order.
+    private static InferenceException RawCountMismatch(Proto.ModelInferRequest r)
+    {
+        var rawInputs = r.Inputs.Count(i => !i.Parameters.ContainsKey(SharedMemoryTensors.RegionParameter));
+        return ServerErrors.Invalid($"raw_input_contents has {r.RawInputContents.Count} entries for {rawInputs} inputs not in shared memory (model '{r.ModelName}'); expected one per such input, in input order");
     }
 
     private static Core.Sequences.SequenceId SequenceIdOf(Proto.InferParameter p) => p.ParameterChoiceCase switch
@@ -116,7 +155,8 @@ internal static class GrpcInferCodec
             ? p.BoolParam
             : throw ServerErrors.Invalid($"parameter '{key}' is a {p.ParameterChoiceCase}; expected bool_param");
 
-    public static Proto.ModelInferResponse Encode(InferenceResponse response, InferenceRequest request)
+    /// <summary>The response; outputs bound to shared memory (<paramref name="bound"/>) are listed with empty contents, as Triton lists them.</summary>
+    public static Proto.ModelInferResponse Encode(InferenceResponse response, InferenceRequest request, SharedMemoryTensors? bound = null)
     {
         var p = new Proto.ModelInferResponse
         {
@@ -137,7 +177,7 @@ internal static class GrpcInferCodec
             var o = new Proto.ModelInferResponse.Types.InferOutputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
             o.Shape.AddRange(t.Shape);
             p.Outputs.Add(o);
-            p.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(t.Data));
+            p.RawOutputContents.Add(bound?.IsBound(t.Name) == true ? ByteString.Empty : UnsafeByteOperations.UnsafeWrap(t.Data));
         }
         return p;
     }

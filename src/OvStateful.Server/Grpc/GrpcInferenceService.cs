@@ -9,13 +9,13 @@ namespace OvStateful.Server.Grpc;
 /// inference.GRPCInferenceService: Triton's KServe v2 gRPC methods. Errors leave as
 /// exceptions; <see cref="GrpcErrorInterceptor"/> turns them into the call's status.
 /// </summary>
-internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceBase
+internal sealed partial class GrpcInferenceService(ServerServices s) : InferenceServiceBase
 {
     public override Task<Proto.ServerLiveResponse> ServerLive(Proto.ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new Proto.ServerLiveResponse { Live = true });
 
     public override Task<Proto.ServerReadyResponse> ServerReady(Proto.ServerReadyRequest request, ServerCallContext context) =>
-        Task.FromResult(new Proto.ServerReadyResponse { Ready = s.Registry.IsReady });
+        Task.FromResult(new Proto.ServerReadyResponse { Ready = s.IsReady });
 
     public override Task<Proto.ModelReadyResponse> ModelReady(Proto.ModelReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new Proto.ModelReadyResponse { Ready = s.Resolver.IsReady(request.Name, request.Version) });
@@ -56,23 +56,20 @@ internal sealed class GrpcInferenceService(ServerServices s) : InferenceServiceB
 
     public override async Task<Proto.RepositoryModelLoadResponse> RepositoryModelLoad(Proto.RepositoryModelLoadRequest request, ServerCallContext context)
     {
-        await s.Registry.LoadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
+        ModelControl.CheckAllowed(s.Options, "load", request.ModelName);
+        await s.Registry.LoadAsync(request.ModelName, ModelControl.FromProto(request.Parameters, request.ModelName), context.CancellationToken).ConfigureAwait(false);
         return new Proto.RepositoryModelLoadResponse();
     }
 
     public override async Task<Proto.RepositoryModelUnloadResponse> RepositoryModelUnload(Proto.RepositoryModelUnloadRequest request, ServerCallContext context)
     {
+        ModelControl.CheckAllowed(s.Options, "unload", request.ModelName);
         await s.Registry.UnloadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
         return new Proto.RepositoryModelUnloadResponse();
     }
 
-    public override async Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context)
-    {
-        var model = s.Resolver.Resolve(request.ModelName, request.ModelVersion);
-        var decoded = GrpcInferCodec.Decode(request);
-        var response = await s.Invoker.InferAsync(model, decoded, context.CancellationToken).ConfigureAwait(false);
-        return GrpcInferCodec.Encode(response, decoded);
-    }
+    public override Task<Proto.ModelInferResponse> ModelInfer(Proto.ModelInferRequest request, ServerCallContext context) =>
+        GrpcInferCall.RunAsync(s, request, context.CancellationToken);
 
     public override Task ModelStreamInfer(IAsyncStreamReader<Incoming<Proto.ModelInferRequest>> requests, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context) =>
         new GrpcStreamInfer(s, responses, context).RunAsync(requests);

@@ -61,10 +61,7 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
         Proto.ModelStreamInferResponse response;
         try
         {
-            var model = services.Resolver.Resolve(message.ModelName, message.ModelVersion);
-            var request = GrpcInferCodec.Decode(message);
-            var result = await services.Invoker.InferAsync(model, request, context.CancellationToken).ConfigureAwait(false);
-            response = new Proto.ModelStreamInferResponse { InferResponse = GrpcInferCodec.Encode(result, request) };
+            response = new Proto.ModelStreamInferResponse { InferResponse = await GrpcInferCall.RunAsync(services, message, context.CancellationToken).ConfigureAwait(false) };
         }
         catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
         {

@@ -24,6 +24,12 @@ internal abstract class InferenceServiceBase
     public abstract Task<Proto.RepositoryIndexResponse> RepositoryIndex(Proto.RepositoryIndexRequest request, ServerCallContext context);
     public abstract Task<Proto.RepositoryModelLoadResponse> RepositoryModelLoad(Proto.RepositoryModelLoadRequest request, ServerCallContext context);
     public abstract Task<Proto.RepositoryModelUnloadResponse> RepositoryModelUnload(Proto.RepositoryModelUnloadRequest request, ServerCallContext context);
+    public abstract Task<Proto.SystemSharedMemoryStatusResponse> SystemSharedMemoryStatus(Proto.SystemSharedMemoryStatusRequest request, ServerCallContext context);
+    public abstract Task<Proto.SystemSharedMemoryRegisterResponse> SystemSharedMemoryRegister(Proto.SystemSharedMemoryRegisterRequest request, ServerCallContext context);
+    public abstract Task<Proto.SystemSharedMemoryUnregisterResponse> SystemSharedMemoryUnregister(Proto.SystemSharedMemoryUnregisterRequest request, ServerCallContext context);
+    public abstract Task<Proto.CudaSharedMemoryStatusResponse> CudaSharedMemoryStatus(Proto.CudaSharedMemoryStatusRequest request, ServerCallContext context);
+    public abstract Task<Proto.CudaSharedMemoryRegisterResponse> CudaSharedMemoryRegister(Proto.CudaSharedMemoryRegisterRequest request, ServerCallContext context);
+    public abstract Task<Proto.CudaSharedMemoryUnregisterResponse> CudaSharedMemoryUnregister(Proto.CudaSharedMemoryUnregisterRequest request, ServerCallContext context);
 
     /// <summary>Called by Grpc.AspNetCore (through the attribute) with a null service: it binds the overrides itself.</summary>
     public static void BindService(ServiceBinderBase binder, InferenceServiceBase? service)
@@ -41,5 +47,11 @@ internal abstract class InferenceServiceBase
         m.Unary("RepositoryIndex", Proto.RepositoryIndexRequest.Parser, Proto.RepositoryIndexResponse.Parser);
         m.Unary("RepositoryModelLoad", Proto.RepositoryModelLoadRequest.Parser, Proto.RepositoryModelLoadResponse.Parser);
         m.Unary("RepositoryModelUnload", Proto.RepositoryModelUnloadRequest.Parser, Proto.RepositoryModelUnloadResponse.Parser);
+        m.Unary("SystemSharedMemoryStatus", Proto.SystemSharedMemoryStatusRequest.Parser, Proto.SystemSharedMemoryStatusResponse.Parser);
+        m.Unary("SystemSharedMemoryRegister", Proto.SystemSharedMemoryRegisterRequest.Parser, Proto.SystemSharedMemoryRegisterResponse.Parser);
+        m.Unary("SystemSharedMemoryUnregister", Proto.SystemSharedMemoryUnregisterRequest.Parser, Proto.SystemSharedMemoryUnregisterResponse.Parser);
+        m.Unary("CudaSharedMemoryStatus", Proto.CudaSharedMemoryStatusRequest.Parser, Proto.CudaSharedMemoryStatusResponse.Parser);
+        m.Unary("CudaSharedMemoryRegister", Proto.CudaSharedMemoryRegisterRequest.Parser, Proto.CudaSharedMemoryRegisterResponse.Parser);
+        m.Unary("CudaSharedMemoryUnregister", Proto.CudaSharedMemoryUnregisterRequest.Parser, Proto.CudaSharedMemoryUnregisterResponse.Parser);
     }
 }

@@ -26,7 +26,7 @@ internal static class GrpcHost
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<GrpcErrorInterceptor>();
         });
-        services.AddGrpcHealthChecks().AddCheck("ready", () => s.Registry.IsReady
+        services.AddGrpcHealthChecks().AddCheck("ready", () => s.IsReady
             ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy("not every model of the repository is ready"));
         // Our service classes bind themselves (InferenceServiceBase), so the reflection

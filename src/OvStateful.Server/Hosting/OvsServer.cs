@@ -25,6 +25,8 @@ namespace OvStateful.Server.Hosting;
 public sealed class OvsServer : IAsyncDisposable
 {
     private readonly ServerServices _services;
+    // The CPU gauges' previous reading (utilization is measured between scrapes).
+    private readonly HostMetrics _host = new();
     private readonly Action<ILoggingBuilder>? _logging;
     /// <summary>The server's own loggers (start-up tables, failed requests), configured like the Kestrel hosts.</summary>
     private readonly ILoggerFactory _loggers;
@@ -117,6 +119,7 @@ public sealed class OvsServer : IAsyncDisposable
         }
         _http = _grpc = _metrics = null;
         _services.Stopping.Dispose();
+        _services.SharedMemory.Dispose();
         _loggers.Dispose();
     }
 
@@ -176,6 +179,6 @@ public sealed class OvsServer : IAsyncDisposable
             catch (ObjectDisposedException) { /* unloaded between the index and the read: leave it out */ }
         }
         ctx.Response.ContentType = PrometheusText.ContentType;
-        await ctx.Response.WriteAsync(PrometheusText.Render(stats), ctx.RequestAborted).ConfigureAwait(false);
+        await ctx.Response.WriteAsync(PrometheusText.Render(stats, _services.Options.CounterLatencies, _services.Options.SummaryLatencies, _host), ctx.RequestAborted).ConfigureAwait(false);
     }
 }

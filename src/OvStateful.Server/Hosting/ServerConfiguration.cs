@@ -31,7 +31,7 @@ public static class ServerConfiguration
         var known = SettingKeys();
         foreach (var key in Keys(configuration.GetSection(ServerOptions.SectionName)))
         {
-            if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
+            if (!known.Contains(ListKey(key), StringComparer.OrdinalIgnoreCase))
                 throw new InvalidOperationException($"server settings: {ServerOptions.SectionName}:{key} is not a setting; {Spelling.DidYouMean(key, known)} (settings: {string.Join(", ", known)})");
         }
         var options = new ServerOptions();
@@ -55,6 +55,15 @@ public static class ServerConfiguration
 
     private static IEnumerable<string> Properties(Type t) =>
         t.GetProperties().Where(p => p.CanWrite && p.SetMethod!.IsPublic).Select(p => p.Name);
+
+    /// <summary>An element of a list setting ("LoadModels:0") stands for the list's key.</summary>
+    private static string ListKey(string key)
+    {
+        var colon = key.LastIndexOf(':');
+        return colon > 0 && key[(colon + 1)..].All(char.IsAsciiDigit) && typeof(ServerOptions).GetProperty(key[..colon])?.PropertyType.IsArray == true
+            ? key[..colon]
+            : key;
+    }
 
     /// <summary>The leaf keys under a section, relative to it.</summary>
     private static IEnumerable<string> Keys(IConfigurationSection section)

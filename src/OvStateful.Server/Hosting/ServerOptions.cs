@@ -58,6 +58,44 @@ public sealed class ServerOptions
     /// <summary>Most bytes of spilled state per model; once reached, new sequences wait in the backlog.</summary>
     public long SpillMemoryCapBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Triton's --model-control-mode: "none" (load every model at start; clients' load and unload
+    /// are refused), "poll" (also reload what changes in the repository, every
+    /// <see cref="RepositoryPollSeconds"/>) or "explicit" (load only <see cref="LoadModels"/> at
+    /// start; clients load and unload).
+    /// </summary>
+    public string ModelControlMode { get; set; } = "none";
+
+    /// <summary>Triton's --load-model: with explicit model control, the models loaded at start; "*" alone = all.</summary>
+    public string[] LoadModels { get; set; } = [];
+
+    /// <summary>Triton's --repository-poll-secs: seconds between polls of the repository in poll mode; at least 1.</summary>
+    public int RepositoryPollSeconds { get; set; } = 15;
+
+    /// <summary>Triton's --strict-readiness: the server is ready only when every model it loaded (or tried to) is ready; false = ready once it serves.</summary>
+    public bool StrictReadiness { get; set; } = true;
+
+    /// <summary>Triton's --exit-on-error: a model that fails to load at start stops the server with its reason; false = serve the others.</summary>
+    public bool ExitOnError { get; set; } = true;
+
+    /// <summary>
+    /// Triton's --strict-model-config: false (Triton's default) fills a config without inputs and
+    /// outputs from the model file (auto-complete); true = every config must declare them.
+    /// </summary>
+    public bool StrictModelConfig { get; set; }
+
+    /// <summary>Triton's --metrics-config counter_latencies: the cumulative nv_inference_*_duration_us counters (default true).</summary>
+    public bool CounterLatencies { get; set; } = true;
+
+    /// <summary>Triton's --metrics-config summary_latencies: the nv_inference_*_summary_us summaries, quantiles of recent latencies (default false).</summary>
+    public bool SummaryLatencies { get; set; }
+
+    /// <summary>The model control modes <see cref="ModelControlMode"/> takes.</summary>
+    public static readonly IReadOnlyList<string> ModelControlModes = ["none", "poll", "explicit"];
+
+    /// <summary>Whether clients may load and unload models (explicit model control).</summary>
+    public bool ExplicitModelControl => string.Equals(ModelControlMode, "explicit", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Triton's logging switches (section Server:Log; --log-verbose, --log-format, ...).</summary>
     public Logging.ServerLogOptions Log { get; set; } = new();
 }

@@ -46,6 +46,13 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (!string.IsNullOrEmpty(options.Device) && !System.Text.RegularExpressions.Regex.IsMatch(options.Device, "^(cpu|cuda(:[0-9]+)?|trt(:[0-9]+)?)$"))
             failures.Add($"Device '{options.Device}' is not a device; expected cpu, cuda, cuda:N, trt or trt:N (or empty for each model's config)");
 
+        if (!ServerOptions.ModelControlModes.Contains(options.ModelControlMode, StringComparer.OrdinalIgnoreCase))
+            failures.Add($"ModelControlMode '{options.ModelControlMode}' is not a model control mode; expected {string.Join(", ", ServerOptions.ModelControlModes)}");
+        else if (options.LoadModels.Length > 0 && !options.ExplicitModelControl)
+            failures.Add($"LoadModels ({string.Join(", ", options.LoadModels)}) requires ModelControlMode explicit (Triton: use of '--load-model' requires setting '--model-control-mode=explicit' as well)");
+        if (options.LoadModels.Contains("*") && options.LoadModels.Length > 1)
+            failures.Add("LoadModels holds '*' and other names; '*' (load every model) must be the only one");
+        if (options.RepositoryPollSeconds < 1) failures.Add($"RepositoryPollSeconds is {options.RepositoryPollSeconds}; expected seconds >= 1");
         if (options.Log.Verbose < 0) failures.Add($"Log:Verbose is {options.Log.Verbose}; expected 0 (off) or a verbosity level such as 1");
         if (!Logging.ServerLogOptions.Formats.Contains(options.Log.Format, StringComparer.OrdinalIgnoreCase))
             failures.Add($"Log:Format '{options.Log.Format}' is not a log format; expected {string.Join(" or ", Logging.ServerLogOptions.Formats)}");

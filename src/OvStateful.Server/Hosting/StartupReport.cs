@@ -30,7 +30,10 @@ internal static class StartupReport
                         entry.Name, entry.Version, d.DeviceRequested, d.DeviceUsed, d.DeviceNote is { } n ? ": " + n : "");
                 }
             }
-            if (entry.State != "READY")
+            foreach (var w in model?.ConfigWarnings ?? [])
+                log.LogWarning("model {Model} version {Version}: config: {Warning}", entry.Name, entry.Version, w);
+            // A state of "" is a model not asked for (explicit model control): nothing to warn of.
+            if (entry.State is not ("READY" or ""))
                 log.LogWarning("model {Model} version {Version} is {State}: {Reason}", entry.Name, entry.Version, entry.State, entry.Reason);
         }
     }
@@ -65,7 +68,7 @@ internal static class StartupReport
         var rows = new List<string[]>();
         foreach (var (entry, model) in Models(registry))
         {
-            var status = entry.State == "READY" ? "READY" : $"{entry.State}: {entry.Reason}";
+            var status = entry.State switch { "READY" => "READY", "" => "not loaded", _ => $"{entry.State}: {entry.Reason}" };
             if (model is null)
             {
                 rows.Add([entry.Name, entry.Version, "", "", "", "", "", "", "", status]);

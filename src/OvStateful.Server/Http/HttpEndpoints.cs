@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OvStateful.Core.Sequences;
+using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
 using OvStateful.Server.Sequences;
@@ -17,9 +18,9 @@ internal static class HttpEndpoints
     public static void Map(IEndpointRouteBuilder app, ServerServices s)
     {
         app.MapGet("/v2/health/live", ctx => Guard(ctx, () => Empty(ctx, StatusCodes.Status200OK)));
-        app.MapGet("/v2/health/ready", ctx => Guard(ctx, () => s.Registry.IsReady
+        app.MapGet("/v2/health/ready", ctx => Guard(ctx, () => s.IsReady
             ? Empty(ctx, StatusCodes.Status200OK)
-            : HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, "server is not ready: some models are not loaded")));
+            : HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, s.NotReadyReason())));
         app.MapGet("/v2", ctx => Guard(ctx, () => Json(ctx, MetadataMapper.Server())));
 
         app.MapGet("/v2/models/stats", ctx => Guard(ctx, () => Stats(ctx, s, null, null)));
@@ -35,14 +36,24 @@ internal static class HttpEndpoints
         app.MapPost("/v2/repository/index", ctx => Guard(ctx, () => RepositoryIndex(ctx, s)));
         app.MapPost("/v2/repository/models/{model}/load", ctx => Guard(ctx, async () =>
         {
-            await s.Registry.LoadAsync(Route(ctx, "model")!, ctx.RequestAborted).ConfigureAwait(false);
+            var model = Route(ctx, "model")!;
+            ModelControl.CheckAllowed(s.Options, "load", model);
+            ModelLoadParameters parameters;
+            // The parameters are copied out of the body: it is let go before the load, which may take long.
+            using (var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false))
+                parameters = ModelControl.FromJson(body.Memory, model);
+            await s.Registry.LoadAsync(model, parameters, ctx.RequestAborted).ConfigureAwait(false);
             await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
         }));
         app.MapPost("/v2/repository/models/{model}/unload", ctx => Guard(ctx, async () =>
         {
-            await s.Registry.UnloadAsync(Route(ctx, "model")!, ctx.RequestAborted).ConfigureAwait(false);
+            var model = Route(ctx, "model")!;
+            ModelControl.CheckAllowed(s.Options, "unload", model);
+            await s.Registry.UnloadAsync(model, ctx.RequestAborted).ConfigureAwait(false);
             await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
         }));
+
+        SharedMemoryEndpoints.Map(app, s, Guard);
 
         app.MapPost("/v2/sequences/allocate", ctx => Guard(ctx, () => AllocateSequence(ctx, s)));
         app.MapPost("/v2/sequences/release", ctx => Guard(ctx, () => ReleaseSequence(ctx, s)));
@@ -54,7 +65,7 @@ internal static class HttpEndpoints
         foreach (var pattern in new[] { "/v2/models/{model}" + suffix, "/v2/models/{model}/versions/{version}" + suffix }) app.MapGet(pattern, d);
     }
 
-    private static string? Route(HttpContext ctx, string key) => ctx.Request.RouteValues.TryGetValue(key, out var v) ? v as string : null;
+    internal static string? Route(HttpContext ctx, string key) => ctx.Request.RouteValues.TryGetValue(key, out var v) ? v as string : null;
 
     /// <summary>Every handler runs inside this: an error fails this request alone, with its status and message.</summary>
     private static async Task Guard(HttpContext ctx, Func<Task> handler)
@@ -69,15 +80,15 @@ internal static class HttpEndpoints
         }
     }
 
-    private static Task Empty(HttpContext ctx, int status)
+    internal static Task Empty(HttpContext ctx, int status)
     {
         ctx.Response.StatusCode = status;
         return Task.CompletedTask;
     }
 
-    private static Task Json(HttpContext ctx, IMessage message) => WriteJson(ctx, ProtoJson.ToUtf8(message));
+    internal static Task Json(HttpContext ctx, IMessage message) => WriteJson(ctx, ProtoJson.ToUtf8(message));
 
-    private static Task WriteJson(HttpContext ctx, byte[] json)
+    internal static Task WriteJson(HttpContext ctx, byte[] json)
     {
         ctx.Response.StatusCode = StatusCodes.Status200OK;
         ctx.Response.ContentType = "application/json";
@@ -88,13 +99,14 @@ internal static class HttpEndpoints
     private static Task Ready(HttpContext ctx, ServerServices s, string model, string? version)
     {
         if (s.Resolver.IsReady(model, version)) return Empty(ctx, StatusCodes.Status200OK);
-        // KServe: any 4xx means "not ready". Unknown model/version: 404 with the resolver's message;
-        // known but not ready (loading, unloaded): 400, as Triton answers.
+        // KServe: any 4xx means "not ready". A model or version the repository does not hold: 404 with
+        // the resolver's message; one it holds that is not ready (loading, unloaded): 400, as Triton answers.
         try
         {
             s.Resolver.Resolve(model, version);
         }
-        catch (Core.Serving.InferenceException e) when (e.Kind == Core.Serving.InferenceErrorKind.NotFound)
+        catch (Core.Serving.InferenceException e) when (e.Kind == Core.Serving.InferenceErrorKind.NotFound
+            && !s.Resolver.Registry.Index().Any(x => string.Equals(x.Name, model, StringComparison.Ordinal) && (string.IsNullOrEmpty(version) || x.Version == version)))
         {
             throw;
         }
@@ -136,7 +148,13 @@ internal static class HttpEndpoints
             foreach (var e in s.Registry.Index())
             {
                 if (readyOnly && e.State != "READY") continue;
-                ProtoJson.WriteMessage(w, new Proto.RepositoryIndexResponse.Types.ModelIndex { Name = e.Name, Version = e.Version, State = e.State, Reason = e.Reason });
+                // As Triton writes it: a model never loaded is its name alone; empty fields are left out.
+                w.WriteStartObject();
+                w.WriteString("name", e.Name);
+                if (e.Version.Length > 0) w.WriteString("version", e.Version);
+                if (e.State.Length > 0) w.WriteString("state", e.State);
+                if (e.Reason.Length > 0) w.WriteString("reason", e.Reason);
+                w.WriteEndObject();
             }
             w.WriteEndArray();
         }

@@ -15,6 +15,7 @@ internal static class HttpErrors
         InferenceErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         InferenceErrorKind.ResourceExhausted => StatusCodes.Status429TooManyRequests,
         InferenceErrorKind.Cancelled => StatusCodes.Status499ClientClosedRequest,
+        InferenceErrorKind.AlreadyExists => StatusCodes.Status400BadRequest,
         _ => StatusCodes.Status500InternalServerError,
     };
 

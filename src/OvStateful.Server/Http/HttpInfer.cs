@@ -71,7 +71,7 @@ internal static class HttpInfer
         InferenceRequest request;
         try
         {
-            request = HttpInferCodec.Decode(served, version, body.Memory, HttpInferCodec.HeaderLength(ctx.Request), exchange);
+            request = HttpInferCodec.Decode(served, version, body.Memory, HttpInferCodec.HeaderLength(ctx.Request), s.SharedMemory, exchange);
             step = s.Invoker.InferAsync(served, request, ctx.RequestAborted);
         }
         catch (Exception e) when (HttpErrors.IsTheClients(ctx, e))

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.Server.Protocol;
+using OvStateful.Server.SharedMemory;
 
 namespace OvStateful.Server.Http;
 
@@ -33,7 +34,7 @@ internal static class HttpInferCodec
             : throw ServerErrors.Invalid($"header {HeaderLengthHeader} is '{value}'; expected the JSON header's byte count");
     }
 
-    public static InferenceRequest Decode(IServedModel model, string? version, ReadOnlyMemory<byte> body, long? headerLength, InferExchange exchange)
+    public static InferenceRequest Decode(IServedModel model, string? version, ReadOnlyMemory<byte> body, long? headerLength, SharedMemoryRegistry? sharedMemory, InferExchange exchange)
     {
         var jsonLength = body.Length;
         if (headerLength is long h)
@@ -51,7 +52,7 @@ internal static class HttpInferCodec
         for (var i = 0; i < inputs.Length; i++)
         {
             var e = header.Inputs[i];
-            inputs[i] = new Tensor(e.Name, e.DataType, e.Shape, InputData(in e, body, json.Span, ref binaryOffset, exchange));
+            inputs[i] = new Tensor(e.Name, e.DataType, e.Shape, InputData(in e, body, json.Span, ref binaryOffset, sharedMemory, exchange));
         }
         if (binaryOffset != body.Length)
             throw ServerErrors.Invalid($"request has {body.Length - binaryOffset} bytes of binary data that no input's 'binary_data_size' accounts for");
@@ -63,7 +64,7 @@ internal static class HttpInferCodec
             for (var k = 0; k < requested.Length; k++)
             {
                 var o = header.Outputs[k];
-                CheckOutputDestination(in o);
+                BindOutput(in o, sharedMemory, exchange);
                 requested[k] = o.Name;
             }
         }
@@ -84,18 +85,17 @@ internal static class HttpInferCodec
     /// <summary>
     /// The one place where an input's bytes are found: the binary section after the header (in
     /// input order; a slice of the body, nothing copied), the JSON "data" value (decoded into an
-    /// array of the exchange), or a registered shared-memory region. Shared memory is not served
-    /// yet: such an input fails here, naming it — the system shared-memory extension plugs in at
-    /// <see cref="SharedMemoryInput"/>.
+    /// array of the exchange), or a registered shared-memory region (copied out of it,
+    /// <see cref="SharedMemoryTensors.ReadInput"/>).
     /// </summary>
-    private static ReadOnlyMemory<byte> InputData(in InputHeader e, ReadOnlyMemory<byte> body, ReadOnlySpan<byte> json, ref int binaryOffset, InferExchange exchange)
+    private static ReadOnlyMemory<byte> InputData(in InputHeader e, ReadOnlyMemory<byte> body, ReadOnlySpan<byte> json, ref int binaryOffset, SharedMemoryRegistry? sharedMemory, InferExchange exchange)
     {
         var hasData = e.DataLength > 0;
         if (e.SharedMemory is { } region)
         {
             if (hasData || e.BinarySize >= 0)
                 throw ServerErrors.Invalid($"input '{e.Name}' has both 'shared_memory_region' and {(hasData ? "'data'" : "'binary_data_size'")}; send one");
-            return SharedMemoryInput(in e, region);
+            return SharedMemoryTensors.For(ref exchange.SharedMemory, sharedMemory).ReadInput(region, e.Name, e.DataType, e.Shape);
         }
         if (e.BinarySize >= 0)
         {
@@ -112,13 +112,10 @@ internal static class HttpInferCodec
         return JsonTensorData.Decode(e.Name, e.DataType, e.Shape, json.Slice(e.DataStart, e.DataLength), exchange);
     }
 
-    /// <summary>Hook for the shared-memory extension: an input's bytes from a registered region (bounds checked against <paramref name="region"/>).</summary>
-    private static ReadOnlyMemory<byte> SharedMemoryInput(in InputHeader e, SharedMemoryRef region) => throw SharedMemory.NotSupported(e.Name);
-
-    /// <summary>Hook for the shared-memory extension: an output asked into a region is checked before the step runs (a bad region fails the request, changing no state).</summary>
-    private static void CheckOutputDestination(in OutputHeader o)
+    /// <summary>An output asked into a region takes its lease before the step runs: a bad region fails the request, changing no state.</summary>
+    private static void BindOutput(in OutputHeader o, SharedMemoryRegistry? sharedMemory, InferExchange exchange)
     {
-        if (o.SharedMemory is not null) throw SharedMemory.NotSupported(o.Name);
+        if (o.SharedMemory is { } place) SharedMemoryTensors.For(ref exchange.SharedMemory, sharedMemory).BindOutput(place, o.Name);
     }
 
     private static readonly JsonEncodedText ModelNameProperty = JsonEncodedText.Encode("model_name");
@@ -139,11 +136,15 @@ internal static class HttpInferCodec
     /// Writes the response: status, headers (Content-Length, and Inference-Header-Content-Length
     /// when any output is binary), the JSON header, then each binary output's bytes in output
     /// order, straight from the step's output tensors into the response pipe. Nothing is
-    /// flushed here: Kestrel sends it when the request ends.
+    /// flushed here: Kestrel sends it when the request ends. Outputs bound to shared memory are
+    /// written into their regions first (one that does not fit fails the request before anything
+    /// is sent) and listed without data, as Triton lists them.
     /// </summary>
     public static void Write(HttpResponse http, InferenceResponse response, InferenceRequest request, InferExchange exchange)
     {
         var header = exchange.Header;
+        var shm = exchange.SharedMemory;
+        shm?.WriteOutputs(response);
         var w = exchange.Writer;
         long binaryBytes = 0;
         var binaryOutputs = 0;
@@ -172,7 +173,11 @@ internal static class HttpInferCodec
             w.WriteStartArray(ShapeProperty);
             foreach (var d in t.Shape) w.WriteNumberValue(d);
             w.WriteEndArray();
-            if (header.IsBinary(t.Name))
+            if (shm?.IsBound(t.Name) == true)
+            {
+                // In its region: no data here.
+            }
+            else if (header.IsBinary(t.Name))
             {
                 w.WriteStartObject(ParametersProperty);
                 w.WriteNumber(BinaryDataSizeProperty, t.Data.Length);
@@ -208,7 +213,8 @@ internal static class HttpInferCodec
         if (binaryOutputs == 0) return;
         for (var i = 0; i < outputs.Count; i++)
         {
-            if (header.IsBinary(outputs[i].Name)) body.Write(outputs[i].Data.Span);
+            var name = outputs[i].Name;
+            if (header.IsBinary(name) && shm?.IsBound(name) != true) body.Write(outputs[i].Data.Span);
         }
     }
 

@@ -1,13 +1,15 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.ObjectPool;
+using OvStateful.Server.SharedMemory;
 
 namespace OvStateful.Server.Http;
 
 /// <summary>
 /// What one REST inference needs besides the body and Core's own objects, pooled across
 /// requests so that the hot path allocates nothing of its own: the parsed header, the
-/// response header's writer and buffer, and the arrays rented for JSON tensor data. An
+/// response header's writer and buffer, the arrays rented for JSON tensor data, and the
+/// request's shared-memory tensors when it uses any. An
 /// exchange belongs to one request from <see cref="Rent"/> to <see cref="Return"/>; tensors
 /// of that request may point into its rented arrays until then.
 /// </summary>
@@ -32,6 +34,13 @@ internal sealed class InferExchange
     /// <summary>Writes into <see cref="ResponseHeader"/>; reset with it.</summary>
     public Utf8JsonWriter Writer { get; }
 
+    /// <summary>
+    /// The request's tensors in shared memory: null until its first tensor that uses a region
+    /// (SharedMemoryTensors.For), then holding its output leases until <see cref="Return"/>
+    /// disposes it. A field, so that the codec can make it in place.
+    /// </summary>
+    public SharedMemoryTensors? SharedMemory;
+
     public static InferExchange Rent() => Pool.Get();
 
     public static void Return(InferExchange exchange) => Pool.Return(exchange);
@@ -46,6 +55,8 @@ internal sealed class InferExchange
 
     private bool TryReset()
     {
+        SharedMemory?.Dispose();
+        SharedMemory = null;
         foreach (var a in _rented) ArrayPool<byte>.Shared.Return(a);
         _rented.Clear();
         Header.Reset();

@@ -1,15 +1,8 @@
 using OvStateful.Core.Sequences;
 using OvStateful.Core.Tensors;
+using OvStateful.Server.SharedMemory;
 
 namespace OvStateful.Server.Http;
-
-/// <summary>
-/// A tensor's place in a registered shared-memory region (Triton's shared-memory extensions:
-/// parameters shared_memory_region, shared_memory_byte_size, shared_memory_offset), as the
-/// request names it; whether the region exists and holds that range is checked where tensor
-/// data is resolved (<see cref="HttpInferCodec"/>).
-/// </summary>
-internal readonly record struct SharedMemoryRef(string Region, long ByteSize, long Offset);
 
 /// <summary>One entry of the header's "inputs", as parsed; its data is resolved later, in input order.</summary>
 internal struct InputHeader
@@ -24,7 +17,7 @@ internal struct InputHeader
     /// <summary>Parameter binary_data_size: the input's bytes in the binary section; -1 when absent.</summary>
     public long BinarySize;
     /// <summary>Parameters shared_memory_*: where the input's bytes are instead; null when absent.</summary>
-    public SharedMemoryRef? SharedMemory;
+    public SharedMemoryPlace? SharedMemory;
 }
 
 /// <summary>One entry of the header's "outputs", as parsed.</summary>
@@ -35,7 +28,7 @@ internal struct OutputHeader
     /// <summary>Parameter binary_data; null when absent (then the request's binary_data_output decides).</summary>
     public bool? Binary;
     /// <summary>Parameters shared_memory_*: the output goes into this region instead of the response; null when absent.</summary>
-    public SharedMemoryRef? SharedMemory;
+    public SharedMemoryPlace? SharedMemory;
 }
 
 /// <summary>

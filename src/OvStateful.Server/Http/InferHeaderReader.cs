@@ -6,6 +6,7 @@ using OvStateful.Core.Engines;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.Server.Protocol;
+using OvStateful.Server.SharedMemory;
 
 namespace OvStateful.Server.Http;
 
@@ -187,7 +188,7 @@ internal static class InferHeaderReader
     private static void ReadInputParameters(ref Utf8JsonReader r, ReadOnlySpan<byte> json, ref InputHeader e)
     {
         string? region = null;
-        long byteSize = -1, offset = 0;
+        ulong byteSize = 0, offset = 0;
         var owner = new Owner("input", e.Name);
         while (Next(ref r) == JsonTokenType.PropertyName)
         {
@@ -195,7 +196,7 @@ internal static class InferHeaderReader
             else if (ReadSharedMemoryParameter(ref r, json, owner, ref region, ref byteSize, ref offset)) { }
             else r.Skip();
         }
-        if (region is not null) e.SharedMemory = new SharedMemoryRef(region, byteSize, offset);
+        if (region is not null) e.SharedMemory = new SharedMemoryPlace(region, offset, byteSize);
     }
 
     private static OutputHeader ReadOutput(ref Utf8JsonReader r, ReadOnlySpan<byte> json, TensorNames names)
@@ -218,7 +219,7 @@ internal static class InferHeaderReader
                 continue;
             }
             string? region = null;
-            long byteSize = -1, offset = 0;
+            ulong byteSize = 0, offset = 0;
             while (Next(ref r) == JsonTokenType.PropertyName)
             {
                 if (r.ValueTextEquals("binary_data"u8)) o.Binary = Bool(ref r, json, owner, "binary_data");
@@ -227,37 +228,37 @@ internal static class InferHeaderReader
                 else if (ReadSharedMemoryParameter(ref r, json, owner, ref region, ref byteSize, ref offset)) { }
                 else r.Skip();
             }
-            if (region is not null) o.SharedMemory = new SharedMemoryRef(region, byteSize, offset);
+            if (region is not null) o.SharedMemory = new SharedMemoryPlace(region, offset, byteSize);
         }
         return o;
     }
 
     /// <summary>Reads one of the shared_memory_* parameters when the reader is on its name; false for any other parameter.</summary>
-    private static bool ReadSharedMemoryParameter(ref Utf8JsonReader r, ReadOnlySpan<byte> json, Owner tensor, ref string? region, ref long byteSize, ref long offset)
+    private static bool ReadSharedMemoryParameter(ref Utf8JsonReader r, ReadOnlySpan<byte> json, Owner tensor, ref string? region, ref ulong byteSize, ref ulong offset)
     {
         if (r.ValueTextEquals("shared_memory_region"u8))
         {
             r.Read();
             if (r.TokenType != JsonTokenType.String)
-                throw ServerErrors.Invalid($"{tensor}parameter 'shared_memory_region' is {Raw(ref r, json)}; expected the name of a registered region");
+                throw ServerErrors.Invalid($"Unable to parse 'shared_memory_region' of tensor '{tensor.Name}': expected the region's name as a string, got {Raw(ref r, json)}");
             try
             {
                 region = r.GetString()!;
             }
             catch (InvalidOperationException)
             {
-                throw ServerErrors.Invalid($"{tensor}parameter 'shared_memory_region' is not valid Unicode text; JSON strings must be UTF-8 without lone surrogates");
+                throw ServerErrors.Invalid($"Unable to parse 'shared_memory_region' of tensor '{tensor.Name}': not valid Unicode text; JSON strings must be UTF-8 without lone surrogates");
             }
             return true;
         }
         if (r.ValueTextEquals("shared_memory_byte_size"u8))
         {
-            byteSize = ByteCount(ref r, json, tensor, "shared_memory_byte_size");
+            byteSize = SharedMemoryByteCount(ref r, json, tensor, "shared_memory_byte_size");
             return true;
         }
         if (r.ValueTextEquals("shared_memory_offset"u8))
         {
-            offset = ByteCount(ref r, json, tensor, "shared_memory_offset");
+            offset = SharedMemoryByteCount(ref r, json, tensor, "shared_memory_offset");
             return true;
         }
         return false;
@@ -302,6 +303,15 @@ internal static class InferHeaderReader
         return r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var n) && n >= 0
             ? n
             : throw ServerErrors.Invalid($"{tensor}parameter '{parameter}' is {Raw(ref r, json)}; expected a byte count >= 0");
+    }
+
+    /// <summary>A shared_memory_offset or _byte_size; the message is the one gRPC gives (SharedMemoryTensors), after Triton's.</summary>
+    private static ulong SharedMemoryByteCount(ref Utf8JsonReader r, ReadOnlySpan<byte> json, Owner tensor, string parameter)
+    {
+        r.Read();
+        return r.TokenType == JsonTokenType.Number && r.TryGetUInt64(out var n)
+            ? n
+            : throw ServerErrors.Invalid($"Unable to parse '{parameter}' of tensor '{tensor.Name}': expected a byte count >= 0, got {Raw(ref r, json)}");
     }
 
     private static bool Bool(ref Utf8JsonReader r, ReadOnlySpan<byte> json, Owner owner, string parameter)

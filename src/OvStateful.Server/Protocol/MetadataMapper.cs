@@ -12,7 +12,7 @@ internal static class MetadataMapper
 
     /// <summary>The KServe/Triton extensions served here, plus ours (ovs_sequence_id: correlation-id allocation).</summary>
     public static readonly string[] Extensions =
-        ["sequence", "model_repository", "model_configuration", "statistics", "binary_tensor_data", "parameters", "ovs_sequence_id"];
+        ["sequence", "model_repository", "model_configuration", "system_shared_memory", "statistics", "binary_tensor_data", "parameters", "ovs_sequence_id"];
 
     public static string ServerVersion { get; } =
         typeof(MetadataMapper).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

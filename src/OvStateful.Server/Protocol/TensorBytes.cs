@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using OvStateful.Core.Tensors;
 
 namespace OvStateful.Server.Protocol;
@@ -40,59 +39,19 @@ internal static class TensorBytes
         }
         var expected = count * type.ByteSize();
         if (data.Length != expected)
-            throw ServerErrors.Invalid($"input '{input}' has {data.Length} bytes in {source}; shape {Shapes.Format(shape)} of {type.WireName()} needs {expected}");
+            throw ServerErrors.Invalid($"input byte size mismatch for input '{input}': {source} holds {data.Length} bytes; shape {Shapes.Format(shape)} of {type.WireName()} needs {expected}");
     }
 
     /// <summary>Counts KServe BYTES elements (uint32 little-endian length, then the bytes).</summary>
     public static long CountStringElements(string input, ReadOnlySpan<byte> data, string source)
     {
-        long n = 0;
-        var offset = 0;
-        while (offset < data.Length)
-        {
-            if (data.Length - offset < 4)
-                throw ServerErrors.Invalid($"input '{input}' BYTES data in {source} ends inside an element's 4-byte length prefix");
-            var length = BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
-            offset += 4;
-            if (length > (uint)(data.Length - offset))
-                throw ServerErrors.Invalid($"input '{input}' BYTES element {n} in {source} claims {length} bytes but only {data.Length - offset} remain");
-            offset += (int)length;
-            n++;
-        }
-        return n;
+        var n = BytesElements.Count(data, out var error);
+        return n >= 0 ? n : throw ServerErrors.Invalid($"input '{input}' BYTES data in {source} is malformed: {error}");
     }
 
     /// <summary>Splits KServe BYTES data into its elements (the data was checked before).</summary>
-    public static List<ReadOnlyMemory<byte>> SplitStrings(ReadOnlyMemory<byte> data)
-    {
-        var list = new List<ReadOnlyMemory<byte>>();
-        var offset = 0;
-        var span = data.Span;
-        while (offset + 4 <= span.Length)
-        {
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(span[offset..]);
-            offset += 4;
-            if (length > span.Length - offset) break;
-            list.Add(data.Slice(offset, length));
-            offset += length;
-        }
-        return list;
-    }
+    public static List<ReadOnlyMemory<byte>> SplitStrings(ReadOnlyMemory<byte> data) => BytesElements.Split(data);
 
     /// <summary>Joins elements into KServe BYTES data.</summary>
-    public static byte[] JoinStrings(IReadOnlyList<ReadOnlyMemory<byte>> elements)
-    {
-        var total = 0;
-        foreach (var e in elements) total = checked(total + 4 + e.Length);
-        var bytes = new byte[total];
-        var offset = 0;
-        foreach (var e in elements)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(offset), (uint)e.Length);
-            offset += 4;
-            e.Span.CopyTo(bytes.AsSpan(offset));
-            offset += e.Length;
-        }
-        return bytes;
-    }
+    public static byte[] JoinStrings(IReadOnlyList<ReadOnlyMemory<byte>> elements) => BytesElements.Join(elements);
 }

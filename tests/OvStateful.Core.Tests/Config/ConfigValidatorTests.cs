@@ -126,13 +126,23 @@ public class ConfigValidatorTests
     [Theory]
     [InlineData(8, 0, null)]
     [InlineData(8, 8, null)]
-    [InlineData(8, 4, "sequence_batching.oldest.max_candidate_sequences: 4 is below max_batch_size 8; a batch could never fill. Expected at least 8")]
+    [InlineData(8, 4, null)] // Triton accepts it: a warning (below), not a problem
     [InlineData(8, -1, "sequence_batching.oldest.max_candidate_sequences: -1 is negative")]
     public void Candidate_sequences_versus_batch_size(int maxBatch, int candidates, string? expected)
     {
         var problems = Problems($"max_batch_size: {maxBatch} sequence_batching {{ oldest {{ max_candidate_sequences: {candidates} preferred_batch_size: [ 8 ] }} }}");
         if (expected is null) Assert.Empty(problems);
         else Assert.StartsWith(expected, Assert.Single(problems));
+    }
+
+    [Fact]
+    public void Fewer_candidate_sequences_than_the_batch_size_is_a_warning_saying_what_happens()
+    {
+        var config = ModelConfigParser.Parse("max_batch_size: 8 sequence_batching { oldest { max_candidate_sequences: 4 } }");
+        Assert.Equal(
+            ["sequence_batching.oldest.max_candidate_sequences: 4 is below max_batch_size 8: accepted, as Triton does, with 4 slots, so a batch holds at most 4 sequences; set it to at least 8 to fill batches"],
+            ConfigValidator.Warnings(config).Select(w => w.ToString()));
+        Assert.Empty(ConfigValidator.Warnings(ModelConfigParser.Parse("max_batch_size: 8 sequence_batching { oldest { max_candidate_sequences: 8 } }")));
     }
 
     [Fact]

@@ -30,6 +30,40 @@ public class BatchFormingTests
     }
 
     [Fact]
+    public async Task Direct_batch_rows_are_slots_padded_with_not_ready_rows_up_to_the_highest_slot_with_a_step()
+    {
+        await using var h = Create(BatchingStrategy.Direct, maxBatch: 4, padding: true);
+        for (ulong id = 1; id <= 3; id++) await Done(h.Step(id, id, start: true));
+        var seq3 = await Done(h.Step(3, 10));
+        var seq1 = await Done(h.Step(1, 10));
+        var batches = h.Engines[0].Batches.Select(b => b.Select(e => (e.Slot, e.Flags)).ToArray()).ToArray();
+        var pad = StepFlags.None;
+        Assert.Equal([(0, StepFlags.Start | StepFlags.Ready)], batches[0]);
+        Assert.Equal([(0, pad), (1, StepFlags.Start | StepFlags.Ready)], batches[1]);
+        Assert.Equal([(0, pad), (1, pad), (2, StepFlags.Start | StepFlags.Ready)], batches[2]);
+        Assert.Equal([(0, pad), (1, pad), (2, StepFlags.Ready)], batches[3]);
+        Assert.Equal([(0, StepFlags.Ready)], batches[4]);
+        // Padding rows changed no state: each sequence's sum is its own.
+        Assert.Equal(13f, Sum(seq3)[0]);
+        Assert.Equal(11f, Sum(seq1)[0]);
+        // Statistics count the steps inferred; the executed batch sizes include the padding rows.
+        var stats = h.Batcher.GetStatistics();
+        Assert.Equal(5UL, stats.InferenceCount);
+        Assert.Equal(5UL, stats.ExecutionCount);
+        Assert.Equal(10UL, stats.BatchStats.Aggregate(0UL, (n, b) => n + (ulong)b.BatchSize * b.ComputeInfer.Count));
+    }
+
+    [Fact]
+    public async Task Direct_without_padding_support_runs_compact_batches()
+    {
+        await using var h = Create(BatchingStrategy.Direct, maxBatch: 4);
+        for (ulong id = 1; id <= 2; id++) await Done(h.Step(id, id, start: true));
+        await Done(h.Step(2, 1));
+        Assert.All(h.Engines[0].Batches, b => Assert.All(b, e => Assert.True((e.Flags & StepFlags.Ready) != 0)));
+        Assert.Equal([1], h.Engines[0].Batches.Last().Select(e => e.Slot));
+    }
+
+    [Fact]
     public async Task Oldest_runs_at_a_preferred_batch_size_without_waiting_for_the_delay()
     {
         await using var h = Create(BatchingStrategy.Oldest, slotsPerInstance: 8, maxBatch: 8, tweak: s => s with

@@ -24,7 +24,8 @@ internal sealed class BatcherHarness : IAsyncDisposable
         BatcherOptions? options = null,
         CorrelationIdKind idKind = CorrelationIdKind.Any,
         int width = 4,
-        Func<SequenceBatcherSettings, SequenceBatcherSettings>? tweak = null)
+        Func<SequenceBatcherSettings, SequenceBatcherSettings>? tweak = null,
+        bool padding = false)
     {
         var settings = new SequenceBatcherSettings
         {
@@ -39,7 +40,7 @@ internal sealed class BatcherHarness : IAsyncDisposable
         };
         if (tweak is not null) settings = tweak(settings);
         var engines = new RunningSumTestEngine[instances];
-        for (var i = 0; i < instances; i++) engines[i] = new RunningSumTestEngine(settings.SlotsForInstance(i), maxBatch, width);
+        for (var i = 0; i < instances; i++) engines[i] = new RunningSumTestEngine(settings.SlotsForInstance(i), maxBatch, width, feedsPaddingRows: padding);
         return new BatcherHarness { Batcher = new SequenceBatcher(settings, engines, options), Engines = engines, Width = width };
     }
 

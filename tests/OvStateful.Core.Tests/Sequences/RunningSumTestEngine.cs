@@ -21,8 +21,10 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
     private readonly byte[][] _stepsOut;
     private int _inside;
 
-    public RunningSumTestEngine(int slotCount, int maxBatchSize, int width = 4, string model = "running_sum")
+    /// <param name="feedsPaddingRows">Take direct batches' padding rows (READY clear: skipped, no outputs), as real engines that say so do.</param>
+    public RunningSumTestEngine(int slotCount, int maxBatchSize, int width = 4, string model = "running_sum", bool feedsPaddingRows = false)
     {
+        FeedsPaddingRows = feedsPaddingRows;
         SlotCount = slotCount;
         MaxBatchSize = maxBatchSize;
         ModelName = model;
@@ -42,6 +44,7 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
         States = [new StateSpec("sum_in", "sum_out", DataType.Fp32, [-1, width], 0), new StateSpec("steps_in", "steps_out", DataType.Int64, [-1, 1], 0)];
     }
 
+    public bool FeedsPaddingRows { get; }
     public string EngineName => "running-sum-test";
     public string ModelName { get; }
     public int SlotCount { get; }
@@ -83,11 +86,13 @@ internal sealed class RunningSumTestEngine : IStatefulEngine
             // Atomic: check every entry before touching any state.
             for (var e = 0; e < batch.Count; e++)
             {
+                if ((batch.Flags(e) & StepFlags.Ready) == 0) continue; // padding
                 var x = MemoryMarshal.Cast<byte, float>(batch.Input(e, 0).Span);
                 if (float.IsNaN(x[0])) throw new EngineException($"model '{ModelName}': NaN input in slot {batch.Slot(e)}");
             }
             for (var e = 0; e < batch.Count; e++)
             {
+                if ((batch.Flags(e) & StepFlags.Ready) == 0) continue; // padding: no state change, no outputs
                 var slot = batch.Slot(e);
                 if ((batch.Flags(e) & StepFlags.Start) != 0)
                 {

@@ -104,7 +104,7 @@ public class SequenceLifecycleTests
             { "dup", R(good, good), "input 'x' is given more than once" },
             { "dtype", R(Tensor.FromArray("x", DataType.Int32, [1, 4], new int[4])), "has datatype INT32; model" },
             { "shape", R(Tensor.FromArray("x", DataType.Fp32, [4], new float[4])), "has shape [4]; model" },
-            { "bytes", R(new Tensor("x", DataType.Fp32, [1, 4], new byte[12])), "has 12 bytes of data; model" },
+            { "bytes", R(new Tensor("x", DataType.Fp32, [1, 4], new byte[12])), "input byte size mismatch for input 'x' for model" },
             { "output", new InferenceRequest { ModelName = Model, SequenceId = new SequenceId(1), SequenceStart = true, Inputs = [good], RequestedOutputs = ["nope"] }, "has no output 'nope'" },
         };
     }

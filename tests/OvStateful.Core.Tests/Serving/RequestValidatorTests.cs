@@ -41,6 +41,6 @@ public class RequestValidatorTests
         Assert.Null(v.Bind([Tensor.FromArray("x", DataType.Fp32, [1, 2], new float[] { 1, 2 })], bound));
         Assert.Equal(8, bound[0].Length);
         Assert.True(bound[1].IsEmpty);
-        Assert.Contains("has 4 bytes of data; model 'm' expects 8", v.Bind([new Tensor("x", DataType.Fp32, [1, 2], new byte[4])], bound));
+        Assert.Contains("input byte size mismatch for input 'x' for model 'm'. Expected 8, got 4", v.Bind([new Tensor("x", DataType.Fp32, [1, 2], new byte[4])], bound));
     }
 }

@@ -99,6 +99,18 @@ public class ModelRegistryTests
         Assert.True(m!.IsReady);
     }
 
+    [Fact]
+    public async Task A_model_unloaded_on_request_leaves_the_server_ready_as_Triton()
+    {
+        // Triton's strict readiness: "okay if model is not ready due to unload".
+        await using var registry = new ModelRegistry(TestPaths.Models, Providers);
+        await registry.LoadAllAsync();
+        Assert.True(registry.IsReady);
+        await registry.UnloadAsync("accumulate", CancellationToken.None);
+        Assert.Contains(registry.Index(), e => e is { Name: "accumulate", State: "UNAVAILABLE", Reason: "unloaded" });
+        Assert.True(registry.IsReady);
+    }
+
     private static void CopyModel(string name, string repo, string? as_ = null)
     {
         var src = Path.Combine(TestPaths.Models, name);

@@ -27,7 +27,8 @@ internal sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(IModelRegistry? registry = null, Action<ServerOptions>? configure = null, ICorrelationIdAllocator? allocator = null)
     {
         registry ??= new TestModelRegistry(new AccumulatorTestModel(), new AccumulatorTestModel("accumulate_str", stringIds: true), new EchoTestModel());
-        var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ShutdownTimeoutSeconds = 5 };
+        // Explicit model control, so tests may load and unload; tests of the other modes set theirs.
+        var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ShutdownTimeoutSeconds = 5, ModelControlMode = "explicit" };
         configure?.Invoke(options);
         var server = new OvsServer(registry, options, allocator, logging: Environment.GetEnvironmentVariable("OVS_TEST_LOG") is { Length: > 0 } log
             ? l => { l.AddProvider(new FileLoggerProvider(log)); l.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug); }

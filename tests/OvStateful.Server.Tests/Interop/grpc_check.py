@@ -56,7 +56,7 @@ try:
     unary('ModelMetadata', M('inference.ModelMetadataRequest')(name='nope'), 'ModelMetadataResponse')
     check(False, 'unknown model should fail')
 except grpc.RpcError as e:
-    check(e.code() == grpc.StatusCode.NOT_FOUND and "unknown model 'nope'" in e.details(), 'not found %s' % e.code())
+    check(e.code() == grpc.StatusCode.NOT_FOUND and "Request for unknown model: 'nope'" in e.details(), 'not found %s' % e.code())
 
 # Deadline: the gated model never answers.
 g = M('inference.ModelInferRequest')(model_name='gated', id='late')

@@ -49,8 +49,9 @@ internal sealed class TestModelRegistry : IModelRegistry
         return Task.CompletedTask;
     }
 
+    /// <summary>Triton's strict readiness: every loaded model is ready (models unloaded on request do not count).</summary>
     public bool IsReady
     {
-        get { lock (_lock) return _models.Values.All(e => e.Loaded); }
+        get { lock (_lock) return _models.Values.Where(e => e.Loaded).All(e => e.Model.IsReady); }
     }
 }

@@ -14,7 +14,7 @@ namespace OvStateful.Cli.Remote.Grpc;
 /// sequence client, as Triton's sequence clients do, or lets the sequence clients share a
 /// fixed number of streams (<see cref="SharedStream"/>); unary mode sends a ModelInfer call per step.
 /// </summary>
-internal sealed class GrpcProtocol : IRemoteProtocol
+internal sealed class GrpcProtocol : IRemoteProtocol, IServerStatistics
 {
     private readonly GrpcChannel _channel;
     private readonly Proto.GRPCInferenceService.GRPCInferenceServiceClient _client;
@@ -77,15 +77,11 @@ internal sealed class GrpcProtocol : IRemoteProtocol
         }
     }
 
-    public async Task<IReadOnlyDictionary<int, ulong>?> BatchExecutionsAsync(string model, CancellationToken cancellationToken)
+    public async Task<ServerCounters?> CountersAsync(string model, CancellationToken cancellationToken)
     {
         try
         {
-            var stats = await _client.ModelStatisticsAsync(new Proto.ModelStatisticsRequest { Name = model }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var histogram = new Dictionary<int, ulong>();
-            foreach (var b in stats.ModelStats.SelectMany(m => m.BatchStats))
-                histogram[(int)b.BatchSize] = histogram.GetValueOrDefault((int)b.BatchSize) + (b.ComputeInfer?.Count ?? 0);
-            return histogram;
+            return ServerStatistics.Counters(await _client.ModelStatisticsAsync(new Proto.ModelStatisticsRequest { Name = model }, cancellationToken: cancellationToken).ConfigureAwait(false));
         }
         catch (RpcException)
         {
