@@ -69,6 +69,7 @@ public sealed class OvsServer : IAsyncDisposable
         // TLS (ALPN), and refuses h2c prior knowledge there. gRPC has its own h2c port.
         var http = Build(o.HttpPort, HttpProtocols.Http1, o.MaxRequestBodyBytes, app =>
         {
+            app.Use(next => ctx => InferRoute.Handle(ctx, _services, next));
             app.UseRouting();
             HttpEndpoints.Map(app, _services);
             app.UseEndpoints(_ => { });
