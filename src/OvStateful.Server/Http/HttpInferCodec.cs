@@ -213,12 +213,29 @@ internal static class HttpInferCodec
         }
         http.ContentLength = json.Length + binaryBytes;
         var body = http.BodyWriter;
-        body.Write(json);
+        WriteAll(body, json);
         if (binaryOutputs == 0) return;
         for (var i = 0; i < outputs.Count; i++)
         {
             var name = outputs[i].Name;
-            if (header.IsBinary(name) && shm?.IsBound(name) != true) body.Write(outputs[i].Data.Span);
+            if (header.IsBinary(name) && shm?.IsBound(name) != true) WriteAll(body, outputs[i].Data.Span);
+        }
+    }
+
+    /// <summary>
+    /// Copies into the pipe asking for spans of a stated size: without a size hint a pipe over a
+    /// transport whose memory pool has no minimum block (the connection-capped socket transport)
+    /// hands out empty spans, and BuffersExtensions.Write then throws.
+    /// </summary>
+    private static void WriteAll(System.IO.Pipelines.PipeWriter body, ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            var span = body.GetSpan(Math.Min(data.Length, 16 * 1024));
+            var n = Math.Min(span.Length, data.Length);
+            data[..n].CopyTo(span);
+            body.Advance(n);
+            data = data[n..];
         }
     }
 
