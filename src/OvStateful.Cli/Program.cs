@@ -27,6 +27,7 @@ public static class Program
         var root = new RootCommand("ovs: serve and measure stateful models (Triton-compatible repositories) with ONNX Runtime or OpenVINO.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(ClusterCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());

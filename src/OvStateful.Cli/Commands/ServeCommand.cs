@@ -71,6 +71,12 @@ internal static class ServeCommand
         var logError = new Option<bool?>("--log-error") { Description = "Error lines: true (default) or false", Arity = ArgumentArity.ZeroOrOne };
         var logFormat = CommonOptions.Choice(new Option<string?>("--log-format") { Description = "Log line format: default (Triton's \"I1201 12:00:00.000123 category] message\") or json (one JSON object a line)" }, ServerLogOptions.Formats.ToArray());
         var logFile = new Option<string?>("--log-file") { Description = "Append log lines to this file instead of standard output" };
+        var cluster = new Option<string?>("--cluster") { Description = "Join a cluster of ovs nodes (Orleans): redis://HOST:PORT (Redis membership, grain directory and storage) or localhost[:PRIMARY_SILO_PORT] (development, one host; the first node is the primary). Any node then answers any sequence; SIGTERM or POST /v2/cluster/drain hands this node's sequences over before it exits (docs/cluster.md)" };
+        var siloPort = CommonOptions.Port("--silo-port", "With --cluster: the Orleans silo-to-silo port (default 11111)");
+        var gatewayPort = CommonOptions.Port("--gateway-port", "With --cluster: the Orleans client gateway port (default 0: none; ovs clients use HTTP/gRPC)");
+        var nodeName = new Option<string?>("--node-name") { Description = "With --cluster: this node's name in /v2/cluster, errors and metrics (default HOST:SILO_PORT)" };
+        var clusterPersist = new Option<bool>("--cluster-persist") { Description = "With --cluster: write each sequence's state to grain storage (Redis) with every acknowledged step, so a killed node's sequences come back on the others; off (default), their next step fails with an error naming the sequence and the node" };
+        var clusterFront = new Option<bool>("--cluster-front") { Description = "With --cluster: a front-only node (a gateway): it answers HTTP/gRPC and forwards every sequence step to the node holding it, and holds no sequence itself" };
         var set = new Option<string[]>("--set")
         {
             Description = "A setting as Section:Key=value, repeatable: --set Server:MaxRequestBodyBytes=1048576, --set Server:Log:Format=json, --set Logging:LogLevel:Default=Debug. " +
@@ -93,7 +99,7 @@ internal static class ServeCommand
         {
             repository, host, httpPort, grpcPort, metricsPort, engine, threads, device, spill, maxConnections, stateDir, stateSync,
             controlMode, loadModel, pollSecs, strictReadiness, exitOnError, strictConfig, metricsConfig,
-            logVerbose, logInfo, logWarning, logError, logFormat, logFile, set,
+            logVerbose, logInfo, logWarning, logError, logFormat, logFile, set, cluster, siloPort, gatewayPort, nodeName, clusterPersist, clusterFront,
         };
         cmd.SetAction(parse =>
         {
@@ -147,7 +153,10 @@ internal static class ServeCommand
             using var stop = new CancellationTokenSource();
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            return RunAsync(options, registryFactory, Console.Out, Console.Error, stop.Token, configuration).GetAwaiter().GetResult();
+            var clusterFlags = parse.GetValue(cluster) is { } spec
+                ? new ClusterFlags(spec, parse.GetValue(siloPort), parse.GetValue(gatewayPort), parse.GetValue(nodeName), parse.GetValue(clusterPersist), parse.GetValue(clusterFront))
+                : null;
+            return RunAsync(options, registryFactory, Console.Out, Console.Error, stop.Token, configuration, clusterFlags).GetAwaiter().GetResult();
 
             void Stop(PosixSignalContext context)
             {
@@ -172,9 +181,15 @@ internal static class ServeCommand
     /// <param name="output">Where log lines go without a log file (the process's standard output).</param>
     /// <param name="errors">Where a failure to start is said, in one line.</param>
     /// <param name="configuration">Read for its standard Logging section; null for none.</param>
+    /// <param name="cluster">--cluster and its options; null: a node of its own, with no Orleans in its path.</param>
     public static async Task<int> RunAsync(ServerOptions options, Func<ServerOptions, ISequenceLifecycleObserver?, ILoggerFactory, CancellationToken, Task<IModelRegistry>> registryFactory,
-        TextWriter output, TextWriter errors, CancellationToken stop, IConfiguration? configuration = null)
+        TextWriter output, TextWriter errors, CancellationToken stop, IConfiguration? configuration = null, ClusterFlags? cluster = null)
     {
+        if (cluster is not null && ClusterServing.Check(cluster) is { } clusterError)
+        {
+            errors.WriteLine($"ovs serve: {clusterError}");
+            return 2;
+        }
         var check = new ServerOptionsValidator().Validate(null, options);
         if (check.Failed)
         {
@@ -223,6 +238,7 @@ internal static class ServeCommand
 
         try
         {
+            if (cluster is not null) return await ClusterServing.RunAsync(cluster, registry, options, logging.Configure, log, errors, stop);
             var server = new OvsServer(registry, options, new CorrelationIdManagerAllocator(ids), logging: logging.Configure);
             await using (server)
             {

@@ -13,6 +13,8 @@ public enum SequenceEndReason
     Error,
     /// <summary>The model is shutting down.</summary>
     Shutdown,
+    /// <summary>Its state was handed over to continue in another batcher (a cluster's drain or migration).</summary>
+    HandedOver,
 }
 
 /// <summary>

@@ -119,8 +119,9 @@ public sealed partial class SequenceBatcher : IAsyncDisposable
             _restoredCount = _store.Restored.Count;
             foreach (var inst in _instances) inst.UseJournal(_store.Journal(inst.Index), _store);
         }
-        else if (_options.SpillEnabled && settings.IsSequenceModel)
+        else if (settings.IsSequenceModel)
         {
+            // Spill off: an empty arena (no segment) that only a hand-over (DetachAsync/Adopt) grows.
             _spill = new SpillArena(new StateRecordLayout(0, stateBytes), directory: null);
         }
         try

@@ -29,4 +29,6 @@ public sealed class InferenceResponse
     public required string ModelVersion { get; init; }
     public string? RequestId { get; init; }
     public required IReadOnlyList<Tensor> Outputs { get; init; }
+    /// <summary>More string parameters for the response of a sequence step (a cluster node's hint naming the node that holds the sequence); null for none.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Parameters { get; init; }
 }

@@ -171,6 +171,7 @@ internal static class GrpcInferCodec
                 : new Proto.InferParameter { Uint64Param = request.SequenceId.Number };
             p.Parameters[SequenceParameters.SequenceStart] = new Proto.InferParameter { BoolParam = request.SequenceStart };
             p.Parameters[SequenceParameters.SequenceEnd] = new Proto.InferParameter { BoolParam = request.SequenceEnd };
+            foreach (var (key, value) in response.Parameters ?? []) p.Parameters[key] = new Proto.InferParameter { StringParam = value };
         }
         foreach (var t in response.Outputs)
         {

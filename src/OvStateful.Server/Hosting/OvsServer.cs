@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -53,6 +54,12 @@ public sealed class OvsServer : IAsyncDisposable
 
     public ServerOptions Options => _services.Options;
 
+    /// <summary>More HTTP routes beside KServe's (the cluster's /v2/cluster); set before <see cref="StartAsync"/>.</summary>
+    public Action<IEndpointRouteBuilder>? MoreHttpEndpoints { get; init; }
+
+    /// <summary>More Prometheus text appended to /metrics (the cluster's gauges); null for none.</summary>
+    public Func<string>? MoreMetrics { get; init; }
+
     /// <summary>Bound ports, known after <see cref="StartAsync"/> (the real ones when 0 was asked).</summary>
     public int HttpPort { get; private set; }
     public int GrpcPort { get; private set; }
@@ -72,6 +79,7 @@ public sealed class OvsServer : IAsyncDisposable
             app.Use(next => ctx => InferRoute.Handle(ctx, _services, next));
             app.UseRouting();
             HttpEndpoints.Map(app, _services);
+            MoreHttpEndpoints?.Invoke(app);
             app.UseEndpoints(_ => { });
             app.Run(ctx => HttpErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, $"no endpoint for {ctx.Request.Method} {ctx.Request.Path}"));
         });
@@ -187,5 +195,6 @@ public sealed class OvsServer : IAsyncDisposable
         }
         ctx.Response.ContentType = PrometheusText.ContentType;
         await ctx.Response.WriteAsync(PrometheusText.Render(stats, _services.Options.CounterLatencies, _services.Options.SummaryLatencies, _host), ctx.RequestAborted).ConfigureAwait(false);
+        if (MoreMetrics is { } more) await ctx.Response.WriteAsync(more(), ctx.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -163,6 +163,8 @@ internal static class HttpInferCodec
             else w.WriteNumber(SequenceIdProperty, request.SequenceId.Number);
             w.WriteBoolean(SequenceStartProperty, request.SequenceStart);
             w.WriteBoolean(SequenceEndProperty, request.SequenceEnd);
+            // Parameters the serving side adds (a cluster names the node that owns the sequence); none here otherwise.
+            if (response.Parameters is { } extra) foreach (var (key, value) in extra) w.WriteString(key, value);
             w.WriteEndObject();
         }
         w.WriteStartArray(OutputsProperty);

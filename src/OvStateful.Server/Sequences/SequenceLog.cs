@@ -23,6 +23,7 @@ public sealed class SequenceLog(ILogger log) : ISequenceLifecycleObserver
             SequenceEndReason.IdleTimeout => "expired (idle timeout)",
             SequenceEndReason.Cancelled => "cancelled before it ran",
             SequenceEndReason.Error => "lost (its state could not be spilled or restored)",
+            SequenceEndReason.HandedOver => "handed over to another node",
             _ => "ended by shutdown",
         };
         log.LogDebug("sequence {Event}: model {Model}, sequence {SequenceId}", what, modelName, id.ToString());
