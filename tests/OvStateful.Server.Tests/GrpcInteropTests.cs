@@ -41,16 +41,9 @@ public sealed class GrpcInteropTests
         try
         {
             var script = Path.Combine(AppContext.BaseDirectory, "Interop", "grpc_check.py");
-            using var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python, [script, $"127.0.0.1:{server.Server.GrpcPort}", descriptors])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync();
-            Assert.True(p.ExitCode == 0, $"grpc_check.py failed ({p.ExitCode}):\n{await stdout}\n{await stderr}");
-            Assert.Contains("grpc interop OK", await stdout);
+            var (code, stdout, stderr) = await PythonScript.RunAsync([script, $"127.0.0.1:{server.Server.GrpcPort}", descriptors], Timeout.InfiniteTimeSpan);
+            Assert.True(code == 0, $"grpc_check.py failed ({code}):\n{stdout}\n{stderr}");
+            Assert.Contains("grpc interop OK", stdout);
         }
         finally
         {

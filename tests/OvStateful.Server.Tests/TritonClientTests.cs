@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
 using OvStateful.Server.Tests.Infrastructure;
@@ -38,16 +37,9 @@ public sealed class TritonClientTests
         await using var server = await TestServer.StartAsync(registry);
         var script = Path.Combine(AppContext.BaseDirectory, "Interop", "triton_stream_sequences.py");
         // 20 rounds of 6 sequences x 12 steps, one stream a round.
-        using var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python,
-            [script, TritonClientFactAttribute.Wheel, $"127.0.0.1:{server.Server.GrpcPort}", "20", "6", "12"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(p.ExitCode == 0, $"{await output}\n{await error}");
-        Assert.Contains("20 of 20 rounds passed", await output);
+        var (code, output, error) = await PythonScript.RunAsync(
+            [script, TritonClientFactAttribute.Wheel, $"127.0.0.1:{server.Server.GrpcPort}", "20", "6", "12"], TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, $"{output}\n{error}");
+        Assert.Contains("20 of 20 rounds passed", output);
     }
 }

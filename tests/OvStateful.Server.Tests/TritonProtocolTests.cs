@@ -128,14 +128,7 @@ public sealed class TritonProtocolTests
 
     private static async Task<(int Code, string Output)> RunPython(string? script, string[] args)
     {
-        using var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python, script is null ? args : [script, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (p.ExitCode, await output + "\n" + await error);
+        var (code, output, error) = await PythonScript.RunAsync(script is null ? args : [script, .. args], TimeSpan.FromMinutes(2));
+        return (code, output + "\n" + error);
     }
 }

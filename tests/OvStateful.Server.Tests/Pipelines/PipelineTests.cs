@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -60,17 +59,10 @@ public sealed class PipelineTests
         await using var repo = await PipelineRepository.LoadAsync();
         await using var server = await TestServer.StartAsync(repo.Registry);
         var script = Path.Combine(AppContext.BaseDirectory, "Interop", "pipe_stream.py");
-        using var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python, [script, TritonClientFactAttribute.Wheel, $"127.0.0.1:{server.Server.GrpcPort}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        Assert.True(p.ExitCode == 0, $"{await output}\n{await error}");
+        var (code, output, error) = await PythonScript.RunAsync([script, TritonClientFactAttribute.Wheel, $"127.0.0.1:{server.Server.GrpcPort}"], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, $"{output}\n{error}");
         // Real Triton 2.51's output for the same script (../shared/triton/example-repo).
-        Assert.Equal(["5 2", "6 20", "5 6", "6 60", "5 12", "error " + NoCorrelationId], (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["5 2", "6 20", "5 6", "6 60", "5 12", "error " + NoCorrelationId], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [OrtFact]
