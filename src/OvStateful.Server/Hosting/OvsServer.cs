@@ -156,6 +156,7 @@ public sealed class OvsServer : IAsyncDisposable
             Listen(k, _services.Options.Host, port, protocols);
         });
         var app = builder.Build();
+        if (app.Services.GetService<IMemoryPoolFactory<byte>>() is { } pool) _connections.Transport.UseMemoryPool(pool);
         configure(app);
         return app;
     }

@@ -92,7 +92,7 @@ internal static class InferHeaderReader
                 for (var index = 0; Next(ref r) != JsonTokenType.EndArray; index++)
                 {
                     if (r.TokenType != JsonTokenType.StartObject)
-                        throw ServerErrors.Invalid($"outputs[{index}] is {Kind(r.TokenType)}; expected an object {{name, parameters}}");
+                        throw ServerErrors.Invalid($"outputs[{index}] is {Kind(r.TokenType)}; expected an object with 'name' (and optional 'parameters')");
                     into.Outputs.Add(ReadOutput(ref r, json, names));
                 }
             }

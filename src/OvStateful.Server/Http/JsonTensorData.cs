@@ -156,10 +156,10 @@ internal static class JsonTensorData
 
     private static string InRange(DataType type) => type switch
     {
-        DataType.Fp32 => "a number in the range of FP32 (magnitude at most 3.4028235e38)",
-        DataType.Fp64 => "a number in the range of FP64 (magnitude at most 1.7976931348623157e308)",
-        DataType.Fp16 => "a number in the range of FP16 (magnitude at most 65504)",
-        DataType.Bf16 => "a number in the range of BF16 (magnitude at most 3.3895314e38)",
+        DataType.Fp32 => "a number within ±3.4028235e38 (the range of FP32)",
+        DataType.Fp64 => "a number within ±1.7976931348623157e308 (the range of FP64)",
+        DataType.Fp16 => "a number within ±65504 (the range of FP16)",
+        DataType.Bf16 => "a number within ±3.3895314e38 (the range of BF16)",
         _ => $"a whole number in the range of {type.WireName()}",
     };
 
