@@ -84,7 +84,10 @@ cpu_split() {
   python3 - "$first" "$last" "$(getconf CLK_TCK)" "$out" <<'PY'
 import sys, os, csv
 n1, e1, i1, t1, s1, c1, b1 = map(float, sys.argv[1].split()); n2, e2, i2, t2, s2, c2, b2 = map(float, sys.argv[2].split())
-tick = float(sys.argv[3]); w = t2 - t1; n = n2 - n1; e = e2 - e1; i = (i2 - i1) / 1e6
+tick = float(sys.argv[3]); w = t2 - t1; n = n2 - n1; e = e2 - e1
+# nv_inference_compute_infer_duration_us counts each request of a batch (Triton's rule): divided
+# by the mean batch, it is the engine's busy time.
+i = (i2 - i1) / 1e6 * e / n
 s = (s2 - s1) / tick; c = (c2 - c1) / tick; b = (b2 - b1) / tick
 us = lambda cpu: f"{cpu / n * 1e6:.0f} us a step"
 print(f"{n / w:.0f} steps/s, mean batch {n / e:.1f}; ORT busy {i / w:.0%} of the time, {i / n * 1e6:.1f} us a step")

@@ -6,8 +6,11 @@ namespace OvStateful.Server.Grpc;
 /// <summary>One ModelInferRequest through its model, for ModelInfer and each message of ModelStreamInfer alike.</summary>
 internal static class GrpcInferCall
 {
-    /// <summary>Resolves the model, decodes (reading inputs from shared memory), runs, writes shared-memory outputs, encodes.</summary>
-    public static async Task<Proto.ModelInferResponse> RunAsync(ServerServices s, Proto.ModelInferRequest message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves the model, decodes (reading inputs from shared memory), runs, writes shared-memory
+    /// outputs, encodes (into <paramref name="into"/> when given: a written response to refill).
+    /// </summary>
+    public static async Task<Proto.ModelInferResponse> RunAsync(ServerServices s, Proto.ModelInferRequest message, CancellationToken cancellationToken, Proto.ModelInferResponse? into = null)
     {
         var model = s.Resolver.Resolve(message.ModelName, message.ModelVersion);
         var request = GrpcInferCodec.Decode(message, s.SharedMemory, out var sharedMemory);
@@ -15,7 +18,7 @@ internal static class GrpcInferCall
         {
             var response = await s.Invoker.InferAsync(model, request, cancellationToken).ConfigureAwait(false);
             sharedMemory?.WriteOutputs(response);
-            return GrpcInferCodec.Encode(response, request, sharedMemory);
+            return GrpcInferCodec.Encode(response, request, sharedMemory, into);
         }
     }
 }

@@ -155,32 +155,62 @@ internal static class GrpcInferCodec
             ? p.BoolParam
             : throw ServerErrors.Invalid($"parameter '{key}' is a {p.ParameterChoiceCase}; expected bool_param");
 
-    /// <summary>The response; outputs bound to shared memory (<paramref name="bound"/>) are listed with empty contents, as Triton lists them.</summary>
-    public static Proto.ModelInferResponse Encode(InferenceResponse response, InferenceRequest request, SharedMemoryTensors? bound = null)
+    /// <summary>
+    /// The response; outputs bound to shared memory (<paramref name="bound"/>) are listed with
+    /// empty contents, as Triton lists them. <paramref name="into"/>, when given, is a response
+    /// already written to its stream: it is refilled in place (its parameter map, output tensors
+    /// and lists keep their storage), so a stream's steady state allocates little per step.
+    /// </summary>
+    public static Proto.ModelInferResponse Encode(InferenceResponse response, InferenceRequest request, SharedMemoryTensors? bound = null, Proto.ModelInferResponse? into = null)
     {
-        var p = new Proto.ModelInferResponse
+        var p = into ?? new Proto.ModelInferResponse();
+        p.ModelName = response.ModelName;
+        p.ModelVersion = response.ModelVersion;
+        p.Id = response.RequestId ?? request.RequestId ?? "";
+        EncodeParameters(p.Parameters, response, request);
+        var outputs = response.Outputs;
+        if (p.Outputs.Count != outputs.Count)
         {
-            ModelName = response.ModelName,
-            ModelVersion = response.ModelVersion,
-            Id = response.RequestId ?? request.RequestId ?? "",
-        };
-        if (!request.SequenceId.IsNone)
-        {
-            p.Parameters[SequenceParameters.SequenceId] = request.SequenceId.IsString
-                ? new Proto.InferParameter { StringParam = request.SequenceId.Text }
-                : new Proto.InferParameter { Uint64Param = request.SequenceId.Number };
-            p.Parameters[SequenceParameters.SequenceStart] = new Proto.InferParameter { BoolParam = request.SequenceStart };
-            p.Parameters[SequenceParameters.SequenceEnd] = new Proto.InferParameter { BoolParam = request.SequenceEnd };
-            foreach (var (key, value) in response.Parameters ?? []) p.Parameters[key] = new Proto.InferParameter { StringParam = value };
+            p.Outputs.Clear();
+            for (var i = 0; i < outputs.Count; i++) p.Outputs.Add(new Proto.ModelInferResponse.Types.InferOutputTensor());
         }
-        foreach (var t in response.Outputs)
+        p.RawOutputContents.Clear();
+        for (var i = 0; i < outputs.Count; i++)
         {
-            var o = new Proto.ModelInferResponse.Types.InferOutputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
+            var t = outputs[i];
+            var o = p.Outputs[i];
+            o.Name = t.Name;
+            o.Datatype = t.DataType.WireName();
+            o.Shape.Clear();
             o.Shape.AddRange(t.Shape);
-            p.Outputs.Add(o);
             p.RawOutputContents.Add(bound?.IsBound(t.Name) == true ? ByteString.Empty : UnsafeByteOperations.UnsafeWrap(t.Data));
         }
         return p;
+    }
+
+    // Shared by every response: messages are only read once encoded, never changed.
+    private static readonly Proto.InferParameter True = new() { BoolParam = true };
+    private static readonly Proto.InferParameter False = new() { BoolParam = false };
+
+    /// <summary>A sequence step's response echoes its sequence id, start and end (then any response parameters); others have none.</summary>
+    private static void EncodeParameters(MapField<string, Proto.InferParameter> map, InferenceResponse response, InferenceRequest request)
+    {
+        var extra = response.Parameters;
+        var id = request.SequenceId;
+        // A refilled map with exactly the three sequence keys is updated in place: replacing a
+        // key's value keeps its entry, so the steady state allocates nothing here.
+        if (id.IsNone || extra is { Count: > 0 } || map.Count != 3 || !map.TryGetValue(SequenceParameters.SequenceId, out var idParameter))
+        {
+            map.Clear();
+            if (id.IsNone) return;
+            idParameter = new Proto.InferParameter();
+            map[SequenceParameters.SequenceId] = idParameter;
+        }
+        if (id.IsString) idParameter.StringParam = id.Text;
+        else idParameter.Uint64Param = id.Number;
+        map[SequenceParameters.SequenceStart] = request.SequenceStart ? True : False;
+        map[SequenceParameters.SequenceEnd] = request.SequenceEnd ? True : False;
+        foreach (var (key, value) in extra ?? []) map[key] = new Proto.InferParameter { StringParam = value };
     }
 
     /// <summary>Typed contents to little-endian bytes; the element count must match the shape.</summary>

@@ -95,26 +95,24 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
     {
         try
         {
-            await ProcessOneAsync(message, place).ConfigureAwait(false);
+            Proto.ModelStreamInferResponse response;
+            try
+            {
+                // A response this stream already wrote, refilled: the steady state allocates no new message.
+                var reply = _queue.Rent();
+                reply.InferResponse = await GrpcInferCall.RunAsync(services, message, _steps.Token, reply.InferResponse).ConfigureAwait(false);
+                response = reply;
+            }
+            catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
+            {
+                response = ErrorResponse(message, _steps.Explain(e));
+            }
+            await _queue.CompleteAsync(place, response).ConfigureAwait(false);
         }
         finally
         {
             Interlocked.Decrement(ref _pending);
         }
-    }
-
-    private async Task ProcessOneAsync(Proto.ModelInferRequest message, StreamResponseQueue.Place place)
-    {
-        Proto.ModelStreamInferResponse response;
-        try
-        {
-            response = new Proto.ModelStreamInferResponse { InferResponse = await GrpcInferCall.RunAsync(services, message, _steps.Token).ConfigureAwait(false) };
-        }
-        catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
-        {
-            response = ErrorResponse(message, _steps.Explain(e));
-        }
-        await _queue.CompleteAsync(place, response).ConfigureAwait(false);
     }
 
     private void Track(Task task)

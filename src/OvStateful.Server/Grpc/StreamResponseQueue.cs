@@ -14,6 +14,8 @@ namespace OvStateful.Server.Grpc;
 /// under way becomes the writer: it writes everything released (each message with
 /// BufferHint but the last) and flushes once, so a batch's answers to the sequences sharing
 /// a stream go out in one HTTP/2 write; responses released meanwhile go in its next round.
+/// A successful response, once written (serialized into the stream), becomes a spare that
+/// <see cref="Rent"/> hands out to be refilled, so the stream's steady state reuses its messages.
 /// </summary>
 internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamInferResponse> writer)
 {
@@ -33,6 +35,8 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
     private List<Proto.ModelStreamInferResponse> _released = [];
     /// <summary>The batch the writer is writing; touched only by the writer.</summary>
     private List<Proto.ModelStreamInferResponse> _batch = [];
+    /// <summary>Written successful responses free to be refilled (none is queued or being written); at most MaxSpares. Guarded by _lock.</summary>
+    private readonly Stack<Proto.ModelStreamInferResponse> _spares = new();
     /// <summary>True while one caller is the writer. Guarded by _lock.</summary>
     private bool _writerActive;
     /// <summary>Set when a write failed: the stream is broken and later responses are dropped. Guarded by _lock.</summary>
@@ -40,6 +44,18 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
 
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
     private static readonly WriteOptions Flushed = new();
+    /// <summary>More spares than steps in flight would only hold memory: a stream with fewer in flight keeps at most this many.</summary>
+    private const int MaxSpares = 64;
+
+    /// <summary>A response message to fill: a spare written earlier (its error_message empty), or a new one.</summary>
+    public Proto.ModelStreamInferResponse Rent()
+    {
+        lock (_lock)
+        {
+            if (_spares.TryPop(out var spare)) return spare;
+        }
+        return new Proto.ModelStreamInferResponse();
+    }
 
     /// <summary>Takes the request's place in line; called by the one reader, in arrival order. A request without a sequence waits for nobody.</summary>
     public Place Enter(SequenceId sequence)
@@ -104,6 +120,12 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
             {
                 lock (_lock)
                 {
+                    // The last round's messages are serialized: the successful ones can be refilled.
+                    foreach (var written in _batch)
+                    {
+                        if (_spares.Count < MaxSpares && written.ErrorMessage.Length == 0 && written.InferResponse is not null) _spares.Push(written);
+                    }
+                    _batch.Clear();
                     if (_released.Count == 0)
                     {
                         _writerActive = false;
@@ -117,7 +139,6 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
                     writer.WriteOptions = i < _batch.Count - 1 ? Buffered : Flushed;
                     await writer.WriteAsync(_batch[i]).ConfigureAwait(false);
                 }
-                _batch.Clear();
             }
         }
         catch (Exception e)

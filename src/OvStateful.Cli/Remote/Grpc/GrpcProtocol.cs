@@ -94,22 +94,50 @@ internal sealed class GrpcProtocol : IRemoteProtocol, IServerStatistics
         : _shared is null ? new StreamClient(_client, model)
         : new SharedStreamClient(_shared[(uint)Interlocked.Increment(ref _nextShared) % _shared.Length], model);
 
-    /// <summary>A step as ModelInferRequest: sequence parameters, raw input bytes.</summary>
-    internal static Proto.ModelInferRequest Request(string model, StepCall step)
+    /// <summary>
+    /// One sequence client's ModelInferRequest, refilled for each step (sequence parameters, raw
+    /// input bytes): a client has one step in flight, and its request is serialized before the
+    /// answer to it can arrive, so the next step may reuse the message and its parameter entries.
+    /// </summary>
+    internal sealed class StepRequest
     {
-        var request = new Proto.ModelInferRequest { ModelName = model };
-        request.Parameters["sequence_id"] = step.Id.IsString ? new Proto.InferParameter { StringParam = step.Id.Text } : new Proto.InferParameter { Uint64Param = step.Id.Number };
-        request.Parameters["sequence_start"] = new Proto.InferParameter { BoolParam = step.Start };
-        request.Parameters["sequence_end"] = new Proto.InferParameter { BoolParam = step.End };
-        foreach (var t in step.Inputs)
+        private readonly Proto.ModelInferRequest _message;
+        private readonly Proto.InferParameter _id = new(), _start = new(), _end = new();
+
+        public StepRequest(string model)
         {
-            var input = new Proto.ModelInferRequest.Types.InferInputTensor { Name = t.Name, Datatype = t.DataType.WireName() };
-            input.Shape.AddRange(t.Shape);
-            request.Inputs.Add(input);
-            // No copy: the request is serialized before the step's inputs can change.
-            request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(t.Data));
+            _message = new Proto.ModelInferRequest { ModelName = model };
+            _message.Parameters["sequence_id"] = _id;
+            _message.Parameters["sequence_start"] = _start;
+            _message.Parameters["sequence_end"] = _end;
         }
-        return request;
+
+        public Proto.ModelInferRequest For(StepCall step)
+        {
+            if (step.Id.IsString) _id.StringParam = step.Id.Text;
+            else _id.Uint64Param = step.Id.Number;
+            _start.BoolParam = step.Start;
+            _end.BoolParam = step.End;
+            var inputs = _message.Inputs;
+            if (inputs.Count != step.Inputs.Count)
+            {
+                inputs.Clear();
+                for (var i = 0; i < step.Inputs.Count; i++) inputs.Add(new Proto.ModelInferRequest.Types.InferInputTensor());
+            }
+            _message.RawInputContents.Clear();
+            for (var i = 0; i < step.Inputs.Count; i++)
+            {
+                var t = step.Inputs[i];
+                var input = inputs[i];
+                input.Name = t.Name;
+                input.Datatype = t.DataType.WireName();
+                input.Shape.Clear();
+                input.Shape.AddRange(t.Shape);
+                // No copy: the request is serialized before the step's inputs can change.
+                _message.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(t.Data));
+            }
+            return _message;
+        }
     }
 
     /// <summary>Outputs of a response: raw_output_contents in output order (or typed contents, which this server does not send for raw requests).</summary>
@@ -135,11 +163,13 @@ internal sealed class GrpcProtocol : IRemoteProtocol, IServerStatistics
 
     private sealed class UnaryClient(Proto.GRPCInferenceService.GRPCInferenceServiceClient client, RemoteModel model) : IStepClient
     {
+        private readonly StepRequest _request = new(model.Name);
+
         public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
         {
             try
             {
-                return Outputs(await client.ModelInferAsync(Request(model.Name, step), cancellationToken: cancellationToken).ConfigureAwait(false));
+                return Outputs(await client.ModelInferAsync(_request.For(step), cancellationToken: cancellationToken).ConfigureAwait(false));
             }
             catch (RpcException e)
             {
@@ -158,13 +188,14 @@ internal sealed class GrpcProtocol : IRemoteProtocol, IServerStatistics
     private sealed class StreamClient(Proto.GRPCInferenceService.GRPCInferenceServiceClient client, RemoteModel model) : IStepClient
     {
         private AsyncDuplexStreamingCall<Proto.ModelInferRequest, Proto.ModelStreamInferResponse>? _call;
+        private readonly StepRequest _request = new(model.Name);
 
         public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
         {
             _call ??= client.ModelStreamInfer();
             try
             {
-                await _call.RequestStream.WriteAsync(Request(model.Name, step), cancellationToken).ConfigureAwait(false);
+                await _call.RequestStream.WriteAsync(_request.For(step), cancellationToken).ConfigureAwait(false);
                 if (!await _call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
                     throw new InvalidOperationException("the server ended the stream without answering the step");
                 return GrpcFailures.Outputs(_call.ResponseStream.Current);
@@ -196,12 +227,14 @@ internal sealed class GrpcProtocol : IRemoteProtocol, IServerStatistics
     /// <summary>A sequence client on a stream it shares with others; errors as in <see cref="StreamClient"/>.</summary>
     private sealed class SharedStreamClient(SharedStream stream, RemoteModel model) : IStepClient
     {
+        private readonly StepRequest _request = new(model.Name);
+
         public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
         {
             Proto.ModelStreamInferResponse response;
             try
             {
-                response = await stream.SendAsync(Request(model.Name, step), cancellationToken).ConfigureAwait(false);
+                response = await stream.SendAsync(_request.For(step), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (GrpcFailures.IsStreamFailure(e))
             {
