@@ -33,7 +33,7 @@ public sealed class HttpAllocationUnderLoadTests(ITestOutputHelper output)
         for (var c = 0; c < Connections; c++)
         {
             var sequence = (binary ? 8000UL : 9000UL) + (ulong)c;
-            clients[c] = await Client.ConnectAsync(server.Server.HttpPort, Request(sequence, true, binary), Request(sequence, false, binary));
+            clients[c] = await Client.ConnectAsync(server.Server.HttpPort, HttpAllocationTests.Request(sequence, true, binary), HttpAllocationTests.Request(sequence, false, binary));
         }
         const int warmup = 100, measured = 400;
         await Task.WhenAll(clients.Select(c => c.RunAsync(warmup)));
@@ -47,21 +47,6 @@ public sealed class HttpAllocationUnderLoadTests(ITestOutputHelper output)
         output.WriteLine($"{(binary ? "binary tensors" : "JSON tensors")}, {Connections} connections: {perStep:F0} bytes allocated per step on the server ({measured * Connections} steps); sampled:");
         foreach (var (type, bytes) in ticks.Top(12)) output.WriteLine($"  {bytes / (measured * Connections),6:F0} B/step  {type}");
         Assert.True(perStep <= BytesPerStep, $"the server allocated {perStep:F0} bytes per REST step with {Connections} in flight; at most {BytesPerStep} expected");
-    }
-
-    private static byte[] Request(ulong sequence, bool start, bool binary)
-    {
-        var input = Accumulate.Input(sequence, 0);
-        var parameters = $"\"parameters\":{{\"sequence_id\":{sequence},\"sequence_start\":{(start ? "true" : "false")},\"sequence_end\":false{(binary ? ",\"binary_data_output\":true" : "")}}}";
-        var tensor = binary
-            ? "\"parameters\":{\"binary_data_size\":80}"
-            : "\"data\":[" + string.Join(",", input.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
-        var json = Encoding.UTF8.GetBytes($"{{{parameters},\"inputs\":[{{\"name\":\"Input\",\"datatype\":\"FP32\",\"shape\":[1,4,1,5],{tensor}}}]}}");
-        byte[] body = binary ? [.. json, .. System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.AsSpan())] : json;
-        var head = "POST /v2/models/accumulate_fp32/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            + $"Content-Type: {(binary ? "application/octet-stream" : "application/json")}\r\nContent-Length: {body.Length}\r\n"
-            + (binary ? $"Inference-Header-Content-Length: {json.Length}\r\n" : "") + "\r\n";
-        return [.. Encoding.ASCII.GetBytes(head), .. body];
     }
 
     /// <summary>One keep-alive connection sending one sequence's steps, one at a time.</summary>
@@ -103,14 +88,7 @@ public sealed class HttpAllocationUnderLoadTests(ITestOutputHelper output)
             if (headerEnd < 0) return int.MaxValue;
             var head = have[..headerEnd];
             if (!head.StartsWith("HTTP/1.1 200"u8)) throw new InvalidOperationException(Encoding.ASCII.GetString(have));
-            var rest = head[(head.IndexOf("Content-Length: "u8) + 16)..];
-            var n = 0;
-            foreach (var c in rest)
-            {
-                if (c is < (byte)'0' or > (byte)'9') break;
-                n = n * 10 + (c - '0');
-            }
-            return headerEnd + 4 + n;
+            return headerEnd + 4 + HttpAllocationTests.ContentLength(head);
         }
 
         public void Dispose() => socket.Dispose();

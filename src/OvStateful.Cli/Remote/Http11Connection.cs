@@ -92,12 +92,7 @@ internal sealed class Http11Connection(DnsEndPoint endpoint) : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Head> ReadHeadAsync(Socket socket, CancellationToken cancellationToken)
     {
-        int end;
-        while ((end = _in.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8)) < 0)
-        {
-            if (_end - _start > 64 * 1024) throw new IOException("response head longer than 64 KB");
-            if (!await FillAsync(socket, cancellationToken).ConfigureAwait(false)) throw new IOException("the server closed the connection before a response");
-        }
+        var end = await FindAsync(socket, HeadEnd, 64 * 1024, "a response head", cancellationToken).ConfigureAwait(false);
         var head = Parse(_in.AsSpan(_start, end));
         _start += end + 4;
         return head;
@@ -196,17 +191,24 @@ internal sealed class Http11Connection(DnsEndPoint endpoint) : IDisposable
         return length;
     }
 
+    private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
+    private static readonly byte[] LineEnd = "\r\n"u8.ToArray();
+
     /// <summary>Waits for a whole line at _start; returns its length without the CRLF (not consumed).</summary>
+    private ValueTask<int> ReadLineAsync(Socket socket, CancellationToken cancellationToken) =>
+        FindAsync(socket, LineEnd, 8 * 1024, "a line of a chunked body", cancellationToken);
+
+    /// <summary>Receives until <paramref name="delimiter"/> is buffered at or after _start (within <paramref name="limit"/> bytes); returns its offset from _start.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadLineAsync(Socket socket, CancellationToken cancellationToken)
+    private async ValueTask<int> FindAsync(Socket socket, byte[] delimiter, int limit, string what, CancellationToken cancellationToken)
     {
-        int eol;
-        while ((eol = _in.AsSpan(_start, _end - _start).IndexOf("\r\n"u8)) < 0)
+        int at;
+        while ((at = _in.AsSpan(_start, _end - _start).IndexOf(delimiter)) < 0)
         {
-            if (_end - _start > 8 * 1024) throw new IOException("chunk line longer than 8 KB");
-            if (!await FillAsync(socket, cancellationToken).ConfigureAwait(false)) throw new IOException("the server closed the connection inside a chunked body");
+            if (_end - _start > limit) throw new IOException($"{what} longer than {limit / 1024} KB");
+            if (!await FillAsync(socket, cancellationToken).ConfigureAwait(false)) throw new IOException($"the server closed the connection inside {what}");
         }
-        return eol;
+        return at;
     }
 
     /// <summary>A body framed by the connection's end.</summary>
