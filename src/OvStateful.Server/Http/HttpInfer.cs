@@ -26,7 +26,7 @@ internal static class HttpInfer
             served = s.Resolver.Resolve(model, version);
             // The model's own name string, once: later requests for it are matched without making one.
             if (!ReferenceEquals(model, served.Name)) InferRoute.Served(served.Name);
-            read = HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes);
+            read = HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes, exchange);
         }
         catch (Exception e) when (HttpErrors.IsTheClients(ctx, e))
         {

@@ -8,7 +8,8 @@ namespace OvStateful.Server.Http;
 /// <summary>
 /// What one REST inference needs besides the body and Core's own objects, pooled across
 /// requests so that the hot path allocates nothing of its own: the parsed header, the
-/// response header's writer and buffer, the arrays JSON tensor data is decoded into, and the
+/// response header's writer and buffer, the arrays JSON tensor data is decoded into (and a
+/// body that came in pieces is copied into), and the
 /// request's shared-memory tensors when it uses any. An
 /// exchange belongs to one request from <see cref="Rent"/> to <see cref="Return"/>; tensors
 /// of that request may point into its arrays until then.
@@ -26,7 +27,7 @@ internal sealed class InferExchange
     private const int KeptArrays = 8;
 
     /// <summary>
-    /// The exchange's own arrays for decoded JSON tensor data, kept across requests (the shared
+    /// The exchange's own arrays for decoded JSON tensor data and body copies, kept across requests (the shared
     /// ArrayPool misses when a hundred requests hold arrays at once, and then allocates):
     /// [0, _used) belong to the current request, the rest wait for the next one.
     /// </summary>
