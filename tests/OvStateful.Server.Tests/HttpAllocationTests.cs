@@ -61,7 +61,7 @@ public sealed class HttpAllocationTests(ITestOutputHelper output)
     }
 
     /// <summary>An HTTP/1.1 keep-alive request for one continuing (or first) step of accumulate_fp32.</summary>
-    private static byte[] Request(ulong sequence, bool start, bool binary)
+    internal static byte[] Request(ulong sequence, bool start, bool binary)
     {
         var input = Accumulate.Input(sequence, 0);
         var parameters = $"\"parameters\":{{\"sequence_id\":{sequence},\"sequence_start\":{(start ? "true" : "false")},\"sequence_end\":false{(binary ? ",\"binary_data_output\":true" : "")}}}";
@@ -97,7 +97,7 @@ public sealed class HttpAllocationTests(ITestOutputHelper output)
         }
     }
 
-    private static int ContentLength(ReadOnlySpan<byte> head)
+    internal static int ContentLength(ReadOnlySpan<byte> head)
     {
         var at = head.IndexOf("Content-Length: "u8);
         var rest = head[(at + 16)..];

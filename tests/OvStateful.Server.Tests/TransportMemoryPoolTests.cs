@@ -22,7 +22,7 @@ public sealed class TransportMemoryPoolTests
         builder.WebHost.UseKestrelCore();
         using var app = builder.Build();
         var pool = app.Services.GetRequiredService<IMemoryPoolFactory<byte>>();
-        var transport = new GuardedSocketTransport(new ConnectionGate(8, NullLogger.Instance), NullLogger.Instance);
+        var transport = new GuardedSocketTransport(new ConnectionGate(8, NullLogger.Instance), new ServerOptions(), NullLogger.Instance);
 
         transport.UseMemoryPool(pool);
         var options = transport.ConnectionOptions();

@@ -5,16 +5,15 @@ using OvStateful.Cli.Workloads;
 namespace OvStateful.Cli.Remote;
 
 /// <summary>
-/// KServe v2 REST over one <see cref="SocketsHttpHandler"/> (HTTP/1.1 keep-alive, a connection
-/// per concurrent sequence): an <see cref="HttpClient"/> for metadata and statistics, and for
-/// the steps the handler itself through an <see cref="HttpMessageInvoker"/> (no per-request
-/// timeout token, no base-address resolution).
+/// KServe v2 REST: an <see cref="HttpClient"/> for metadata and statistics, and for the steps
+/// one <see cref="HttpStepClient"/> per concurrent sequence, each on its own HTTP/1.1 keep-alive
+/// connection (<see cref="Http11Connection"/>: HttpClient's machinery per request cost the load
+/// generator more CPU than the server's REST path, bench/README.md).
 /// </summary>
 internal sealed class HttpProtocol : IRemoteProtocol
 {
     private readonly SocketsHttpHandler _handler;
     private readonly HttpClient _http;
-    private readonly HttpMessageInvoker _steps;
     private readonly bool _binary;
 
     public HttpProtocol(Uri baseAddress, bool binary)
@@ -32,7 +31,6 @@ internal sealed class HttpProtocol : IRemoteProtocol
             AutomaticDecompression = DecompressionMethods.None,
         };
         _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) };
-        _steps = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
     public string Name => _binary ? "http (binary tensors)" : "http (JSON tensors)";
@@ -102,12 +100,11 @@ internal sealed class HttpProtocol : IRemoteProtocol
         }
     }
 
-    public IStepClient CreateClient(RemoteModel model) => new HttpStepClient(_steps, _http.BaseAddress!, model.Name, model.Outputs, _binary);
+    public IStepClient CreateClient(RemoteModel model) => new HttpStepClient(_http.BaseAddress!, model.Name, model.Outputs, _binary);
 
     public ValueTask DisposeAsync()
     {
         _http.Dispose();
-        _steps.Dispose();
         _handler.Dispose();
         return ValueTask.CompletedTask;
     }

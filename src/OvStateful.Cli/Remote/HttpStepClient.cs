@@ -13,59 +13,78 @@ namespace OvStateful.Cli.Remote;
 /// (sequence_id, sequence_start, sequence_end). In binary mode (Triton's binary tensor data
 /// extension) the JSON header is followed by the inputs' raw bytes and outputs come back raw;
 /// in JSON mode tensors travel as JSON number arrays. Made cheap so that the load generator is
-/// not what is measured: the body is written into one buffer this client reuses (it has one
-/// step in flight at a time) and sent as is, the response is read, once its headers are in,
-/// into another reused buffer and parsed with <see cref="Utf8JsonReader"/>; the invoker has no
-/// HttpClient timeout machinery (the workload's cancellation bounds a step).
+/// not what is measured: the request (head and body) is written into one buffer this client
+/// reuses (it has one step in flight at a time) and sent over its own keep-alive connection
+/// (<see cref="Http11Connection"/>, no HttpClient), the response read into that connection's
+/// reused buffer and parsed with <see cref="Utf8JsonReader"/>; the workload's cancellation bounds a step.
 /// </summary>
 internal sealed class HttpStepClient : IStepClient
 {
-    private const string HeaderLength = "Inference-Header-Content-Length";
+    public const string HeaderLength = "Inference-Header-Content-Length";
 
-    private readonly HttpMessageInvoker _http;
+    private readonly Http11Connection _connection;
     private readonly Uri _uri;
     private readonly IReadOnlyList<TensorSpec> _outputs;
     private readonly bool _binary;
     /// <summary>The request body being built (JSON header, then binary inputs); reused, one step at a time.</summary>
     private readonly ArrayBufferWriter<byte> _body = new(4096);
     private readonly Utf8JsonWriter _writer;
-    /// <summary>The last response's body; grows to the largest response seen.</summary>
-    private byte[] _response = new byte[4096];
+    /// <summary>The request line and the headers that never change (Host, Content-Type), up to Content-Length's value.</summary>
+    private readonly byte[] _headStart;
+    /// <summary>The whole request as sent: head, then <see cref="_body"/>'s bytes; grows to the largest request.</summary>
+    private byte[] _request = new byte[4096];
 
-    public HttpStepClient(HttpMessageInvoker http, Uri baseAddress, string model, IReadOnlyList<TensorSpec> outputs, bool binary)
+    public HttpStepClient(Uri baseAddress, string model, IReadOnlyList<TensorSpec> outputs, bool binary)
     {
-        _http = http;
         _uri = new Uri(baseAddress, $"v2/models/{Uri.EscapeDataString(model)}/infer");
+        _connection = new Http11Connection(new DnsEndPoint(_uri.Host, _uri.Port));
         _outputs = outputs;
         _binary = binary;
         _writer = new Utf8JsonWriter(_body);
+        _headStart = Encoding.ASCII.GetBytes($"POST {_uri.PathAndQuery} HTTP/1.1\r\nHost: {_uri.Authority}\r\n"
+            + $"Content-Type: {(binary ? "application/octet-stream" : "application/json")}\r\nContent-Length: ");
     }
 
     public async ValueTask<IReadOnlyList<Tensor>> SendAsync(StepCall step, CancellationToken cancellationToken)
     {
-        var headerLength = WriteBody(step);
-        using var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = new BodyContent(_body.WrittenMemory, _binary) };
-        if (_binary) request.Headers.TryAddWithoutValidation(HeaderLength, LengthText(headerLength));
-        HttpResponseMessage response;
-        try
-        {
-            // SocketsHttpHandler answers once the headers are in (HttpClient's ResponseHeadersRead); the body is read below.
-            response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StepFailedException("transport", $"POST {_uri}: {e.Message}", e);
-        }
-        using (response)
-        {
-            var length = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                throw new StepFailedException($"http {(int)response.StatusCode}", $"HTTP {(int)response.StatusCode}: {ErrorText(_response.AsSpan(0, length))}");
-            var jsonLength = response.Headers.NonValidated.TryGetValues(HeaderLength, out var values) && int.TryParse(values.ToString(), out var n) ? n : length;
-            if (jsonLength > length) throw new StepFailedException("bad response", $"{HeaderLength} is {jsonLength} but the body has {length} bytes");
-            return Parse(_response.AsSpan(0, length), jsonLength);
-        }
+        var request = Request(WriteBody(step));
+        var response = await _connection.ExchangeAsync(request, cancellationToken).ConfigureAwait(false);
+        var body = _connection.Body.AsSpan(0, response.Length);
+        if (response.Status is < 200 or > 299)
+            throw new StepFailedException($"http {response.Status}", $"HTTP {response.Status}: {ErrorText(body)}");
+        var jsonLength = response.InferenceHeaderLength >= 0 ? response.InferenceHeaderLength : response.Length;
+        if (jsonLength > response.Length) throw new StepFailedException("bad response", $"{HeaderLength} is {jsonLength} but the body has {response.Length} bytes");
+        return Parse(body, jsonLength);
     }
+
+    /// <summary>The request's head (Content-Length, and the header's length in binary mode) and body in <see cref="_request"/>.</summary>
+    private ReadOnlyMemory<byte> Request(int headerLength)
+    {
+        var body = _body.WrittenSpan;
+        // Two decimal lengths (at most 10 digits each) and their CRLFs and name: well within 96 bytes.
+        var most = _headStart.Length + 96 + HeaderLength.Length + body.Length;
+        if (_request.Length < most) _request = new byte[Math.Max(most, _request.Length * 2)];
+        var span = _request.AsSpan();
+        _headStart.CopyTo(span);
+        var n = _headStart.Length;
+        n += Decimal(body.Length, span[n..]);
+        if (_binary)
+        {
+            "\r\n"u8.CopyTo(span[n..]);
+            n += 2;
+            n += Encoding.ASCII.GetBytes(HeaderLength, span[n..]);
+            ": "u8.CopyTo(span[n..]);
+            n += 2;
+            n += Decimal(headerLength, span[n..]);
+        }
+        "\r\n\r\n"u8.CopyTo(span[n..]);
+        n += 4;
+        body.CopyTo(span[n..]);
+        return _request.AsMemory(0, n + body.Length);
+    }
+
+    private static int Decimal(int value, Span<byte> into) =>
+        System.Buffers.Text.Utf8Formatter.TryFormat(value, into, out var written) ? written : throw new InvalidOperationException("no room for a length");
 
     /// <summary>The step's body into <see cref="_body"/>; returns the JSON header's length.</summary>
     private int WriteBody(StepCall step)
@@ -112,21 +131,6 @@ internal sealed class HttpStepClient : IStepClient
             foreach (var t in step.Inputs) _body.Write(t.Data.Span);
         }
         return headerLength;
-    }
-
-    /// <summary>Reads the whole response body into <see cref="_response"/>; returns its length.</summary>
-    private async ValueTask<int> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength is long declared && declared > _response.Length) _response = new byte[declared];
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var length = 0;
-        while (true)
-        {
-            if (length == _response.Length) Array.Resize(ref _response, _response.Length * 2);
-            var read = await stream.ReadAsync(_response.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (read == 0) return length;
-            length += read;
-        }
     }
 
     private IReadOnlyList<Tensor> Parse(ReadOnlySpan<byte> body, int jsonLength)
@@ -235,39 +239,10 @@ internal sealed class HttpStepClient : IStepClient
         return text.Length > 300 ? text[..300] + "…" : text;
     }
 
-    /// <summary>Decimal texts of header lengths, made once each.</summary>
-    private static readonly string?[] LengthTexts = new string?[8192];
-
-    private static string LengthText(int n) =>
-        (uint)n < (uint)LengthTexts.Length ? LengthTexts[n] ??= n.ToString(System.Globalization.CultureInfo.InvariantCulture) : n.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     public ValueTask DisposeAsync()
     {
         _writer.Dispose();
+        _connection.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>The request body as built in the client's buffer, sent without a copy; valid until the step's response is in.</summary>
-    private sealed class BodyContent : HttpContent
-    {
-        private readonly ReadOnlyMemory<byte> _bytes;
-
-        public BodyContent(ReadOnlyMemory<byte> bytes, bool binary)
-        {
-            _bytes = bytes;
-            Headers.TryAddWithoutValidation("Content-Type", binary ? "application/octet-stream" : "application/json");
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            stream.WriteAsync(_bytes).AsTask();
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-            stream.WriteAsync(_bytes, cancellationToken).AsTask();
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = _bytes.Length;
-            return true;
-        }
     }
 }

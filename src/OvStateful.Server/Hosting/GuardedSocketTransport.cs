@@ -22,10 +22,13 @@ internal sealed class GuardedSocketTransport : IConnectionListenerFactory, IConn
 {
     private readonly ILogger _logger;
     private readonly RateLimitedLog _exhausted;
+    /// <summary>The transport settings of <see cref="ServerOptions"/> (IoQueueCount, InlineIoScheduling, WaitForDataBeforeAllocatingBuffer); read when a listener binds.</summary>
+    private readonly ServerOptions _options;
 
-    public GuardedSocketTransport(ConnectionGate gate, ILogger logger)
+    public GuardedSocketTransport(ConnectionGate gate, ServerOptions options, ILogger logger)
     {
         Gate = gate;
+        _options = options;
         _logger = logger;
         _exhausted = new RateLimitedLog(logger, TimeSpan.FromSeconds(1));
         // The back-off below uses a timer; the runtime starts its timer thread on first use, and
@@ -51,7 +54,12 @@ internal sealed class GuardedSocketTransport : IConnectionListenerFactory, IConn
 
     internal SocketConnectionFactoryOptions ConnectionOptions()
     {
-        var options = new SocketConnectionFactoryOptions();
+        var options = new SocketConnectionFactoryOptions
+        {
+            UnsafePreferInlineScheduling = _options.InlineIoScheduling,
+            WaitForDataBeforeAllocatingBuffer = _options.WaitForDataBeforeAllocatingBuffer,
+        };
+        if (_options.IoQueueCount >= 0) options.IOQueueCount = _options.IoQueueCount;
         if (_memoryPool is { } pool)
         {
             try { SetMemoryPoolFactory(options, pool); }

@@ -34,7 +34,7 @@ internal sealed class ServerConnections
         // assembly or start a thread), so connections are never let near it.
         if (options.MaxConnections > max)
             logger.LogWarning("MaxConnections={Asked} is more than the open-file limit of {Limit} leaves room for; the server takes at most {Max}", options.MaxConnections, limit, max);
-        return new ServerConnections(options, new GuardedSocketTransport(new ConnectionGate(max, logger), logger));
+        return new ServerConnections(options, new GuardedSocketTransport(new ConnectionGate(max, logger), options, logger));
     }
 
     /// <summary>

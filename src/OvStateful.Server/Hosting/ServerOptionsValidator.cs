@@ -33,6 +33,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (options.MaxConnections < 0) failures.Add($"MaxConnections is {options.MaxConnections}; expected 0 (from the open-file limit) or a connection count");
         if (options.MaxQueuedStepsPerStream < 1) failures.Add($"MaxQueuedStepsPerStream is {options.MaxQueuedStepsPerStream}; expected a number of steps >= 1");
         if (options.MaxStreamsPerConnection is < 1 or > 65536) failures.Add($"MaxStreamsPerConnection is {options.MaxStreamsPerConnection}; expected 1 to 65536");
+        if (options.IoQueueCount is < -1 or > 64) failures.Add($"IoQueueCount is {options.IoQueueCount}; expected -1 (Kestrel's default), 0 (the thread pool) or 1 to 64 queues");
         CheckSeconds(failures, nameof(options.IdleTimeoutSeconds), options.IdleTimeoutSeconds, zeroAllowed: false);
         CheckSeconds(failures, nameof(options.RequestHeadersTimeoutSeconds), options.RequestHeadersTimeoutSeconds, zeroAllowed: false);
         CheckSeconds(failures, nameof(options.KeepAlivePingSeconds), options.KeepAlivePingSeconds, zeroAllowed: true);

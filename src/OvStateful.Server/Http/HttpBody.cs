@@ -50,19 +50,20 @@ internal static class HttpBody
     /// is already there, completes synchronously without an async frame (none to allocate, not
     /// even unoptimised); otherwise it waits in a pooled state machine.
     /// </summary>
-    public static ValueTask<BodyLease> ReadAsync(HttpContext ctx, long limit)
+    /// <param name="exchange">An inference's exchange: a body that must be copied goes into one of its arrays (kept across requests) instead of one rented from the shared pool, which misses when a hundred requests hold one at once.</param>
+    public static ValueTask<BodyLease> ReadAsync(HttpContext ctx, long limit, InferExchange? exchange = null)
     {
         if (ctx.Request.ContentLength is long n && n > 0 && n <= limit && ctx.Request.BodyReader.TryRead(out var result))
         {
-            if (result.Buffer.Length >= n) return new ValueTask<BodyLease>(Lease(ctx.Request.BodyReader, result.Buffer, limit));
+            if (result.Buffer.Length >= n) return new ValueTask<BodyLease>(Lease(ctx.Request.BodyReader, result.Buffer, limit, exchange));
             // Not all there yet: hand back what came (nothing consumed) and wait for the rest.
             ctx.Request.BodyReader.AdvanceTo(result.Buffer.Start);
         }
-        return ReadSlowAsync(ctx, limit);
+        return ReadSlowAsync(ctx, limit, exchange);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyLease> ReadSlowAsync(HttpContext ctx, long limit)
+    private static async ValueTask<BodyLease> ReadSlowAsync(HttpContext ctx, long limit, InferExchange? exchange)
     {
         var declared = ctx.Request.ContentLength;
         if (declared > limit) throw ServerErrors.BodyTooLarge(limit);
@@ -90,7 +91,7 @@ internal static class HttpBody
                     reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
                 }
             }
-            return Lease(reader, result.Buffer, limit);
+            return Lease(reader, result.Buffer, limit, exchange);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -98,8 +99,8 @@ internal static class HttpBody
         }
     }
 
-    /// <summary>The whole body as one lease: Kestrel's buffer, held, when it is one segment; else one pooled copy.</summary>
-    private static BodyLease Lease(PipeReader reader, ReadOnlySequence<byte> body, long limit)
+    /// <summary>The whole body as one lease: Kestrel's buffer, held, when it is one segment; else one copy (in the exchange's array, or a pooled one).</summary>
+    private static BodyLease Lease(PipeReader reader, ReadOnlySequence<byte> body, long limit, InferExchange? exchange)
     {
         if (body.Length > limit)
         {
@@ -109,10 +110,11 @@ internal static class HttpBody
         if (body.IsSingleSegment) return new BodyLease(body.First, reader, body.End, null);
         // The length is read before AdvanceTo: after it the sequence's segments belong to the pipe again.
         var length = (int)body.Length;
-        var rented = ArrayPool<byte>.Shared.Rent(length);
-        body.CopyTo(rented);
+        var copy = exchange?.RentArray(length) ?? ArrayPool<byte>.Shared.Rent(length);
+        body.CopyTo(copy);
         reader.AdvanceTo(body.End);
-        return new BodyLease(rented.AsMemory(0, length), null, default, rented);
+        // The exchange's array is the exchange's to give back, after the lease.
+        return new BodyLease(copy.AsMemory(0, length), null, default, exchange is null ? copy : null);
     }
 
     public static JsonDocument ParseJson(ReadOnlyMemory<byte> body)

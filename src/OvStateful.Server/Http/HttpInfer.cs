@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
+using OvStateful.Server.Protocol;
 
 namespace OvStateful.Server.Http;
 
@@ -25,7 +26,7 @@ internal static class HttpInfer
             served = s.Resolver.Resolve(model, version);
             // The model's own name string, once: later requests for it are matched without making one.
             if (!ReferenceEquals(model, served.Name)) InferRoute.Served(served.Name);
-            read = HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes);
+            read = HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes, exchange);
         }
         catch (Exception e) when (HttpErrors.IsTheClients(ctx, e))
         {
@@ -72,7 +73,7 @@ internal static class HttpInfer
         try
         {
             request = HttpInferCodec.Decode(served, version, body.Memory, HttpInferCodec.HeaderLength(ctx.Request), s.SharedMemory, exchange);
-            step = s.Invoker.InferAsync(served, request, ctx.RequestAborted);
+            step = Start(s, served, request, ctx.RequestAborted);
         }
         catch (Exception e) when (HttpErrors.IsTheClients(ctx, e))
         {
@@ -87,19 +88,41 @@ internal static class HttpInfer
             InferExchange.Return(exchange);
             throw;
         }
-        return RespondAsync(ctx, step, request, body, exchange);
+        return RespondAsync(ctx, served, step, request, body, exchange);
+    }
+
+    /// <summary>The step, its failure (thrown at once or later) reported as the invoker reports it.</summary>
+    private static ValueTask<InferenceResponse> Start(ServerServices s, IServedModel served, InferenceRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return s.Invoker.StepAsync(served, request, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<InferenceResponse>(InferenceInvoker.Failure(served, e, cancellationToken));
+        }
     }
 
     /// <summary>The one frame that waits: on the step, then writes its response (or its error).</summary>
-    private static async Task RespondAsync(HttpContext ctx, ValueTask<InferenceResponse> step, InferenceRequest request, BodyLease body, InferExchange exchange)
+    private static async Task RespondAsync(HttpContext ctx, IServedModel served, ValueTask<InferenceResponse> step, InferenceRequest request, BodyLease body, InferExchange exchange)
     {
         Exception? failure = null;
         try
         {
-            var response = await step.ConfigureAwait(false);
-            HttpInferCodec.Write(ctx.Response, response, request, exchange);
+            InferenceResponse? response = null;
+            try
+            {
+                response = await step.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                failure = InferenceInvoker.Failure(served, e, ctx.RequestAborted);
+                if (!HttpErrors.IsTheClients(ctx, failure)) throw failure;
+            }
+            if (response is not null) HttpInferCodec.Write(ctx.Response, response, request, exchange);
         }
-        catch (Exception e) when (HttpErrors.IsTheClients(ctx, e))
+        catch (Exception e) when (failure is null && HttpErrors.IsTheClients(ctx, e))
         {
             failure = e;
         }

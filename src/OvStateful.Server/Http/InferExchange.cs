@@ -8,10 +8,11 @@ namespace OvStateful.Server.Http;
 /// <summary>
 /// What one REST inference needs besides the body and Core's own objects, pooled across
 /// requests so that the hot path allocates nothing of its own: the parsed header, the
-/// response header's writer and buffer, the arrays rented for JSON tensor data, and the
+/// response header's writer and buffer, the arrays JSON tensor data is decoded into (and a
+/// body that came in pieces is copied into), and the
 /// request's shared-memory tensors when it uses any. An
 /// exchange belongs to one request from <see cref="Rent"/> to <see cref="Return"/>; tensors
-/// of that request may point into its rented arrays until then.
+/// of that request may point into its arrays until then.
 /// </summary>
 internal sealed class InferExchange
 {
@@ -20,8 +21,21 @@ internal sealed class InferExchange
 
     private static readonly ObjectPool<InferExchange> Pool = new DefaultObjectPool<InferExchange>(new Policy(), Retained);
 
-    /// <summary>Arrays rented for this request (decoded JSON tensor data); returned at <see cref="Return"/>.</summary>
-    private readonly List<byte[]> _rented = new(2);
+    /// <summary>Arrays up to this size stay with the exchange for the next request; a larger one is rented and given back.</summary>
+    private const int KeptArrayBytes = 64 * 1024;
+    /// <summary>At most this many arrays stay with an exchange (inputs past it rent theirs): with <see cref="KeptArrayBytes"/>, what an idle exchange can hold.</summary>
+    private const int KeptArrays = 8;
+
+    /// <summary>
+    /// The exchange's own arrays for decoded JSON tensor data and body copies, kept across requests (the shared
+    /// ArrayPool misses when a hundred requests hold arrays at once, and then allocates):
+    /// [0, _used) belong to the current request, the rest wait for the next one.
+    /// </summary>
+    private readonly List<byte[]> _arrays = new(4);
+    /// <summary>How many of <see cref="_arrays"/> the current request uses; 0 ≤ _used ≤ _arrays.Count.</summary>
+    private int _used;
+    /// <summary>Arrays over <see cref="KeptArrayBytes"/> rented for this request from the shared pool; returned at <see cref="Return"/>.</summary>
+    private readonly List<byte[]> _rented = new(0);
 
     private InferExchange()
     {
@@ -48,8 +62,17 @@ internal sealed class InferExchange
     /// <summary>An array of at least <paramref name="bytes"/> that stays this request's until it ends.</summary>
     public byte[] RentArray(int bytes)
     {
-        var array = ArrayPool<byte>.Shared.Rent(bytes);
-        _rented.Add(array);
+        if (bytes > KeptArrayBytes || _used == KeptArrays)
+        {
+            var large = ArrayPool<byte>.Shared.Rent(bytes);
+            _rented.Add(large);
+            return large;
+        }
+        if (_used == _arrays.Count) _arrays.Add([]);
+        var array = _arrays[_used];
+        // Sized in powers of two, so that a sequence's next requests (the same shapes) reuse it.
+        if (array.Length < bytes) _arrays[_used] = array = GC.AllocateUninitializedArray<byte>((int)Math.Min(KeptArrayBytes, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)bytes)));
+        _used++;
         return array;
     }
 
@@ -57,6 +80,7 @@ internal sealed class InferExchange
     {
         SharedMemory?.Dispose();
         SharedMemory = null;
+        _used = 0;
         foreach (var a in _rented) ArrayPool<byte>.Shared.Return(a);
         _rented.Clear();
         Header.Reset();
