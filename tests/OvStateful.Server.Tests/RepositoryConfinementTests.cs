@@ -68,14 +68,13 @@ public sealed class RepositoryConfinementTests : IDisposable
         return registry;
     }
 
-    private void AssertNothingOutsideRead(List<string> outside, bool atimesWork, string name)
-    {
-        if (!atimesWork) return; // noatime: the refusal and the index below still say nothing was loaded
-        foreach (var path in outside) Assert.True(AccessTime(path) < DateTime.UtcNow.AddDays(-1), $"loading '{name}' read {Path.GetRelativePath(_root, path)} outside the repository");
-    }
-
-    [Fact]
-    public async Task Grpc_RepositoryModelLoad_of_a_path_leading_outside_is_INVALID_ARGUMENT_and_reads_nothing_there()
+    /// <summary>
+    /// Serves the repository, and for each escaping name: <paramref name="refuse"/> loads it over
+    /// one protocol, asserts the status and returns the error the client got; then nothing
+    /// outside was read, the error names no server path, and <paramref name="index"/> (the
+    /// repository index over that protocol) still lists only the repository's model.
+    /// </summary>
+    private async Task EveryEscapingLoadIsRefused(Func<TestServer, string, Task<string>> refuse, Func<TestServer, Task<IEnumerable<string?>>> index)
     {
         if (!new OnnxRuntimeEngineProvider().Availability.IsAvailable) return;
         var atimesWork = ReadsShowInAccessTimes();
@@ -84,40 +83,38 @@ public sealed class RepositoryConfinementTests : IDisposable
         foreach (var name in EscapingNames)
         {
             var outside = BackdateOutside();
+            var error = await refuse(server, name);
+            Assert.Contains("model name", error);
+            Assert.DoesNotContain(Repository, error); // the server's own paths; the client's name may be quoted
+            // noatime: the refusal and the index still say nothing was loaded.
+            if (atimesWork)
+                foreach (var path in outside) Assert.True(AccessTime(path) < DateTime.UtcNow.AddDays(-1), $"loading '{name}' read {Path.GetRelativePath(_root, path)} outside the repository");
+            Assert.Equal(["accumulate_fp32"], await index(server));
+        }
+    }
+
+    [Fact]
+    public Task Grpc_RepositoryModelLoad_of_a_path_leading_outside_is_INVALID_ARGUMENT_and_reads_nothing_there() => EveryEscapingLoadIsRefused(
+        async (server, name) =>
+        {
             var load = await server.Grpc.UnaryAsync("RepositoryModelLoad", new Proto.RepositoryModelLoadRequest { ModelName = name }, Proto.RepositoryModelLoadResponse.Parser);
             Assert.True(load.Status == 3, $"'{name}': status {load.Status} ({load.Message}); INVALID_ARGUMENT (3) expected");
-            Assert.Contains("model name", load.Message);
-            Assert.DoesNotContain(Repository, load.Message); // the server's own paths; the client's name may be quoted
-            AssertNothingOutsideRead(outside, atimesWork, name);
-            var index = (await server.Grpc.UnaryAsync("RepositoryIndex", new Proto.RepositoryIndexRequest(), Proto.RepositoryIndexResponse.Parser)).Single;
-            Assert.Equal(["accumulate_fp32"], index.Models.Select(m => m.Name));
-            var evil = await server.Grpc.UnaryAsync("ModelReady", new Proto.ModelReadyRequest { Name = "evil" }, Proto.ModelReadyResponse.Parser);
-            Assert.False(evil.Status == 0 && evil.Single.Ready);
-        }
-        // The server keeps serving its own model.
-        Assert.True((await server.Grpc.UnaryAsync("ModelReady", new Proto.ModelReadyRequest { Name = "accumulate_fp32" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
-    }
+            return load.Message!;
+        },
+        async server => (await server.Grpc.UnaryAsync("RepositoryIndex", new Proto.RepositoryIndexRequest(), Proto.RepositoryIndexResponse.Parser)).Single.Models.Select(m => (string?)m.Name));
 
     [Fact]
-    public async Task Http_load_of_a_path_leading_outside_is_400_and_reads_nothing_there()
-    {
-        if (!new OnnxRuntimeEngineProvider().Availability.IsAvailable) return;
-        var atimesWork = ReadsShowInAccessTimes();
-        await using var registry = await OpenRepository();
-        await using var server = await TestServer.StartAsync(registry);
-        foreach (var name in EscapingNames)
+    public Task Http_load_of_a_path_leading_outside_is_400_and_reads_nothing_there() => EveryEscapingLoadIsRefused(
+        async (server, name) =>
         {
-            var outside = BackdateOutside();
             using var load = await server.Http.PostAsync($"/v2/repository/models/{Uri.EscapeDataString(name)}/load", null);
             var body = await load.Content.ReadAsStringAsync();
             Assert.True(load.StatusCode == HttpStatusCode.BadRequest, $"'{name}': {(int)load.StatusCode} {body}; 400 expected");
-            var error = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
-            Assert.Contains("model name", error);
-            Assert.DoesNotContain(Repository, error);
-            AssertNothingOutsideRead(outside, atimesWork, name);
+            return JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
+        },
+        async server =>
+        {
             using var index = await server.Http.PostAsync("/v2/repository/index", null);
-            Assert.Equal(["accumulate_fp32"], JsonDocument.Parse(await index.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
-        }
-        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/v2/models/accumulate_fp32/ready")).StatusCode);
-    }
+            return JsonDocument.Parse(await index.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
+        });
 }
