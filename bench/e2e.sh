@@ -74,7 +74,7 @@ PY
     engines=onnxruntime,onnxruntime
     for i in ${COMPARE_RUNS:-1 2 3 4 5}; do   # COMPARE_RUNS="1 2" runs some of them (a quiet slot at a time)
       dir="$out/compare$i"
-      "${ovs[@]}" compare -m silero_vad -e "$engines" --repeats 5 --measurement-interval 1000 --min-windows 5 --max-trials 8 -o "$dir" >"$dir.txt" 2>/dev/null
+      "${ovs[@]}" compare -m silero_vad -e "$engines" --repeats 5 --measurement-interval 1000 --min-windows 5 --max-trials 8 -o "$dir" >"$dir.txt" 2>"$dir.err"
       python3 - "$dir/compare.json" "compare$i" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
