@@ -70,7 +70,7 @@ internal static class HttpEndpoints
     /// "..%2Foutside" reaches the name check as the "../outside" it means (and is refused there).
     /// </remarks>
     internal static string? Route(HttpContext ctx, string key) =>
-        ctx.Request.RouteValues.TryGetValue(key, out var v) && v is string s ? s.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : null;
+        ctx.Request.RouteValues.TryGetValue(key, out var v) && v is string s ? (s.Contains('%') ? s.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : s) : null;
 
     /// <summary>Every handler runs inside this: an error fails this request alone, with its status and message.</summary>
     private static async Task Guard(HttpContext ctx, Func<Task> handler)
