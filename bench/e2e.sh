@@ -94,7 +94,7 @@ PY
     "${ovs[@]}" bench -u "$u:$gp" -i grpc -m silero_vad -n 64 -o "$out/grpc-stream" >"$out/grpc-stream.txt" 2>/dev/null
     "${ovs[@]}" bench -u "$u:$gp" -i grpc --grpc-mode unary -m silero_vad -n 64 -o "$out/grpc-unary" >"$out/grpc-unary.txt" 2>/dev/null
     "${ovs[@]}" bench -u "$u:$gp" -i grpc -m silero_vad --concurrency-range 1:64:16 -o "$out/grpc-sweep" >"$out/grpc-sweep.txt" 2>/dev/null
-    echo "| bench | stability | steps/s (last 3 windows) | p50 ms | p99 ms (windows) | server mean batch | server µs: queue + in + infer + out | windows |"
+    echo "| bench | stability | steps/s (all windows: min–max) | p50 ms | p99 ms (windows) | server mean batch | server µs: queue + in + infer + out | windows |"
     echo "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |"
     rows "$out"/http-binary/bench.json "$out"/http-json/bench.json "$out"/grpc-stream/bench.json "$out"/grpc-unary/bench.json "$out"/grpc-sweep/bench.json
     ;;
