@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The end-to-end measurements of bench/README.md ("End-to-end load"), one section at a time, each
 # printing its markdown table from the JSON/CSV the commands wrote:
-#   run       ovs run -m silero_vad -n 64 -k 100, 5 times (each result with its windows' spread)
-#   compare   ovs compare -e onnxruntime,onnxruntime and -e onnxruntime,onnxruntime:cpu (one engine
-#             twice: there should be no measurable difference), 5 rounds each
+#   run       ovs run -m silero_vad -n 64 -k 100, 5 times (each result with its windows' spread),
+#             then whether every run's throughput lies inside every run's range
+#   compare   ovs compare -e onnxruntime,onnxruntime --repeats 5 (one engine twice: there should
+#             be no measurable difference), 5 times, with 1 s windows (5 to 8 of them) per process
 #   bench     ovs serve + ovs bench on silero_vad (HTTP binary/JSON, gRPC stream/unary) and the
 #             gRPC sweep --concurrency-range 1:64:16 (its line charts)
 #   pa        Triton's perf_analyzer 2.51 (../shared/triton) unchanged against ovs serve on the
@@ -49,26 +50,39 @@ PY
 for section in "$@"; do
   case "$section" in
   run)
-    echo "| run | stability | steps/s (last 3 windows) | p50 ms | p99 ms (windows) | mean batch | server µs: queue + in + infer + out | windows |"
+    echo "| run | stability | steps/s (all windows: min–max) | p50 ms | p99 ms (windows) | mean batch | server µs: queue + in + infer + out | windows |"
     echo "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |"
     for i in 1 2 3 4 5; do
       mkdir -p "$out/run$i"
       "${ovs[@]}" run -m silero_vad -n 64 -k 100 --json "$out/run$i/run.json" >"$out/run$i.txt" 2>/dev/null
       rows "$out/run$i/run.json"
     done
+    python3 - "$out"/run[1-5]/run.json <<'PY'
+import json, sys
+runs = [json.load(open(p))["result"] for p in sys.argv[1:]]
+tp = [r["steps_per_second"] for r in runs]
+out = [(i + 1, j + 1) for i, r in enumerate(runs) for j, t in enumerate(tp)
+       if not r["measurement"]["steps_per_second_min"] <= t <= r["measurement"]["steps_per_second_max"]]
+print()
+print("All %d throughputs inside every run's range." % len(tp) if not out else
+      "Outside: " + ", ".join("run%d's %.0f outside run%d's range" % (j, tp[j - 1], i) for i, j in out) + ".")
+PY
     ;;
   compare)
-    for engines in onnxruntime,onnxruntime onnxruntime,onnxruntime:cpu; do
-      dir="$out/compare-${engines//[,:]/-}"
-      "${ovs[@]}" compare -m silero_vad -e "$engines" --repeats 5 -o "$dir" >"$dir.txt" 2>/dev/null
-      python3 - "$dir/compare.json" "$engines" <<'PY'
+    echo "| compare | engine | steps/s (mean of rounds) | rounds | p50 ms | p99 ms | vs first (interval) |"
+    echo "| --- | --- | ---: | --- | ---: | ---: | --- |"
+    engines=onnxruntime,onnxruntime
+    for i in ${COMPARE_RUNS:-1 2 3 4 5}; do   # COMPARE_RUNS="1 2" runs some of them (a quiet slot at a time)
+      dir="$out/compare$i"
+      "${ovs[@]}" compare -m silero_vad -e "$engines" --repeats 5 --measurement-interval 1000 --min-windows 5 --max-trials 8 -o "$dir" >"$dir.txt" 2>"$dir.err"
+      python3 - "$dir/compare.json" "compare$i" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 for e in d["engines"]:
     r = e.get("ratio_to_first") or {}
     ratio = "%.3f (%.3f–%.3f)%s" % (r["ratio"], r["low"], r["high"], ", no measurable difference" if not r.get("measurable", True) else "") if r else "reference"
     rounds = ", ".join("%.0f" % f["steps_per_second"] for f in e.get("round_figures") or [])
-    print("| `-e %s` | %s | %.0f | %s | %.2f | %.2f | %s |" % (sys.argv[2], e["engine"], e["steps_per_second"], rounds, e["latency_ms"]["p50_ms"], e["latency_ms"]["p99_ms"], ratio))
+    print("| %s | %s | %.0f | %s | %.2f | %.2f | %s |" % (sys.argv[2], e["engine"], e["steps_per_second"], rounds, e["latency_ms"]["p50_ms"], e["latency_ms"]["p99_ms"], ratio))
 PY
     done
     ;;
@@ -80,7 +94,7 @@ PY
     "${ovs[@]}" bench -u "$u:$gp" -i grpc -m silero_vad -n 64 -o "$out/grpc-stream" >"$out/grpc-stream.txt" 2>/dev/null
     "${ovs[@]}" bench -u "$u:$gp" -i grpc --grpc-mode unary -m silero_vad -n 64 -o "$out/grpc-unary" >"$out/grpc-unary.txt" 2>/dev/null
     "${ovs[@]}" bench -u "$u:$gp" -i grpc -m silero_vad --concurrency-range 1:64:16 -o "$out/grpc-sweep" >"$out/grpc-sweep.txt" 2>/dev/null
-    echo "| bench | stability | steps/s (last 3 windows) | p50 ms | p99 ms (windows) | server mean batch | server µs: queue + in + infer + out | windows |"
+    echo "| bench | stability | steps/s (all windows: min–max) | p50 ms | p99 ms (windows) | server mean batch | server µs: queue + in + infer + out | windows |"
     echo "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |"
     rows "$out"/http-binary/bench.json "$out"/http-json/bench.json "$out"/grpc-stream/bench.json "$out"/grpc-unary/bench.json "$out"/grpc-sweep/bench.json
     ;;

@@ -1,10 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using Google.Protobuf;
-using OvStateful.Core.Config;
-using OvStateful.Core.Engines;
-using OvStateful.Core.Serving;
-using OvStateful.Core.Tensors;
 using OvStateful.Server.Tests.Infrastructure;
 using OvStateful.Server.Tests.TestDoubles;
 using Proto = OvStateful.Protocol.Inference;
@@ -19,29 +15,6 @@ namespace OvStateful.Server.Tests;
 /// </summary>
 public sealed class DeadlineTests
 {
-    /// <summary>A step that, once taken, runs to its end whatever the caller's token says (as one in a batch does).</summary>
-    private sealed class RunningTestModel : IServedModel
-    {
-        public string Name => "gated";
-        public string Version => "1";
-        public ModelConfig Config { get; } = new() { Name = "gated", Input = { new ModelInput { Name = "X", DataType = ConfigDataType.TypeInt32, Dims = { 1 } } } };
-        public string EngineName => "test-double";
-        public IReadOnlyList<TensorSpec> Inputs { get; } = [new TensorSpec("X", DataType.Int32, [1])];
-        public IReadOnlyList<TensorSpec> Outputs { get; } = [new TensorSpec("Y", DataType.Int32, [1])];
-        public bool IsReady => true;
-        public int Ran;
-
-        public async ValueTask<InferenceResponse> InferAsync(InferenceRequest request, CancellationToken cancellationToken)
-        {
-            this.CheckRequest(request);
-            await Task.Delay(300, CancellationToken.None);
-            Interlocked.Increment(ref Ran);
-            return new InferenceResponse { ModelName = Name, ModelVersion = Version, RequestId = request.RequestId, Outputs = [Tensor.FromArray("Y", DataType.Int32, [1], new[] { 7 })] };
-        }
-
-        public ModelStatistics GetStatistics() => new() { Name = Name, Version = Version };
-    }
-
     /// <summary>One unary ModelInfer over plain HTTP/2 with grpc-timeout: the status and message the server sent, and the response message if any.</summary>
     private static async Task<(int Status, string Message, Proto.ModelInferResponse? Response)> CallAsync(int port, IMessage request, string timeout)
     {
@@ -83,11 +56,15 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_step_already_running_at_its_deadline_completes_and_is_answered()
     {
-        var running = new RunningTestModel();
+        var running = new GatedTestModel(runsToEnd: true);
         await using var server = await TestServer.StartAsync(new TestModelRegistry(running));
-        var (status, message, response) = await CallAsync(server.Server.GrpcPort, GatedTestModel.Step("s", 1), "50m");
+        var call = CallAsync(server.Server.GrpcPort, GatedTestModel.Step("s", 1), "50m");
+        await running.NextEntered();
+        await Task.Delay(300); // the step's deadline passes while it runs
+        running.Open();
+        var (status, message, response) = await call;
         Assert.True(status == 0, $"status {status}: {message}");
-        Assert.Equal(7, response!.RawOutputContents.Count > 0 ? BitConverter.ToInt32(response.RawOutputContents[0].Span) : response.Outputs[0].Contents.IntContents[0]);
-        Assert.Equal(1, running.Ran);
+        Assert.Equal(2, response!.RawOutputContents.Count > 0 ? BitConverter.ToInt32(response.RawOutputContents[0].Span) : response.Outputs[0].Contents.IntContents[0]);
+        Assert.Equal(1, running.Completed);
     }
 }

@@ -149,8 +149,8 @@ internal static class BenchCommand
             var result = await run.ConfigureAwait(false);
             if (!windowed) await probe.ReadAsync(CancellationToken.None).ConfigureAwait(false);
             // The server's counters are cumulative: the difference over the same windows as the
-            // client's figures (the last three), or over the whole pass. Other clients' steps count too.
-            var server = probe.Last(windowed ? Math.Min(MeasurementPlan.StableWindows, result.Windowed?.Windows.Count ?? 0) : 1);
+            // client's figures (all the windows), or over the whole pass. Other clients' steps count too.
+            var server = probe.Last(windowed ? result.Windowed?.Windows.Count ?? 0 : 1);
             var latency = result.Windowed?.Latency ?? result.Latency;
             var breakdown = server is { } sv ? ServerSideReport.From(sv.Delta, latency.MeanMs) : null;
             MeasurementPrinter.Print(console, $"{remote.Name} over {protocol.Name}, " + (level.RequestRate is { } rr ? $"{rr.ToString("0.###", CultureInfo.InvariantCulture)} steps/s" : $"{level.Clients} concurrent"),

@@ -6,12 +6,12 @@ namespace OvStateful.Cli.Commands;
 /// <summary>
 /// perf_analyzer's measurement options, shared by run, compare and bench: --measurement-mode,
 /// --measurement-interval (-p in bench, as perf_analyzer), --measurement-request-count,
-/// --stability-percentage (-s in bench), --max-trials (-r in bench), --percentile, and our --warmup.
+/// --stability-percentage (-s in bench), --max-trials (-r in bench), --percentile, and our --warmup and --min-windows.
 /// </summary>
 internal sealed class MeasurementOptions
 {
     private readonly Option<string> _mode;
-    private readonly Option<int> _interval, _requestCount, _maxTrials;
+    private readonly Option<int> _interval, _requestCount, _maxTrials, _minWindows;
     private readonly Option<double> _stability, _warmup, _percentile;
 
     /// <param name="perfAnalyzerShortNames">Give -p, -s and -r their perf_analyzer meanings (bench, where they are free).</param>
@@ -44,6 +44,17 @@ internal sealed class MeasurementOptions
         {
             Description = $"Most windows before the result is reported as unstable. Default {defaults.MaxTrials}",
             DefaultValueFactory = _ => defaults.MaxTrials,
+        });
+        _minWindows = CommonOptions.Positive(new Option<int>("--min-windows")
+        {
+            Description = $"Fewest windows measured even when the last 3 agree sooner (perf_analyzer stops at the first stable 3), so the reported ranges sample the machine's drift. " +
+                          $"At least 3, at most --max-trials. Default {defaults.MinWindows}",
+            DefaultValueFactory = _ => defaults.MinWindows,
+        });
+        _minWindows.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && int.TryParse(r.Tokens[^1].Value, out var v) && v is > 0 and < MeasurementPlan.StableWindows)
+                r.AddError($"--min-windows expects at least {MeasurementPlan.StableWindows} (stability compares the last {MeasurementPlan.StableWindows} windows), not {v}");
         });
         _warmup = new Option<double>("--warmup")
         {
@@ -79,16 +90,29 @@ internal sealed class MeasurementOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _mode, _interval, _requestCount, _stability, _maxTrials, _warmup, _percentile }) command.Options.Add(o);
+        foreach (var o in new Option[] { _mode, _interval, _requestCount, _stability, _maxTrials, _minWindows, _warmup, _percentile }) command.Options.Add(o);
     }
 
-    public MeasurementPlan Read(ParseResult parse) => new()
+    /// <summary>
+    /// The plan the options give. --min-windows given above --max-trials is a usage error; its
+    /// default yields to a lower --max-trials (a short run asked for stays short).
+    /// </summary>
+    public MeasurementPlan Read(ParseResult parse)
+    {
+        var plan = ReadPlan(parse);
+        if (plan.MinWindows <= plan.MaxTrials) return plan;
+        if (parse.GetResult(_minWindows) is null or { Implicit: true }) return plan with { MinWindows = plan.MaxTrials };
+        throw new UsageException($"--min-windows {plan.MinWindows} is more than --max-trials {plan.MaxTrials}; expected --min-windows ≤ --max-trials");
+    }
+
+    private MeasurementPlan ReadPlan(ParseResult parse) => new()
     {
         Mode = parse.GetValue(_mode) switch { "count_windows" => MeasurementMode.CountWindows, "once" => MeasurementMode.Once, _ => MeasurementMode.TimeWindows },
         IntervalMs = parse.GetValue(_interval),
         RequestCount = parse.GetValue(_requestCount),
         StabilityPercent = parse.GetValue(_stability),
         MaxTrials = parse.GetValue(_maxTrials),
+        MinWindows = parse.GetValue(_minWindows),
         WarmupSeconds = parse.GetValue(_warmup),
         Percentile = parse.GetValue(_percentile),
     };
@@ -101,7 +125,7 @@ internal sealed class MeasurementOptions
         [
             "--measurement-mode", p.Mode switch { MeasurementMode.CountWindows => "count_windows", MeasurementMode.Once => "once", _ => "time_windows" },
             "--measurement-interval", N(p.IntervalMs), "--measurement-request-count", N(p.RequestCount), "--stability-percentage", N(p.StabilityPercent),
-            "--max-trials", N(p.MaxTrials), "--warmup", N(p.WarmupSeconds), "--percentile", N(p.Percentile),
+            "--max-trials", N(p.MaxTrials), "--min-windows", N(p.MinWindows), "--warmup", N(p.WarmupSeconds), "--percentile", N(p.Percentile),
         ];
     }
 }

@@ -28,7 +28,7 @@ internal static class MeasurementPrinter
         if (r.Windowed is { } win)
         {
             Row("measurement", $"{win.Windows.Count} windows after {F(win.WarmupSeconds, "0.#")} s of warm-up; {(win.Stable ? win.Verdict : "UNSTABLE — " + win.Verdict[(win.Verdict.IndexOf(':') + 2)..])}");
-            Row("steps/s", $"{F(win.StepsPerSecond, "F1")} (windows {F(win.StepsPerSecondMin, "F1")}–{F(win.StepsPerSecondMax, "F1")})");
+            Row("steps/s", $"{F(win.StepsPerSecond, "F1")} (windows {F(win.StepsPerSecondMin, "F1")}–{F(win.StepsPerSecondMax, "F1")}: {win.Spread})");
             var chosen = win.Percentile is 99 or 50 ? "" : $", {LatencySummary.NameOf(win.Percentile)} {F(win.LatencyMinMs, "F3")}–{F(win.LatencyMaxMs, "F3")}";
             Row("latency ms", $"{Latency(win.Latency)} (p50 {F(win.P50MinMs, "F3")}–{F(win.P50MaxMs, "F3")}, p99 {F(win.P99MinMs, "F3")}–{F(win.P99MaxMs, "F3")}{chosen} over windows)");
         }

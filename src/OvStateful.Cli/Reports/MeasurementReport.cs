@@ -29,7 +29,7 @@ internal sealed record MeasurementReport
     public Timeline? Timeline { get; init; }
     /// <summary>compare: against the first available engine; run: against the solo replay (--verify).</summary>
     public DifferenceReport? Difference { get; init; }
-    /// <summary>The windows and their verdict; then <see cref="StepsPerSecond"/> and <see cref="LatencyMs"/> are the last three windows' figures. Null for one-pass runs.</summary>
+    /// <summary>The windows and their verdict; then <see cref="StepsPerSecond"/> and <see cref="LatencyMs"/> are the figures over all the windows. Null for one-pass runs.</summary>
     public WindowedFigures? Measurement { get; init; }
     /// <summary>compare: each round's throughput (with its window extremes) and latency, in round order; the row's figures are their means.</summary>
     public IReadOnlyList<RoundFigures>? RoundFigures { get; init; }

@@ -69,7 +69,7 @@ internal static class EngineRun
         var result = await run.ConfigureAwait(false);
         var stats = model.GetStatistics();
         if (!windowed) await probe.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-        var server = probe.Last(windowed ? Math.Min(MeasurementPlan.StableWindows, result.Windowed?.Windows.Count ?? 0) : 1);
+        var server = probe.Last(windowed ? result.Windowed?.Windows.Count ?? 0 : 1);
         return new EngineMeasurement(choice.Label, model.EngineName, result, BatchSizes.From(stats), null)
         {
             Spill = new SpillCounts(stats.SpillCount, stats.RestoreCount),

@@ -37,7 +37,7 @@ internal sealed record ServerCounters(ulong InferenceCount, ulong ExecutionCount
 /// <summary>
 /// Reads a model's server counters at the run's boundaries: before and after a one-pass run, or
 /// when the first window opens and after each window closes, so the server-side figures cover
-/// the same windows as the client's (the last three).
+/// the same windows as the client's (all of them).
 /// </summary>
 internal sealed class ServerProbe(Func<CancellationToken, Task<ServerCounters?>> read)
 {

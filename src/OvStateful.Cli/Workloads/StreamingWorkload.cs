@@ -121,14 +121,14 @@ internal sealed class StreamingWorkload
     }
 
     /// <summary>
-    /// Warm-up (not counted), then windows until the last three agree or the trials run out;
+    /// Warm-up (not counted), then at least the plan's fewest windows, until the last three agree or the trials run out;
     /// with recorded outputs, not before every client has finished its first sequence.
     /// </summary>
     private async Task<WindowedFigures> MeasureAsync(Task clients, Stopwatch clock, CancellationToken cancellationToken)
     {
         var plan = _settings.Measurement;
         var windows = new List<MeasurementWindow>();
-        var kept = new Queue<List<double>>();
+        var kept = new List<List<double>>();
         try
         {
             await Task.WhenAny(clients, Task.Delay(TimeSpan.FromSeconds(plan.WarmupSeconds), cancellationToken)).ConfigureAwait(false);
@@ -153,10 +153,9 @@ internal sealed class StreamingWorkload
                 windows.Add(new MeasurementWindow(windows.Count, openedAt, seconds, latencies.Count, seconds > 0 ? latencies.Count / seconds : 0, LatencySummary.Of([.. latencies], plan.Percentile)));
                 openedAt += seconds;
                 if (_settings.OnWindowBoundary is { } boundary) await boundary(cancellationToken).ConfigureAwait(false);
-                kept.Enqueue(latencies);
-                if (kept.Count > MeasurementPlan.StableWindows) kept.Dequeue();
+                kept.Add(latencies);
                 var outputsDone = !_settings.RecordOutputs || Volatile.Read(ref _firstSequencesDone) >= _settings.Clients;
-                if (outputsDone && (WindowedFigures.From(windows, [], plan).Stable || windows.Count >= plan.MaxTrials)) break;
+                if (outputsDone && ((windows.Count >= plan.MinWindows && WindowedFigures.LastAgree(windows, plan)) || windows.Count >= plan.MaxTrials)) break;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -18,7 +18,7 @@ internal sealed record WorkloadResult
     public Timeline Timeline { get; init; } = Timeline.Empty;
     /// <summary>Ctrl+C stopped the run: the figures cover the steps answered until then, and every sequence that had started was sent its END.</summary>
     public bool Cancelled { get; init; }
-    /// <summary>The measurement windows and the figures of the last three; null when measured in one pass (<see cref="MeasurementMode.Once"/>, --duration).</summary>
+    /// <summary>The measurement windows and the figures over all of them; null when measured in one pass (<see cref="MeasurementMode.Once"/>, --duration).</summary>
     public WindowedFigures? Windowed { get; init; }
     /// <summary>Request-rate mode: the rate asked for (steps/s); null in concurrency mode.</summary>
     public double? RequestRate { get; init; }

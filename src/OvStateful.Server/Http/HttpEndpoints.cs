@@ -65,7 +65,12 @@ internal static class HttpEndpoints
         foreach (var pattern in new[] { "/v2/models/{model}" + suffix, "/v2/models/{model}/versions/{version}" + suffix }) app.MapGet(pattern, d);
     }
 
-    internal static string? Route(HttpContext ctx, string key) => ctx.Request.RouteValues.TryGetValue(key, out var v) ? v as string : null;
+    /// <remarks>
+    /// ASP.NET Core decodes a route value except its "%2F": decoded here too, so an escaped
+    /// "..%2Foutside" reaches the name check as the "../outside" it means (and is refused there).
+    /// </remarks>
+    internal static string? Route(HttpContext ctx, string key) =>
+        ctx.Request.RouteValues.TryGetValue(key, out var v) && v is string s ? (s.Contains('%') ? s.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : s) : null;
 
     /// <summary>Every handler runs inside this: an error fails this request alone, with its status and message.</summary>
     private static async Task Guard(HttpContext ctx, Func<Task> handler)

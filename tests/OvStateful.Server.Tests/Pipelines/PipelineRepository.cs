@@ -27,8 +27,8 @@ internal sealed class PipelineRepository : IAsyncDisposable
     public static async Task<PipelineRepository> LoadAsync(IReadOnlyDictionary<string, string>? files = null, IReadOnlyDictionary<string, string>? copies = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "ovs-pipe-" + Guid.NewGuid().ToString("N"));
-        Copy(Source, root);
-        foreach (var (to, from) in copies ?? new Dictionary<string, string>()) Copy(Path.Combine(Source, from), Path.Combine(root, to));
+        TestPaths.CopyFolder(Source, root);
+        foreach (var (to, from) in copies ?? new Dictionary<string, string>()) TestPaths.CopyFolder(Path.Combine(Source, from), Path.Combine(root, to));
         foreach (var (path, text) in files ?? new Dictionary<string, string>())
         {
             var full = Path.Combine(root, path);
@@ -45,13 +45,6 @@ internal sealed class PipelineRepository : IAsyncDisposable
     {
         var e = Registry.Index().First(e => e.Name == model);
         return $"{e.State} {e.Reason}";
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from)) Copy(d, Path.Combine(to, Path.GetFileName(d)));
     }
 
     public async ValueTask DisposeAsync()

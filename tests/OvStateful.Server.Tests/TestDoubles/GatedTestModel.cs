@@ -6,12 +6,24 @@ using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Tests.TestDoubles;
 
-/// <summary>A stateless test double whose steps wait until the test opens the gate (for shutdown tests).</summary>
-internal sealed class GatedTestModel : IServedModel
+/// <summary>
+/// A stateless test double whose steps wait until the test opens the gate (for shutdown and
+/// deadline tests). Y = X + 1.
+/// </summary>
+/// <param name="runsToEnd">
+/// A step that reached the gate ignores the caller's token from then on and completes when the
+/// gate opens (as a step already taken into a batch does); otherwise cancelling it ends its wait.
+/// </param>
+internal sealed class GatedTestModel(bool runsToEnd = false) : IServedModel
 {
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>Released once per step that reaches the gate.</summary>
     private readonly SemaphoreSlim _entered = new(0);
+    /// <summary>Steps that passed the gate and were answered; only grows.</summary>
+    private int _completed;
+
+    /// <summary>Steps that passed the gate and were answered so far.</summary>
+    public int Completed => Volatile.Read(ref _completed);
 
     public string Name => "gated";
     public string Version => "1";
@@ -31,8 +43,9 @@ internal sealed class GatedTestModel : IServedModel
         // As the batcher does: Core's one request check, before anything else.
         this.CheckRequest(request);
         _entered.Release();
-        await _gate.Task.WaitAsync(cancellationToken);
+        await _gate.Task.WaitAsync(runsToEnd ? CancellationToken.None : cancellationToken);
         var x = request.Inputs[0].ToArray<int>()[0];
+        Interlocked.Increment(ref _completed);
         return new InferenceResponse { ModelName = Name, ModelVersion = Version, RequestId = request.RequestId, Outputs = [Tensor.FromArray("Y", DataType.Int32, [1], new[] { x + 1 })] };
     }
 
