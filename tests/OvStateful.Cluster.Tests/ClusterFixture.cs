@@ -93,7 +93,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static void CopyModel(string from, string to)
+    internal static void CopyModel(string from, string to)
     {
         foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to, StringComparison.Ordinal));
         Directory.CreateDirectory(to);
