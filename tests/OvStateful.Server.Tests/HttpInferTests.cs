@@ -100,6 +100,32 @@ public sealed class HttpInferTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(5_000)]
+    [InlineData(40_000)]
+    public async Task Large_bodies_round_trip_in_json_and_binary(int stringLength)
+    {
+        // Bodies past one Kestrel buffer segment (4 KiB) are read whole either way; BYTES carry
+        // Triton's serialized form in binary and plain strings in JSON (escapes included).
+        // As JSON text: escapes for a newline, a quote and a non-BMP character (a surrogate pair).
+        var strings = new[] { new string('a', stringLength), @"é\n\""\ud83d\ude00" + new string('z', stringLength / 2), "" };
+        var expected = new[] { strings[0], "é\n\"\U0001F600" + new string('z', stringLength / 2), "" };
+        var json = $"{{\"inputs\":[{{\"name\":\"BYTES\",\"shape\":[1,3],\"datatype\":\"BYTES\",\"data\":[\"{strings[0]}\",\"{strings[1]}\",\"{strings[2]}\"]}}]}}";
+        var response = await PostOk("/v2/models/echo/infer", json);
+        Assert.Equal(expected, response.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(e => e.GetString()));
+
+        var serialized = expected.SelectMany(v => BitConverter.GetBytes((uint)Encoding.UTF8.GetByteCount(v)).Concat(Encoding.UTF8.GetBytes(v))).ToArray();
+        var header = Encoding.UTF8.GetBytes($"{{\"parameters\":{{\"binary_data_output\":true}},\"inputs\":[{{\"name\":\"BYTES\",\"shape\":[1,3],\"datatype\":\"BYTES\",\"parameters\":{{\"binary_data_size\":{serialized.Length}}}}}]}}");
+        var content = new ByteArrayContent([.. header, .. serialized]);
+        content.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var binary = await _server.Http.PostAsync("/v2/models/echo/infer", content);
+        var body = await binary.Content.ReadAsByteArrayAsync();
+        Assert.True(binary.StatusCode == HttpStatusCode.OK, Encoding.UTF8.GetString(body));
+        var jsonLength = int.Parse(binary.Headers.GetValues("Inference-Header-Content-Length").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(serialized, body.AsSpan(jsonLength).ToArray());
+    }
+
     [Fact]
     public async Task Requested_outputs_limit_the_response()
     {

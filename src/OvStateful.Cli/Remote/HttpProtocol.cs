@@ -4,20 +4,35 @@ using OvStateful.Cli.Workloads;
 
 namespace OvStateful.Cli.Remote;
 
-/// <summary>KServe v2 REST over one pooled <see cref="HttpClient"/> (HTTP/1.1, a connection per concurrent sequence).</summary>
+/// <summary>
+/// KServe v2 REST over one <see cref="SocketsHttpHandler"/> (HTTP/1.1 keep-alive, a connection
+/// per concurrent sequence): an <see cref="HttpClient"/> for metadata and statistics, and for
+/// the steps the handler itself through an <see cref="HttpMessageInvoker"/> (no per-request
+/// timeout token, no base-address resolution).
+/// </summary>
 internal sealed class HttpProtocol : IRemoteProtocol
 {
+    private readonly SocketsHttpHandler _handler;
     private readonly HttpClient _http;
+    private readonly HttpMessageInvoker _steps;
     private readonly bool _binary;
 
     public HttpProtocol(Uri baseAddress, bool binary)
     {
         _binary = binary;
-        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+        // Nothing per request that a load generator on loopback does not need: no proxy lookup,
+        // cookies, redirects or decompression.
+        _handler = new SocketsHttpHandler
         {
-            BaseAddress = baseAddress,
-            Timeout = TimeSpan.FromSeconds(100),
+            MaxConnectionsPerServer = int.MaxValue,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
         };
+        _http = new HttpClient(_handler, disposeHandler: false) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) };
+        _steps = new HttpMessageInvoker(_handler, disposeHandler: false);
     }
 
     public string Name => _binary ? "http (binary tensors)" : "http (JSON tensors)";
@@ -87,11 +102,13 @@ internal sealed class HttpProtocol : IRemoteProtocol
         }
     }
 
-    public IStepClient CreateClient(RemoteModel model) => new HttpStepClient(_http, model.Name, model.Outputs, _binary);
+    public IStepClient CreateClient(RemoteModel model) => new HttpStepClient(_steps, _http.BaseAddress!, model.Name, model.Outputs, _binary);
 
     public ValueTask DisposeAsync()
     {
         _http.Dispose();
+        _steps.Dispose();
+        _handler.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using OvStateful.Cli.Workloads;
 using OvStateful.Core.Tensors;
 
 namespace OvStateful.Cli.Remote;
 
-/// <summary>KServe v2 JSON tensor data: a flat array of numbers (or booleans) in row-major order.</summary>
+/// <summary>KServe v2 JSON tensor data: a flat array of numbers (or booleans) in row-major order; nested arrays are read row-major too.</summary>
 internal static class JsonTensors
 {
     public static void WriteData(Utf8JsonWriter w, Tensor t)
@@ -28,27 +29,36 @@ internal static class JsonTensors
         w.WriteEndArray();
     }
 
-    /// <summary>A JSON "data" array back into little-endian bytes of <paramref name="type"/>.</summary>
-    public static byte[] ReadData(JsonElement data, DataType type)
+    /// <summary>One JSON "data" value (an array, nested arrays or a scalar) as little-endian bytes of <paramref name="type"/>.</summary>
+    public static byte[] ReadData(ReadOnlySpan<byte> json, DataType type)
     {
         var size = type.ByteSize();
-        var values = Flatten(data).ToList();
-        var bytes = new byte[values.Count * size];
-        for (var i = 0; i < values.Count; i++)
+        if (size == 0) throw new FormatException($"cannot read {type.WireName()} JSON data");
+        var count = 0;
+        var r = new Utf8JsonReader(json);
+        while (r.Read())
         {
-            if (!TryReadElement(values[i], type, bytes.AsSpan(i * size, size))) throw new FormatException($"cannot read {type.WireName()} JSON data");
+            if (r.TokenType is not (JsonTokenType.StartArray or JsonTokenType.EndArray)) count++;
+        }
+        var bytes = new byte[count * size];
+        r = new Utf8JsonReader(json);
+        var i = 0;
+        while (r.Read())
+        {
+            if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.EndArray) continue;
+            if (!TryReadElement(ref r, type, bytes.AsSpan(i++ * size, size))) throw new FormatException($"cannot read {type.WireName()} JSON data");
         }
         return bytes;
     }
 
-    /// <summary>One JSON value as little-endian bytes of <paramref name="type"/> into <paramref name="to"/> (its element size); false for a type JSON data cannot carry.</summary>
+    /// <summary>The value <paramref name="v"/> stands on as little-endian bytes of <paramref name="type"/> into <paramref name="to"/> (its element size); false for a type JSON data cannot carry.</summary>
     /// <exception cref="FormatException">The value does not fit the type.</exception>
     /// <exception cref="InvalidOperationException">The value is not a number (or a boolean for BOOL).</exception>
-    public static bool TryReadElement(JsonElement v, DataType type, Span<byte> to)
+    public static bool TryReadElement(ref Utf8JsonReader v, DataType type, Span<byte> to)
     {
         switch (type)
         {
-            case DataType.Bool: to[0] = v.ValueKind == JsonValueKind.True || (v.ValueKind == JsonValueKind.Number && v.GetDouble() != 0) ? (byte)1 : (byte)0; break;
+            case DataType.Bool: to[0] = v.TokenType == JsonTokenType.True || (v.TokenType == JsonTokenType.Number && v.GetDouble() != 0) ? (byte)1 : (byte)0; break;
             case DataType.UInt8: to[0] = v.GetByte(); break;
             case DataType.Int8: to[0] = (byte)v.GetSByte(); break;
             case DataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(to, v.GetInt16()); break;
@@ -66,15 +76,11 @@ internal static class JsonTensors
         return true;
     }
 
-    /// <summary>Triton also accepts nested arrays; flatten them in row-major order.</summary>
-    private static IEnumerable<JsonElement> Flatten(JsonElement e)
+    /// <summary>One parsed JSON value as <see cref="TryReadElement(ref Utf8JsonReader, DataType, Span{byte})"/> reads it (read from the element's own UTF-8 text, no copy).</summary>
+    public static bool TryReadElement(JsonElement v, DataType type, Span<byte> to)
     {
-        if (e.ValueKind != JsonValueKind.Array)
-        {
-            yield return e;
-            yield break;
-        }
-        foreach (var item in e.EnumerateArray())
-            foreach (var v in Flatten(item)) yield return v;
+        var r = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(v));
+        r.Read();
+        return TryReadElement(ref r, type, to);
     }
 }

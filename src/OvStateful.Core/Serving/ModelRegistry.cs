@@ -112,9 +112,22 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
         {
             model = null;
             if (!_entries.TryGetValue(name, out var e) || e.Versions.Count == 0) return false;
-            model = string.IsNullOrEmpty(version)
-                ? e.Versions.MaxBy(v => long.Parse(v.Version, System.Globalization.CultureInfo.InvariantCulture))
-                : e.Versions.FirstOrDefault(v => v.Version == version);
+            // Loops, not MaxBy/FirstOrDefault: this runs on every request, and LINQ or a foreach over the IReadOnlyList would allocate each time.
+            long newest = long.MinValue;
+            for (var i = 0; i < e.Versions.Count; i++)
+            {
+                var v = e.Versions[i];
+                if (string.IsNullOrEmpty(version))
+                {
+                    var number = long.Parse(v.Version, System.Globalization.CultureInfo.InvariantCulture);
+                    if (number > newest) (newest, model) = (number, v);
+                }
+                else if (v.Version == version)
+                {
+                    model = v;
+                    break;
+                }
+            }
             return model is not null;
         }
     }

@@ -76,6 +76,7 @@ public sealed class OvsServer : IAsyncDisposable
         // TLS (ALPN), and refuses h2c prior knowledge there. gRPC has its own h2c port.
         var http = Build(o.HttpPort, HttpProtocols.Http1, o.MaxRequestBodyBytes, app =>
         {
+            app.Use(next => ctx => InferRoute.Handle(ctx, _services, next));
             app.UseRouting();
             HttpEndpoints.Map(app, _services);
             MoreHttpEndpoints?.Invoke(app);
@@ -155,6 +156,7 @@ public sealed class OvsServer : IAsyncDisposable
             Listen(k, _services.Options.Host, port, protocols);
         });
         var app = builder.Build();
+        if (app.Services.GetService<IMemoryPoolFactory<byte>>() is { } pool) _connections.Transport.UseMemoryPool(pool);
         configure(app);
         return app;
     }

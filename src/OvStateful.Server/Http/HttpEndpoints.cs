@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OvStateful.Core.Sequences;
+using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
 using OvStateful.Server.Sequences;
@@ -27,15 +28,21 @@ internal static class HttpEndpoints
         MapModel(app, "/ready", (ctx, m, v) => Ready(ctx, s, m, v));
         MapModel(app, "/config", (ctx, m, v) => Json(ctx, s.Resolver.Resolve(m, v).Config));
         MapModel(app, "/stats", (ctx, m, v) => Stats(ctx, s, m, v));
-        MapModel(app, "/infer", (ctx, m, v) => Infer(ctx, s, m, v), post: true);
+        // Inference has a handler of its own: no closure or extra async frame per request (HttpInfer).
+        // InferRoute takes these paths before routing; these routes serve what it passes on.
+        foreach (var pattern in new[] { "/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer" })
+            app.MapPost(pattern, ctx => HttpInfer.HandleAsync(ctx, s, Route(ctx, "model")!, Route(ctx, "version")));
 
         app.MapPost("/v2/repository/index", ctx => Guard(ctx, () => RepositoryIndex(ctx, s)));
         app.MapPost("/v2/repository/models/{model}/load", ctx => Guard(ctx, async () =>
         {
             var model = Route(ctx, "model")!;
             ModelControl.CheckAllowed(s.Options, "load", model);
-            var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
-            await s.Registry.LoadAsync(model, ModelControl.FromJson(body, model), ctx.RequestAborted).ConfigureAwait(false);
+            ModelLoadParameters parameters;
+            // The parameters are copied out of the body: it is let go before the load, which may take long.
+            using (var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false))
+                parameters = ModelControl.FromJson(body.Memory, model);
+            await s.Registry.LoadAsync(model, parameters, ctx.RequestAborted).ConfigureAwait(false);
             await Empty(ctx, StatusCodes.Status200OK).ConfigureAwait(false);
         }));
         app.MapPost("/v2/repository/models/{model}/unload", ctx => Guard(ctx, async () =>
@@ -52,13 +59,10 @@ internal static class HttpEndpoints
         app.MapPost("/v2/sequences/release", ctx => Guard(ctx, () => ReleaseSequence(ctx, s)));
     }
 
-    private static void MapModel(IEndpointRouteBuilder app, string suffix, Func<HttpContext, string, string?, Task> handler, bool post = false)
+    private static void MapModel(IEndpointRouteBuilder app, string suffix, Func<HttpContext, string, string?, Task> handler)
     {
         RequestDelegate d = ctx => Guard(ctx, () => handler(ctx, Route(ctx, "model")!, Route(ctx, "version")));
-        foreach (var pattern in new[] { "/v2/models/{model}" + suffix, "/v2/models/{model}/versions/{version}" + suffix })
-        {
-            if (post) app.MapPost(pattern, d); else app.MapGet(pattern, d);
-        }
+        foreach (var pattern in new[] { "/v2/models/{model}" + suffix, "/v2/models/{model}/versions/{version}" + suffix }) app.MapGet(pattern, d);
     }
 
     internal static string? Route(HttpContext ctx, string key) => ctx.Request.RouteValues.TryGetValue(key, out var v) ? v as string : null;
@@ -70,7 +74,7 @@ internal static class HttpEndpoints
         {
             await handler().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (HttpErrors.IsTheClients(ctx, e))
         {
             await HttpErrors.WriteAsync(ctx, e).ConfigureAwait(false);
         }
@@ -130,10 +134,10 @@ internal static class HttpEndpoints
     private static async Task RepositoryIndex(HttpContext ctx, ServerServices s)
     {
         var readyOnly = false;
-        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
-        if (body.Length > 0)
+        using var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        if (body.Memory.Length > 0)
         {
-            using var doc = HttpBody.ParseJson(body);
+            using var doc = HttpBody.ParseJson(body.Memory);
             if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("ready", out var r))
                 readyOnly = r.ValueKind == JsonValueKind.True;
         }
@@ -157,47 +161,13 @@ internal static class HttpEndpoints
         await WriteJson(ctx, buffer.WrittenSpan.ToArray()).ConfigureAwait(false);
     }
 
-    private static async Task Infer(HttpContext ctx, ServerServices s, string model, string? version)
-    {
-        var served = s.Resolver.Resolve(model, version);
-        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
-        long? headerLength = null;
-        if (ctx.Request.Headers.TryGetValue(HttpInferCodec.HeaderLengthHeader, out var hv))
-        {
-            headerLength = long.TryParse(hv.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var h)
-                ? h
-                : throw ServerErrors.Invalid($"header {HttpInferCodec.HeaderLengthHeader} is '{hv}'; expected the JSON header's byte count");
-        }
-        var decoded = HttpInferCodec.Decode(served.Name, version, body, headerLength, s.SharedMemory);
-        byte[] bytes;
-        int? jsonLength;
-        using (decoded.SharedMemory)
-        {
-            var response = await s.Invoker.InferAsync(served, decoded.Request, ctx.RequestAborted).ConfigureAwait(false);
-            decoded.SharedMemory?.WriteOutputs(response);
-            (bytes, jsonLength) = HttpInferCodec.Encode(response, decoded.Request, decoded);
-        }
-        ctx.Response.StatusCode = StatusCodes.Status200OK;
-        if (jsonLength is int n)
-        {
-            ctx.Response.ContentType = "application/octet-stream";
-            ctx.Response.Headers[HttpInferCodec.HeaderLengthHeader] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            ctx.Response.ContentType = "application/json";
-        }
-        ctx.Response.ContentLength = bytes.Length;
-        await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).ConfigureAwait(false);
-    }
-
     private static async Task AllocateSequence(HttpContext ctx, ServerServices s)
     {
         var asString = false;
-        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
-        if (body.Length > 0)
+        using var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        if (body.Memory.Length > 0)
         {
-            using var doc = HttpBody.ParseJson(body);
+            using var doc = HttpBody.ParseJson(body.Memory);
             if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("type", out var t))
                 asString = SequenceIdTypes.IsString(t.ValueKind == JsonValueKind.String ? t.GetString() : t.GetRawText());
         }
@@ -207,8 +177,8 @@ internal static class HttpEndpoints
 
     private static async Task ReleaseSequence(HttpContext ctx, ServerServices s)
     {
-        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
-        using var doc = HttpBody.ParseJson(body);
+        using var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        using var doc = HttpBody.ParseJson(body.Memory);
         if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("sequence_id", out var v))
             throw ServerErrors.Invalid("release needs a body {\"sequence_id\": <number or string>}");
         var id = v.ValueKind switch

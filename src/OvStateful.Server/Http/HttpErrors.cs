@@ -20,6 +20,10 @@ internal static class HttpErrors
         _ => StatusCodes.Status500InternalServerError,
     };
 
+    /// <summary>Whether a handler's exception is answered: everything but the cancellation of a request its client has left.</summary>
+    public static bool IsTheClients(HttpContext context, Exception error) =>
+        error is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested;
+
     public static Task WriteAsync(HttpContext context, Exception error)
     {
         int status;

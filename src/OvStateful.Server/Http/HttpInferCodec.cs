@@ -1,5 +1,7 @@
-using System.Text;
+using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.Server.Protocol;
@@ -7,41 +9,33 @@ using OvStateful.Server.SharedMemory;
 
 namespace OvStateful.Server.Http;
 
-/// <summary>A decoded KServe v2 REST infer request and how each output is to be returned.</summary>
-internal sealed record HttpInferRequest(InferenceRequest Request, bool BinaryByDefault, IReadOnlyDictionary<string, bool> BinaryOutputs)
-{
-    /// <summary>The request's tensors in shared memory (SharedMemory/); null when it uses none. The endpoint disposes it.</summary>
-    public SharedMemoryTensors? SharedMemory { get; init; }
-
-    public bool IsBinary(string output) => BinaryOutputs.TryGetValue(output, out var b) ? b : BinaryByDefault;
-}
-
 /// <summary>
-/// KServe v2 REST inference bodies, with Triton's binary tensor data extension: a JSON
-/// header of Inference-Header-Content-Length bytes, then each binary input's bytes in input
-/// order (sizes in the inputs' binary_data_size parameters).
+/// KServe v2 REST inference bodies, with Triton's binary tensor data extension: a JSON header
+/// of Inference-Header-Content-Length bytes, then each binary input's bytes in input order
+/// (sizes in the inputs' binary_data_size parameters). Requests become Core's
+/// <see cref="InferenceRequest"/> whose tensors point into the body (binary data, not copied)
+/// or into the exchange's pooled arrays (decoded JSON data); responses are written into the
+/// response's pipe from the step's output tensors, after a JSON header made in a pooled buffer.
 /// </summary>
 internal static class HttpInferCodec
 {
+    private static readonly JsonReaderOptions JsonCheckOptions = new() { MaxDepth = 64 };
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    public static HttpInferRequest Decode(string model, string? version, ReadOnlyMemory<byte> body, long? headerLength, SharedMemoryRegistry? sharedMemory = null)
+    /// <summary>Decimal texts of header lengths, made once each: the response header's value costs no string per request.</summary>
+    private static readonly string?[] LengthTexts = new string?[8192];
+
+    /// <summary>The request's Inference-Header-Content-Length, or null when it has none.</summary>
+    public static long? HeaderLength(HttpRequest request)
     {
-        SharedMemoryTensors? bound = null;
-        try
-        {
-            var decoded = DecodeBody(model, version, body, headerLength, sharedMemory, ref bound);
-            return bound is null ? decoded : decoded with { SharedMemory = bound };
-        }
-        catch
-        {
-            bound?.Dispose();
-            throw;
-        }
+        var value = request.Headers[HeaderLengthHeader];
+        if (value.Count == 0) return null;
+        return long.TryParse(value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var h)
+            ? h
+            : throw ServerErrors.Invalid($"header {HeaderLengthHeader} is '{value}'; expected the JSON header's byte count");
     }
 
-    private static HttpInferRequest DecodeBody(string model, string? version, ReadOnlyMemory<byte> body, long? headerLength, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
+    public static InferenceRequest Decode(IServedModel model, string? version, ReadOnlyMemory<byte> body, long? headerLength, SharedMemoryRegistry? sharedMemory, InferExchange exchange)
     {
         var jsonLength = body.Length;
         if (headerLength is long h)
@@ -50,247 +44,207 @@ internal static class HttpInferCodec
                 throw ServerErrors.Invalid($"header {HeaderLengthHeader} is {h}; the body has {body.Length} bytes");
             jsonLength = (int)h;
         }
+        var json = body[..jsonLength];
+        // Invalid UTF-8 and escapes (where a lone surrogate can hide) get the located check before
+        // anything is read; plain UTF-8 without escapes, the common case, skips it (it allocates).
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span) || json.Span.IndexOf("\\u"u8) >= 0) JsonText.Check(json.Span, JsonCheckOptions);
+        var header = exchange.Header;
+        InferHeaderReader.Read(json.Span, TensorNames.Of(model), header);
 
-        JsonText.Check(body.Span[..jsonLength], new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
-        JsonDocument doc;
-        try
+        var inputs = new Tensor[header.Inputs.Count];
+        var binaryOffset = jsonLength;
+        for (var i = 0; i < inputs.Length; i++)
         {
-            doc = JsonDocument.Parse(body[..jsonLength], DocumentOptions);
+            var e = header.Inputs[i];
+            inputs[i] = new Tensor(e.Name, e.DataType, e.Shape, InputData(in e, body, json.Span, ref binaryOffset, sharedMemory, exchange));
         }
-        catch (JsonException e)
+        if (binaryOffset != body.Length)
+            throw ServerErrors.Invalid($"request has {body.Length - binaryOffset} bytes of binary data that no input's 'binary_data_size' accounts for");
+
+        string[]? requested = null;
+        if (header.Outputs.Count > 0)
         {
-            throw ServerErrors.Invalid($"request body is not valid JSON: {e.Message}");
+            requested = new string[header.Outputs.Count];
+            for (var k = 0; k < requested.Length; k++)
+            {
+                var o = header.Outputs[k];
+                BindOutput(in o, sharedMemory, exchange);
+                requested[k] = o.Name;
+            }
         }
 
-        using (doc)
+        return new InferenceRequest
         {
-            try
-            {
-                return Decode(model, version, body, doc.RootElement, jsonLength, sharedMemory, ref bound);
-            }
-            catch (InvalidOperationException e)
-            {
-                // A value of another JSON kind than expected where no check above names it: still the request's fault.
-                throw ServerErrors.Invalid($"request body has a value of the wrong JSON kind: {e.Message}");
-            }
-        }
+            ModelName = model.Name,
+            ModelVersion = version,
+            RequestId = header.Id,
+            SequenceId = header.SequenceId,
+            SequenceStart = header.SequenceStart,
+            SequenceEnd = header.SequenceEnd,
+            Inputs = inputs,
+            RequestedOutputs = requested,
+        };
     }
 
-    private static HttpInferRequest Decode(string model, string? version, ReadOnlyMemory<byte> body, JsonElement root, int jsonLength, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
+    /// <summary>
+    /// The one place where an input's bytes are found: the binary section after the header (in
+    /// input order; a slice of the body, nothing copied), the JSON "data" value (decoded into an
+    /// array of the exchange), or a registered shared-memory region (copied out of it,
+    /// <see cref="SharedMemoryTensors.ReadInput"/>).
+    /// </summary>
+    private static ReadOnlyMemory<byte> InputData(in InputHeader e, ReadOnlyMemory<byte> body, ReadOnlySpan<byte> json, ref int binaryOffset, SharedMemoryRegistry? sharedMemory, InferExchange exchange)
     {
+        var hasData = e.DataLength > 0;
+        if (e.SharedMemory is { } region)
         {
-            if (root.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid("request body must be a JSON object with 'inputs'");
-
-            string? id = null;
-            if (root.TryGetProperty("id", out var idElement))
-            {
-                if (idElement.ValueKind != JsonValueKind.String) throw ServerErrors.Invalid("'id' must be a string");
-                id = idElement.GetString();
-            }
-
-            var sequenceId = default(Core.Sequences.SequenceId);
-            bool start = false, end = false, binaryDefault = false;
-            if (root.TryGetProperty("parameters", out var parameters))
-            {
-                if (parameters.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid("'parameters' must be a JSON object");
-                foreach (var p in parameters.EnumerateObject())
-                {
-                    switch (p.Name)
-                    {
-                        case SequenceParameters.SequenceId:
-                            sequenceId = p.Value.ValueKind switch
-                            {
-                                JsonValueKind.Number => SequenceParameters.FromJsonNumber(p.Value.GetRawText()),
-                                JsonValueKind.String => SequenceParameters.FromString(p.Value.GetString()!),
-                                _ => throw ServerErrors.Invalid($"parameter 'sequence_id' is {p.Value.ValueKind}; expected an unsigned 64-bit number or a string"),
-                            };
-                            break;
-                        case SequenceParameters.SequenceStart: start = Bool(p, "parameter"); break;
-                        case SequenceParameters.SequenceEnd: end = Bool(p, "parameter"); break;
-                        case "binary_data_output": binaryDefault = Bool(p, "parameter"); break;
-                    }
-                }
-            }
-
-            if (!root.TryGetProperty("inputs", out var inputsElement) || inputsElement.ValueKind != JsonValueKind.Array)
-                throw ServerErrors.Invalid("request body needs 'inputs': an array of {name, shape, datatype, data}");
-
-            var binaryOffset = jsonLength;
-            var inputs = new List<Tensor>();
-            var index = 0;
-            foreach (var input in inputsElement.EnumerateArray())
-            {
-                inputs.Add(DecodeInput(input, index++, body, ref binaryOffset, sharedMemory, ref bound));
-            }
-            if (binaryOffset != body.Length)
-                throw ServerErrors.Invalid($"request has {body.Length - binaryOffset} bytes of binary data that no input's 'binary_data_size' accounts for");
-
-            List<string>? requested = null;
-            var binaryOutputs = new Dictionary<string, bool>(StringComparer.Ordinal);
-            if (root.TryGetProperty("outputs", out var outputsElement))
-            {
-                if (outputsElement.ValueKind != JsonValueKind.Array) throw ServerErrors.Invalid("'outputs' must be an array of {name, parameters}");
-                requested = [];
-                var o = 0;
-                foreach (var output in outputsElement.EnumerateArray())
-                {
-                    if (output.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid($"outputs[{o}] is {output.ValueKind}; expected an object with 'name'");
-                    var name = RequiredString(output, "name", $"outputs[{o++}]");
-                    requested.Add(name);
-                    if (output.TryGetProperty("parameters", out var op) && op.ValueKind == JsonValueKind.Object)
-                    {
-                        foreach (var p in op.EnumerateObject())
-                        {
-                            if (p.Name == "binary_data") binaryOutputs[name] = Bool(p, $"output '{name}' parameter");
-                            else if (p.Name == "classification")
-                                throw ServerErrors.Invalid($"output '{name}' asks for classification, which this server does not offer");
-                        }
-                        if (SharedMemoryTensors.FromJson(op, name) is { } place) SharedMemoryTensors.For(ref bound, sharedMemory).BindOutput(place, name);
-                    }
-                }
-            }
-
-            var request = new InferenceRequest
-            {
-                ModelName = model,
-                ModelVersion = version,
-                RequestId = id,
-                SequenceId = sequenceId,
-                SequenceStart = start,
-                SequenceEnd = end,
-                Inputs = inputs,
-                RequestedOutputs = requested is { Count: > 0 } ? requested : null,
-            };
-            return new HttpInferRequest(request, binaryDefault, binaryOutputs);
+            if (hasData || e.BinarySize >= 0)
+                throw ServerErrors.Invalid($"input '{e.Name}' has both 'shared_memory_region' and {(hasData ? "'data'" : "'binary_data_size'")}; send one");
+            return SharedMemoryTensors.For(ref exchange.SharedMemory, sharedMemory).ReadInput(region, e.Name, e.DataType, e.Shape);
         }
+        if (e.BinarySize >= 0)
+        {
+            if (hasData) throw ServerErrors.Invalid($"input '{e.Name}' has both 'data' and 'binary_data_size'; send one");
+            if (e.BinarySize > body.Length - binaryOffset)
+                throw ServerErrors.Invalid($"input '{e.Name}' parameter 'binary_data_size' is {e.BinarySize} but only {body.Length - binaryOffset} bytes of binary data remain");
+            // No copy: the body is held until the response is written, after the step has run.
+            var data = body.Slice(binaryOffset, (int)e.BinarySize);
+            binaryOffset += (int)e.BinarySize;
+            TensorBytes.CheckRaw(e.Name, e.DataType, e.Shape, data.Span, "its binary data");
+            return data;
+        }
+        if (!hasData) throw ServerErrors.Invalid($"input '{e.Name}' has neither 'data' nor a 'binary_data_size' parameter");
+        return JsonTensorData.Decode(e.Name, e.DataType, e.Shape, json.Slice(e.DataStart, e.DataLength), exchange);
     }
 
-    private static Tensor DecodeInput(JsonElement input, int index, ReadOnlyMemory<byte> body, ref int binaryOffset, SharedMemoryRegistry? sharedMemory, ref SharedMemoryTensors? bound)
+    /// <summary>An output asked into a region takes its lease before the step runs: a bad region fails the request, changing no state.</summary>
+    private static void BindOutput(in OutputHeader o, SharedMemoryRegistry? sharedMemory, InferExchange exchange)
     {
-        if (input.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid($"inputs[{index}] must be an object with name, shape, datatype, data");
-        var name = RequiredString(input, "name", $"inputs[{index}]");
-        var type = TensorBytes.ParseDatatype(name, RequiredString(input, "datatype", $"input '{name}'"));
-        if (!input.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
-            throw ServerErrors.Invalid($"input '{name}' needs 'shape': an array of dimensions");
-        var shape = new List<long>();
-        foreach (var d in shapeElement.EnumerateArray())
-        {
-            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var dim))
-                throw ServerErrors.Invalid($"input '{name}' 'shape' holds {d.GetRawText()}; dimensions must be whole numbers");
-            shape.Add(dim);
-        }
+        if (o.SharedMemory is { } place) SharedMemoryTensors.For(ref exchange.SharedMemory, sharedMemory).BindOutput(place, o.Name);
+    }
 
-        long? binarySize = null;
-        if (input.TryGetProperty("parameters", out var parameters) && SharedMemoryTensors.FromJson(parameters, name) is { } place)
-        {
-            if (input.TryGetProperty("data", out _) || parameters.TryGetProperty("binary_data_size", out _))
-                throw ServerErrors.Invalid($"input '{name}' has parameter '{SharedMemoryTensors.RegionParameter}' and also 'data' or 'binary_data_size'; its data comes from one place");
-            return new Tensor(name, type, shape.ToArray(), SharedMemoryTensors.For(ref bound, sharedMemory).ReadInput(place, name, type, shape));
-        }
-        if (parameters.ValueKind == JsonValueKind.Object
-            && parameters.TryGetProperty("binary_data_size", out var sizeElement))
-        {
-            if (!sizeElement.TryGetInt64(out var size) || size < 0)
-                throw ServerErrors.Invalid($"input '{name}' parameter 'binary_data_size' is {sizeElement.GetRawText()}; expected a byte count >= 0");
-            binarySize = size;
-        }
+    private static readonly JsonEncodedText ModelNameProperty = JsonEncodedText.Encode("model_name");
+    private static readonly JsonEncodedText ModelVersionProperty = JsonEncodedText.Encode("model_version");
+    private static readonly JsonEncodedText IdProperty = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText ParametersProperty = JsonEncodedText.Encode("parameters");
+    private static readonly JsonEncodedText SequenceIdProperty = JsonEncodedText.Encode(SequenceParameters.SequenceId);
+    private static readonly JsonEncodedText SequenceStartProperty = JsonEncodedText.Encode(SequenceParameters.SequenceStart);
+    private static readonly JsonEncodedText SequenceEndProperty = JsonEncodedText.Encode(SequenceParameters.SequenceEnd);
+    private static readonly JsonEncodedText OutputsProperty = JsonEncodedText.Encode("outputs");
+    private static readonly JsonEncodedText NameProperty = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText DatatypeProperty = JsonEncodedText.Encode("datatype");
+    private static readonly JsonEncodedText ShapeProperty = JsonEncodedText.Encode("shape");
+    private static readonly JsonEncodedText DataProperty = JsonEncodedText.Encode("data");
+    private static readonly JsonEncodedText BinaryDataSizeProperty = JsonEncodedText.Encode("binary_data_size");
 
-        ReadOnlyMemory<byte> data;
-        var hasJsonData = input.TryGetProperty("data", out var dataElement);
-        if (binarySize is long n)
+    /// <summary>
+    /// Writes the response: status, headers (Content-Length, and Inference-Header-Content-Length
+    /// when any output is binary), the JSON header, then each binary output's bytes in output
+    /// order, straight from the step's output tensors into the response pipe. Nothing is
+    /// flushed here: Kestrel sends it when the request ends. Outputs bound to shared memory are
+    /// written into their regions first (one that does not fit fails the request before anything
+    /// is sent) and listed without data, as Triton lists them.
+    /// </summary>
+    public static void Write(HttpResponse http, InferenceResponse response, InferenceRequest request, InferExchange exchange)
+    {
+        var header = exchange.Header;
+        var shm = exchange.SharedMemory;
+        shm?.WriteOutputs(response);
+        var w = exchange.Writer;
+        long binaryBytes = 0;
+        var binaryOutputs = 0;
+        w.WriteStartObject();
+        w.WriteString(ModelNameProperty, response.ModelName);
+        w.WriteString(ModelVersionProperty, response.ModelVersion);
+        if (!string.IsNullOrEmpty(response.RequestId)) w.WriteString(IdProperty, response.RequestId);
+        if (!request.SequenceId.IsNone)
         {
-            if (hasJsonData) throw ServerErrors.Invalid($"input '{name}' has both 'data' and 'binary_data_size'; send one");
-            if (n > body.Length - binaryOffset)
-                throw ServerErrors.Invalid($"input '{name}' parameter 'binary_data_size' is {n} but only {body.Length - binaryOffset} bytes of binary data remain");
-            // No copy: the body buffer belongs to this request and outlives the step.
-            data = body.Slice(binaryOffset, (int)n);
-            binaryOffset += (int)n;
-            TensorBytes.CheckRaw(name, type, shape, data.Span, "its binary data");
+            w.WriteStartObject(ParametersProperty);
+            if (request.SequenceId.IsString) w.WriteString(SequenceIdProperty, request.SequenceId.Text);
+            else w.WriteNumber(SequenceIdProperty, request.SequenceId.Number);
+            w.WriteBoolean(SequenceStartProperty, request.SequenceStart);
+            w.WriteBoolean(SequenceEndProperty, request.SequenceEnd);
+            // Parameters the serving side adds (a cluster names the node that owns the sequence); none here otherwise.
+            if (response.Parameters is { } extra) foreach (var (key, value) in extra) w.WriteString(key, value);
+            w.WriteEndObject();
+        }
+        w.WriteStartArray(OutputsProperty);
+        var outputs = response.Outputs;
+        // Index loops: a foreach over the IReadOnlyList would allocate an enumerator per request.
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            var t = outputs[i];
+            w.WriteStartObject();
+            w.WriteString(NameProperty, t.Name);
+            w.WriteString(DatatypeProperty, t.DataType.WireName());
+            w.WriteStartArray(ShapeProperty);
+            foreach (var d in t.Shape) w.WriteNumberValue(d);
+            w.WriteEndArray();
+            if (shm?.IsBound(t.Name) == true)
+            {
+                // In its region: no data here.
+            }
+            else if (header.IsBinary(t.Name))
+            {
+                w.WriteStartObject(ParametersProperty);
+                w.WriteNumber(BinaryDataSizeProperty, t.Data.Length);
+                w.WriteEndObject();
+                binaryBytes += t.Data.Length;
+                binaryOutputs++;
+            }
+            else
+            {
+                w.WritePropertyName(DataProperty);
+                JsonTensorData.Encode(w, t);
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+
+        var json = exchange.ResponseHeader.WrittenSpan;
+        http.StatusCode = StatusCodes.Status200OK;
+        if (binaryOutputs > 0)
+        {
+            http.ContentType = "application/octet-stream";
+            http.Headers[HeaderLengthHeader] = LengthText(json.Length);
         }
         else
         {
-            if (!hasJsonData) throw ServerErrors.Invalid($"input '{name}' has neither 'data' nor a 'binary_data_size' parameter");
-            data = JsonTensorData.Decode(name, type, shape, dataElement);
+            http.ContentType = "application/json";
         }
-        return new Tensor(name, type, shape.ToArray(), data);
+        http.ContentLength = json.Length + binaryBytes;
+        var body = http.BodyWriter;
+        WriteAll(body, json);
+        if (binaryOutputs == 0) return;
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            var name = outputs[i].Name;
+            if (header.IsBinary(name) && shm?.IsBound(name) != true) WriteAll(body, outputs[i].Data.Span);
+        }
     }
 
-    private static string RequiredString(JsonElement e, string property, string where) =>
-        e.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString()!
-            : throw ServerErrors.Invalid($"{where} needs '{property}' as a string");
-
-    private static bool Bool(JsonProperty p, string what) => p.Value.ValueKind switch
+    /// <summary>
+    /// Copies into the pipe asking for spans of a stated size: without a size hint a pipe over a
+    /// transport whose memory pool has no minimum block (the connection-capped socket transport)
+    /// hands out empty spans, and BuffersExtensions.Write then throws.
+    /// </summary>
+    private static void WriteAll(System.IO.Pipelines.PipeWriter body, ReadOnlySpan<byte> data)
     {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => throw ServerErrors.Invalid($"{what} '{p.Name}' is {p.Value.GetRawText()}; expected true or false"),
-    };
-
-    /// <summary>The response body and, when any output is binary, the JSON header's length.</summary>
-    public static (byte[] Body, int? HeaderLength) Encode(InferenceResponse response, InferenceRequest request, HttpInferRequest options)
-    {
-        var json = new System.Buffers.ArrayBufferWriter<byte>();
-        var binary = new List<ReadOnlyMemory<byte>>();
-        using (var w = new Utf8JsonWriter(json))
+        while (!data.IsEmpty)
         {
-            w.WriteStartObject();
-            w.WriteString("model_name", response.ModelName);
-            w.WriteString("model_version", response.ModelVersion);
-            if (!string.IsNullOrEmpty(response.RequestId)) w.WriteString("id", response.RequestId);
-            if (!request.SequenceId.IsNone)
-            {
-                w.WriteStartObject("parameters");
-                if (request.SequenceId.IsString) w.WriteString(SequenceParameters.SequenceId, request.SequenceId.Text);
-                else w.WriteNumber(SequenceParameters.SequenceId, request.SequenceId.Number);
-                w.WriteBoolean(SequenceParameters.SequenceStart, request.SequenceStart);
-                w.WriteBoolean(SequenceParameters.SequenceEnd, request.SequenceEnd);
-                foreach (var (key, value) in response.Parameters ?? []) w.WriteString(key, value);
-                w.WriteEndObject();
-            }
-            w.WriteStartArray("outputs");
-            foreach (var t in response.Outputs)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", t.Name);
-                w.WriteString("datatype", t.DataType.WireName());
-                w.WriteStartArray("shape");
-                foreach (var d in t.Shape) w.WriteNumberValue(d);
-                w.WriteEndArray();
-                if (options.SharedMemory?.IsBound(t.Name) == true)
-                {
-                    // Written to its shared-memory region: listed without data, as Triton lists it.
-                }
-                else if (options.IsBinary(t.Name))
-                {
-                    w.WriteStartObject("parameters");
-                    w.WriteNumber("binary_data_size", t.Data.Length);
-                    w.WriteEndObject();
-                    binary.Add(t.Data);
-                }
-                else
-                {
-                    w.WritePropertyName("data");
-                    JsonTensorData.Encode(w, t);
-                }
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
+            var span = body.GetSpan(Math.Min(data.Length, 16 * 1024));
+            var n = Math.Min(span.Length, data.Length);
+            data[..n].CopyTo(span);
+            body.Advance(n);
+            data = data[n..];
         }
-
-        if (binary.Count == 0) return (json.WrittenSpan.ToArray(), null);
-        var total = json.WrittenCount + binary.Sum(b => b.Length);
-        var body = new byte[total];
-        json.WrittenSpan.CopyTo(body);
-        var offset = json.WrittenCount;
-        foreach (var b in binary)
-        {
-            b.Span.CopyTo(body.AsSpan(offset));
-            offset += b.Length;
-        }
-        return (body, json.WrittenCount);
     }
 
-    public static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
+    private static string LengthText(int n)
+    {
+        if ((uint)n >= (uint)LengthTexts.Length) return n.ToString(CultureInfo.InvariantCulture);
+        // A benign race: two threads may each make the same string; either is right.
+        return LengthTexts[n] ??= n.ToString(CultureInfo.InvariantCulture);
+    }
 }

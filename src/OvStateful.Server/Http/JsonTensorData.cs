@@ -1,143 +1,173 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
+using OvStateful.Core.Serving;
 using OvStateful.Core.Tensors;
 using OvStateful.Server.Protocol;
 
 namespace OvStateful.Server.Http;
 
 /// <summary>
-/// KServe v2 JSON tensor "data": flat or nested arrays in row-major order, numbers for
-/// numeric types, true/false for BOOL, strings for BYTES. Converted to and from the
-/// little-endian bytes a <see cref="Tensor"/> holds.
+/// KServe v2 JSON tensor "data": flat or nested arrays in row-major order (a lone scalar is one
+/// element), numbers for numeric types, true/false for BOOL, strings for BYTES. Decoded straight
+/// from the header's bytes into the little-endian bytes a <see cref="Tensor"/> holds (BYTES:
+/// Triton's serialized form, each element a 4-byte little-endian length and its UTF-8 bytes),
+/// and encoded back. A value out of its datatype's range (300 for UINT8, 1e39 for FP32) or text
+/// that is not valid Unicode is an error naming the input and the element, never a silent
+/// Infinity or a server error.
 /// </summary>
 internal static class JsonTensorData
 {
-    public static byte[] Decode(string input, DataType type, IReadOnlyList<long> shape, JsonElement data)
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = 64 };
+
+    /// <summary>Decodes <paramref name="json"/> (one JSON value) into an array rented from <paramref name="exchange"/>.</summary>
+    public static ReadOnlyMemory<byte> Decode(string input, DataType type, long[] shape, ReadOnlySpan<byte> json, InferExchange exchange)
     {
         var count = TensorBytes.ElementCount(input, shape);
-        var elements = new List<JsonElement>(checked((int)Math.Min(count, 1 << 20)));
-        Flatten(input, data, elements);
-        if (elements.Count != count)
-            throw ServerErrors.Invalid($"input '{input}' has {elements.Count} values in 'data'; shape {Shapes.Format(shape.ToArray())} needs {count}");
-
-        if (type == DataType.String)
-        {
-            var parts = new ReadOnlyMemory<byte>[elements.Count];
-            for (var i = 0; i < parts.Length; i++)
-            {
-                if (elements[i].ValueKind != JsonValueKind.String)
-                    throw ServerErrors.Invalid($"input '{input}' value {i} is {elements[i].ValueKind}; BYTES data must be strings");
-                parts[i] = Encoding.UTF8.GetBytes(elements[i].GetString()!);
-            }
-            return TensorBytes.JoinStrings(parts);
-        }
-
+        // Every JSON value takes at least one byte: a shape asking for more elements than that cannot match, so never allocate for it.
+        if (count > json.Length) throw CountMismatch(input, shape, CountValues(input, json), count);
         var size = type.ByteSize();
-        var bytes = new byte[elements.Count * size];
-        for (var i = 0; i < elements.Count; i++) WriteElement(input, type, i, elements[i], bytes.AsSpan(i * size, size));
-        return bytes;
+        if (type != DataType.String && size == 0) throw ServerErrors.Invalid($"input '{input}' has datatype {type.WireName()}, which JSON data cannot carry");
+        // BYTES: an element's unescaped UTF-8 is never longer than its JSON text; each also takes a 4-byte length.
+        var capacity = type == DataType.String ? checked(json.Length + 4 * (int)count) : checked((int)count * size);
+        var bytes = exchange.RentArray(capacity);
+        var dst = bytes.AsSpan(0, capacity);
+
+        var r = new Utf8JsonReader(json, Options);
+        long n = 0;
+        var written = 0;
+        while (r.Read())
+        {
+            if (r.TokenType is JsonTokenType.StartArray or JsonTokenType.EndArray) continue;
+            if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.Null) throw NotScalar(input, r.TokenType);
+            if (n < count)
+            {
+                if (type == DataType.String) written += WriteString(input, n, ref r, dst[written..]);
+                else WriteElement(input, type, n, ref r, json, dst.Slice((int)n * size, size));
+            }
+            n++;
+        }
+        if (n != count) throw CountMismatch(input, shape, n, count);
+        return bytes.AsMemory(0, type == DataType.String ? written : capacity);
     }
 
-    private static void Flatten(string input, JsonElement e, List<JsonElement> into)
+    /// <summary>Only for the message of a count that cannot match: the values <paramref name="json"/> holds.</summary>
+    private static long CountValues(string input, ReadOnlySpan<byte> json)
     {
-        if (e.ValueKind == JsonValueKind.Array)
+        var r = new Utf8JsonReader(json, Options);
+        long n = 0;
+        while (r.Read())
         {
-            foreach (var item in e.EnumerateArray()) Flatten(input, item, into);
+            if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.Null) throw NotScalar(input, r.TokenType);
+            if (r.TokenType is not (JsonTokenType.StartArray or JsonTokenType.EndArray)) n++;
         }
-        else if (e.ValueKind is JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined)
+        return n;
+    }
+
+    private static InferenceException CountMismatch(string input, long[] shape, long n, long count) =>
+        ServerErrors.Invalid($"input '{input}' has {n} values in 'data'; shape {Shapes.Format(shape)} needs {count}");
+
+    private static InferenceException NotScalar(string input, JsonTokenType token) =>
+        ServerErrors.Invalid($"input '{input}' 'data' holds a {InferHeaderReader.Kind(token)}; expected numbers, booleans or strings in (nested) arrays");
+
+    /// <summary>One BYTES element: its length, then its UTF-8 bytes (unescaped). Returns the bytes written.</summary>
+    private static int WriteString(string input, long index, ref Utf8JsonReader r, Span<byte> dst)
+    {
+        if (r.TokenType != JsonTokenType.String)
+            throw ServerErrors.Invalid($"input '{input}' value {index} is {InferHeaderReader.Kind(r.TokenType)}; BYTES data must be strings");
+        int length;
+        if (!r.ValueIsEscaped)
         {
-            throw ServerErrors.Invalid($"input '{input}' 'data' holds a {e.ValueKind}; expected numbers, booleans or strings in (nested) arrays");
+            if (!Utf8.IsValid(r.ValueSpan)) throw NotText(input, index);
+            r.ValueSpan.CopyTo(dst[4..]);
+            length = r.ValueSpan.Length;
         }
         else
         {
-            into.Add(e);
+            try
+            {
+                length = r.CopyString(dst[4..]);
+            }
+            catch (InvalidOperationException)
+            {
+                throw NotText(input, index);
+            }
         }
+        BinaryPrimitives.WriteUInt32LittleEndian(dst, (uint)length);
+        return 4 + length;
     }
 
-    private static void WriteElement(string input, DataType type, int index, JsonElement e, Span<byte> dst)
+    private static InferenceException NotText(string input, long index) =>
+        ServerErrors.Invalid($"input '{input}' value {index} is not valid Unicode text (invalid UTF-8 or a lone surrogate); BYTES data in JSON must be UTF-8 strings");
+
+    private static void WriteElement(string input, DataType type, long index, ref Utf8JsonReader r, ReadOnlySpan<byte> json, Span<byte> dst)
     {
         if (type == DataType.Bool)
         {
-            dst[0] = e.ValueKind switch
+            dst[0] = r.TokenType switch
             {
-                JsonValueKind.True => 1,
-                JsonValueKind.False => 0,
-                _ => throw Bad(input, type, index, e, "true or false"),
+                JsonTokenType.True => 1,
+                JsonTokenType.False => 0,
+                _ => throw Bad(input, type, index, ref r, json, "true or false"),
             };
             return;
         }
-        if (e.ValueKind != JsonValueKind.Number) throw Bad(input, type, index, e, "a number");
-        try
-        {
-            WriteNumber(input, type, index, e, dst);
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException)
-        {
-            throw Bad(input, type, index, e, $"a number in the range of {type.WireName()}");
-        }
+        if (r.TokenType != JsonTokenType.Number) throw Bad(input, type, index, ref r, json, "a number");
+        if (!TryWriteNumber(type, r.ValueSpan, dst)) throw Bad(input, type, index, ref r, json, InRange(type));
     }
 
-    private static void WriteNumber(string input, DataType type, int index, JsonElement e, Span<byte> dst)
+    /// <summary>Writes one JSON number as <paramref name="type"/>; false when it is not one (a fraction for an integer type, out of range).</summary>
+    private static bool TryWriteNumber(DataType type, ReadOnlySpan<byte> text, Span<byte> dst)
     {
         switch (type)
         {
-            case DataType.UInt8: dst[0] = Integer<byte>(input, type, index, e); break;
-            case DataType.Int8: dst[0] = unchecked((byte)Integer<sbyte>(input, type, index, e)); break;
-            case DataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(dst, Integer<ushort>(input, type, index, e)); break;
-            case DataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(dst, Integer<short>(input, type, index, e)); break;
-            case DataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(dst, Integer<uint>(input, type, index, e)); break;
-            case DataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(dst, Integer<int>(input, type, index, e)); break;
-            case DataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(dst, Integer<ulong>(input, type, index, e)); break;
-            case DataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(dst, Integer<long>(input, type, index, e)); break;
-            case DataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(dst, InRange(input, type, index, e, (Half)Real(input, type, index, e), Half.IsInfinity)); break;
-            case DataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(dst, InRange(input, type, index, e, ToBf16((float)Real(input, type, index, e)), b => (b & 0x7FFF) == 0x7F80)); break;
-            case DataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(dst, InRange(input, type, index, e, (float)Real(input, type, index, e), float.IsInfinity)); break;
-            case DataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(dst, Real(input, type, index, e)); break;
-            default: throw ServerErrors.Invalid($"input '{input}' has datatype {type.WireName()}, which JSON data cannot carry");
+            case DataType.UInt8 when Integer<byte>(text, out var v): dst[0] = v; return true;
+            case DataType.Int8 when Integer<sbyte>(text, out var v): dst[0] = unchecked((byte)v); return true;
+            case DataType.UInt16 when Integer<ushort>(text, out var v): BinaryPrimitives.WriteUInt16LittleEndian(dst, v); return true;
+            case DataType.Int16 when Integer<short>(text, out var v): BinaryPrimitives.WriteInt16LittleEndian(dst, v); return true;
+            case DataType.UInt32 when Integer<uint>(text, out var v): BinaryPrimitives.WriteUInt32LittleEndian(dst, v); return true;
+            case DataType.Int32 when Integer<int>(text, out var v): BinaryPrimitives.WriteInt32LittleEndian(dst, v); return true;
+            case DataType.UInt64 when Integer<ulong>(text, out var v): BinaryPrimitives.WriteUInt64LittleEndian(dst, v); return true;
+            case DataType.Int64 when Integer<long>(text, out var v): BinaryPrimitives.WriteInt64LittleEndian(dst, v); return true;
+            // Parsed as float directly (one rounding, as float.Parse), then refused if it overflowed to Infinity.
+            case DataType.Fp32 when Utf8Parser.TryParse(text, out float f, out var used) && used == text.Length && float.IsFinite(f):
+                BinaryPrimitives.WriteSingleLittleEndian(dst, f);
+                return true;
+            case DataType.Fp64 when Utf8Parser.TryParse(text, out double d, out var used) && used == text.Length && double.IsFinite(d):
+                BinaryPrimitives.WriteDoubleLittleEndian(dst, d);
+                return true;
+            case DataType.Fp16 when Utf8Parser.TryParse(text, out double d, out var used) && used == text.Length && Half.IsFinite((Half)d):
+                BinaryPrimitives.WriteHalfLittleEndian(dst, (Half)d);
+                return true;
+            case DataType.Bf16 when Utf8Parser.TryParse(text, out float f, out var used) && used == text.Length && float.IsFinite(f) && ToBf16(f) is var b && (b & 0x7F80) != 0x7F80:
+                BinaryPrimitives.WriteUInt16LittleEndian(dst, b);
+                return true;
+            default:
+                return false;
         }
     }
 
-    /// <summary>A JSON number as a double; one beyond double's range (1e400) is refused, not turned into Infinity.</summary>
-    private static double Real(string input, DataType type, int index, JsonElement e)
+    private static bool Integer<T>(ReadOnlySpan<byte> text, out T value) where T : IBinaryInteger<T> =>
+        T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value!);
+
+    private static string InRange(DataType type) => type switch
     {
-        var v = double.Parse(e.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
-        return double.IsFinite(v) ? v : throw OutOfRange(input, type, index, e);
-    }
+        DataType.Fp32 => "a number within ±3.4028235e38 (the range of FP32)",
+        DataType.Fp64 => "a number within ±1.7976931348623157e308 (the range of FP64)",
+        DataType.Fp16 => "a number within ±65504 (the range of FP16)",
+        DataType.Bf16 => "a number within ±3.3895314e38 (the range of BF16)",
+        _ => $"a whole number in the range of {type.WireName()}",
+    };
 
-    /// <summary>
-    /// The value converted to the tensor's type, refused when it does not fit (1e39 for FP32
-    /// became Infinity silently); values that merely round (more digits than the type holds,
-    /// or below its smallest) are taken rounded, as any JSON reader does.
-    /// </summary>
-    private static T InRange<T>(string input, DataType type, int index, JsonElement e, T converted, Func<T, bool> isInfinite) =>
-        isInfinite(converted) ? throw OutOfRange(input, type, index, e) : converted;
-
-    private static Exception OutOfRange(string input, DataType type, int index, JsonElement e) =>
-        Bad(input, type, index, e, type switch
-        {
-            DataType.Fp16 => "a number within ±65504 (the range of FP16)",
-            DataType.Bf16 => "a number within ±3.3895e38 (the range of BF16)",
-            DataType.Fp32 => "a number within ±3.4028235e38 (the range of FP32)",
-            _ => "a number within ±1.7976931348623157e308 (the range of FP64)",
-        });
-
-    private static T Integer<T>(string input, DataType type, int index, JsonElement e) where T : System.Numerics.IBinaryInteger<T>
+    private static InferenceException Bad(string input, DataType type, long index, ref Utf8JsonReader r, ReadOnlySpan<byte> json, string expected)
     {
-        var text = e.GetRawText();
-        return T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw Bad(input, type, index, e, $"a whole number in the range of {type.WireName()}");
-    }
-
-    private static Exception Bad(string input, DataType type, int index, JsonElement e, string expected) =>
-        ServerErrors.Invalid($"input '{input}' value {index} is {Show(e)}; {type.WireName()} data must be {expected}");
-
-    private static string Show(JsonElement e)
-    {
-        var raw = e.GetRawText();
-        return raw.Length > 40 ? raw[..40] + "..." : raw;
+        var raw = InferHeaderReader.Raw(ref r, json);
+        if (raw.Length > 40) raw = raw[..40] + "...";
+        return ServerErrors.Invalid($"input '{input}' value {index} is {raw}; {type.WireName()} data must be {expected}");
     }
 
     /// <summary>Round-to-nearest-even truncation of an IEEE float to bfloat16.</summary>
@@ -157,12 +187,7 @@ internal static class JsonTensorData
         switch (t.DataType)
         {
             case DataType.String:
-                foreach (var element in TensorBytes.SplitStrings(t.Data))
-                {
-                    // Text when it is valid UTF-8 (the usual case); otherwise the raw bytes as Latin-1.
-                    try { w.WriteStringValue(new UTF8Encoding(false, true).GetString(element.Span)); }
-                    catch (DecoderFallbackException) { w.WriteStringValue(Encoding.Latin1.GetString(element.Span)); }
-                }
+                WriteStrings(w, span);
                 break;
             case DataType.Bool: foreach (var b in span) w.WriteBooleanValue(b != 0); break;
             case DataType.UInt8: foreach (var b in span) w.WriteNumberValue(b); break;
@@ -185,6 +210,22 @@ internal static class JsonTensorData
                 break;
         }
         w.WriteEndArray();
+    }
+
+    /// <summary>BYTES elements (serialized form) as JSON strings: UTF-8 text as is (the usual case); other bytes as Latin-1 characters.</summary>
+    private static void WriteStrings(Utf8JsonWriter w, ReadOnlySpan<byte> data)
+    {
+        var offset = 0;
+        while (offset + 4 <= data.Length)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
+            offset += 4;
+            if (length < 0 || length > data.Length - offset) break; // checked when it came in; engines' outputs are well-formed
+            var element = data.Slice(offset, length);
+            if (Utf8.IsValid(element)) w.WriteStringValue(element);
+            else w.WriteStringValue(Encoding.Latin1.GetString(element));
+            offset += length;
+        }
     }
 
     private static void WriteFloat(Utf8JsonWriter w, float f)

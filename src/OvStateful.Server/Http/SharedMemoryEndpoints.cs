@@ -67,8 +67,8 @@ internal static class SharedMemoryEndpoints
     private static async Task SystemRegister(HttpContext ctx, ServerServices s)
     {
         var name = HttpEndpoints.Route(ctx, "region") ?? throw ServerErrors.Invalid("'region name' is necessary to register system shared memory region");
-        var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
-        using var doc = HttpBody.ParseJson(body);
+        using var body = await HttpBody.ReadAsync(ctx, s.Options.MaxRequestBodyBytes).ConfigureAwait(false);
+        using var doc = HttpBody.ParseJson(body.Memory);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw ServerErrors.Invalid("Shared memory register request must be a JSON object {\"key\": ..., \"offset\": ..., \"byte_size\": ...}");
         if (!root.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String)

@@ -13,7 +13,13 @@ internal sealed class InferenceInvoker(ModelResolver resolver, ILogger log)
 {
     public ModelResolver Resolver { get; } = resolver;
 
-    public async ValueTask<InferenceResponse> InferAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
+    /// <summary>Runs the request; without Debug logging there is no frame of its own, only <see cref="RunAsync"/>'s.</summary>
+    public ValueTask<InferenceResponse> InferAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken) =>
+        log.IsEnabled(LogLevel.Debug) ? LoggedAsync(model, request, cancellationToken) : RunAsync(model, request, cancellationToken);
+
+    // Pooled state machines: the await on the step really waits, and a box per request would be garbage per step.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<InferenceResponse> LoggedAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
     {
         try
         {
@@ -27,14 +33,12 @@ internal sealed class InferenceInvoker(ModelResolver resolver, ILogger log)
 
     private bool Logged(IServedModel model, InferenceRequest request, InferenceException e)
     {
-        if (log.IsEnabled(LogLevel.Debug))
-        {
-            log.LogDebug("request failed: model {Model}, sequence {SequenceId}, {Kind}: {Reason}",
-                model.Name, request.SequenceId.IsNone ? "none" : request.SequenceId.ToString(), e.Kind, e.Message);
-        }
+        log.LogDebug("request failed: model {Model}, sequence {SequenceId}, {Kind}: {Reason}",
+            model.Name, request.SequenceId.IsNone ? "none" : request.SequenceId.ToString(), e.Kind, e.Message);
         return false;
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<InferenceResponse> RunAsync(IServedModel model, InferenceRequest request, CancellationToken cancellationToken)
     {
         try

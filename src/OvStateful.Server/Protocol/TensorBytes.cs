@@ -9,14 +9,14 @@ namespace OvStateful.Server.Protocol;
 internal static class TensorBytes
 {
     /// <summary>Element count of a request shape; negative dimensions are an error naming the input.</summary>
-    public static long ElementCount(string input, IReadOnlyList<long> shape)
+    public static long ElementCount(string input, long[] shape)
     {
         long n = 1;
         foreach (var d in shape)
         {
-            if (d < 0) throw ServerErrors.Invalid($"input '{input}' has shape {Shapes.Format(shape.ToArray())}; every dimension must be >= 0");
+            if (d < 0) throw ServerErrors.Invalid($"input '{input}' has shape {Shapes.Format(shape)}; every dimension must be >= 0");
             try { n = checked(n * d); }
-            catch (OverflowException) { throw ServerErrors.Invalid($"input '{input}' has shape {Shapes.Format(shape.ToArray())}, which is too large"); }
+            catch (OverflowException) { throw ServerErrors.Invalid($"input '{input}' has shape {Shapes.Format(shape)}, which is too large"); }
         }
         return n;
     }
@@ -27,19 +27,19 @@ internal static class TensorBytes
             : throw ServerErrors.Invalid($"input '{input}' has datatype '{datatype}'; expected one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BF16, BYTES");
 
     /// <summary>Checks raw bytes against shape × element size (or, for BYTES, the element count).</summary>
-    public static void CheckRaw(string input, DataType type, IReadOnlyList<long> shape, ReadOnlySpan<byte> data, string source)
+    public static void CheckRaw(string input, DataType type, long[] shape, ReadOnlySpan<byte> data, string source)
     {
         var count = ElementCount(input, shape);
         if (type == DataType.String)
         {
             var elements = CountStringElements(input, data, source);
             if (elements != count)
-                throw ServerErrors.Invalid($"input '{input}' has {elements} BYTES elements in {source}; shape {Shapes.Format(shape.ToArray())} needs {count}");
+                throw ServerErrors.Invalid($"input '{input}' has {elements} BYTES elements in {source}; shape {Shapes.Format(shape)} needs {count}");
             return;
         }
         var expected = count * type.ByteSize();
         if (data.Length != expected)
-            throw ServerErrors.Invalid($"input byte size mismatch for input '{input}': {source} holds {data.Length} bytes; shape {Shapes.Format(shape.ToArray())} of {type.WireName()} needs {expected}");
+            throw ServerErrors.Invalid($"input byte size mismatch for input '{input}': {source} holds {data.Length} bytes; shape {Shapes.Format(shape)} of {type.WireName()} needs {expected}");
     }
 
     /// <summary>Counts KServe BYTES elements (uint32 little-endian length, then the bytes).</summary>

@@ -36,7 +36,7 @@ internal sealed class SharedMemoryTensors(SharedMemoryRegistry registry) : IDisp
     public bool IsBound(string output) => _outputs.ContainsKey(output);
 
     /// <summary>The input's bytes, copied out of its region and checked against its shape and datatype.</summary>
-    public byte[] ReadInput(SharedMemoryPlace place, string input, DataType type, IReadOnlyList<long> shape)
+    public byte[] ReadInput(SharedMemoryPlace place, string input, DataType type, long[] shape)
     {
         using var lease = registry.Acquire(place.Region, place.Offset, place.ByteSize, input);
         var data = lease.Read();
