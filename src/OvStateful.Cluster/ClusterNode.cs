@@ -149,7 +149,12 @@ public sealed class ClusterNode : IAsyncDisposable
                     {
                         // The pod's name, IP and cluster labels (the manifest's downward API) instead of --host and
                         // --cluster-id; registered after ours, so ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID win where set.
-                        silo.Configure<EndpointOptions>(o => (o.SiloPort, o.GatewayPort) = (settings.SiloPort, settings.GatewayPort));
+                        // POD_IP set by us: Orleans's own default (the host's first address) would otherwise come first.
+                        silo.Configure<EndpointOptions>(o =>
+                        {
+                            (o.SiloPort, o.GatewayPort) = (settings.SiloPort, settings.GatewayPort);
+                            if (IPAddress.TryParse(Environment.GetEnvironmentVariable("POD_IP"), out var pod)) o.AdvertisedIPAddress = pod;
+                        });
                         silo.UseKubernetesHosting();
                     }
                     else
