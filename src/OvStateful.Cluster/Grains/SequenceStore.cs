@@ -38,7 +38,7 @@ internal sealed class RedisSequenceStore : ISequenceStore
     // Unbounded: every entry is a step whose answer waits for it, so the clients bound it.
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
-    // Interlocked: records stored, and the batches that stored them.
+    // Interlocked: records stored, and the batches (Redis round trips) that carried the writes.
     private long _written, _batches;
 
     private RedisSequenceStore(ConnectionMultiplexer redis, string clusterId, Serializer serializer)
@@ -77,23 +77,33 @@ internal sealed class RedisSequenceStore : ISequenceStore
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (group.Count < MaxBatch && _queue.Reader.TryRead(out var w)) group.Add(w);
-            var batch = _db.CreateBatch();
-            foreach (var w in group) sets.Add(batch.StringSetAsync(w.Key, w.Value));
-            batch.Execute();
+            Exception? failed = null;
             try
             {
+                var batch = _db.CreateBatch();
+                foreach (var w in group) sets.Add(batch.StringSetAsync(w.Key, w.Value));
+                batch.Execute();
                 await Task.WhenAll(sets).ConfigureAwait(false);
             }
-            catch (Exception) when (sets.Any(t => t.IsFaulted))
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Each write answers for itself below.
+                // Each write answers for itself below; the loop goes on with the next group.
+                failed = e;
             }
+            var stored = 0;
             for (var i = 0; i < group.Count; i++)
             {
-                if (sets[i].Exception is { } e) group[i].Stored.TrySetException(e.InnerException ?? e);
-                else group[i].Stored.TrySetResult();
+                if (i < sets.Count && sets[i].IsCompletedSuccessfully)
+                {
+                    group[i].Stored.TrySetResult();
+                    stored++;
+                }
+                else
+                {
+                    group[i].Stored.TrySetException(i < sets.Count && sets[i].Exception is { } e ? e.InnerException ?? e : failed ?? new InvalidOperationException("the Redis write did not complete"));
+                }
             }
-            Interlocked.Add(ref _written, group.Count);
+            Interlocked.Add(ref _written, stored);
             Interlocked.Increment(ref _batches);
             group.Clear();
             sets.Clear();
