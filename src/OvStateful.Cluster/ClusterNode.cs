@@ -63,13 +63,22 @@ public sealed class ClusterNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var node = new NodeContext(local, settings);
         var silo = BuildSilo(settings, node, options.Host, logging);
-        await silo.StartAsync(cancellationToken).ConfigureAwait(false);
         ClusterNode? started = null;
         try
         {
+            if (settings.Persist)
+            {
+                // Before the silo starts: a grain may activate here as soon as it has joined.
+                var serviceId = silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
+                node.Store = settings.Redis is { } redis
+                    ? await RedisSequenceStore.ConnectAsync(redis, serviceId, silo.Services.GetRequiredService<Orleans.Serialization.Serializer>()).ConfigureAwait(false)
+                    : new MemorySequenceStore(serviceId);
+            }
+            await silo.StartAsync(cancellationToken).ConfigureAwait(false);
             var details = silo.Services.GetRequiredService<ILocalSiloDetails>();
             node.Silo = details.SiloAddress.ToParsableString();
-            node.Name = settings.NodeName ?? details.SiloAddress.Endpoint.ToString();
+            // In a pod the silo's name is the pod's (Kubernetes hosting sets it); elsewhere host:silo port.
+            node.Name = settings.NodeName ?? (settings.Kubernetes ? details.Name : details.SiloAddress.Endpoint.ToString());
             var log = silo.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ovs.cluster");
             started = new ClusterNode(silo, node, log);
             // Ids this node hands out start at its cluster-unique number << 40: no two nodes (nor a
@@ -90,7 +99,8 @@ public sealed class ClusterNode : IAsyncDisposable
             await started.ReportOnceAsync().ConfigureAwait(false);
             started._reporting = started.ReportLoopAsync(started._stopReporting.Token);
             log.LogInformation("node {Node} joined cluster {Cluster} ({Mode}); HTTP {Http}, gRPC {Grpc}, node number {Number}",
-                node.Name, settings.ClusterId, settings.Redis is null ? "localhost" : "redis://" + settings.Redis, node.Http, node.Grpc, number);
+                node.Name, silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId,
+                settings.Redis is null ? "localhost" : (settings.Kubernetes ? "kubernetes+redis://" : "redis://") + settings.Redis, node.Http, node.Grpc, number);
             return started;
         }
         catch
@@ -98,11 +108,13 @@ public sealed class ClusterNode : IAsyncDisposable
             if (started?._server is { } s) await s.DisposeAsync().ConfigureAwait(false);
             await silo.StopAsync(CancellationToken.None).ConfigureAwait(false);
             silo.Dispose();
+            if (node.Store is { } store) await store.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    private static IHost BuildSilo(ClusterSettings settings, NodeContext node, string host, Action<ILoggingBuilder>? logging)
+    /// <summary>The node's Orleans silo host, built (not started): clustering, grain directory and storage as <paramref name="settings"/> say.</summary>
+    internal static IHost BuildSilo(ClusterSettings settings, NodeContext node, string host, Action<ILoggingBuilder>? logging)
     {
         var address = IPAddress.TryParse(host, out var ip) && !ip.Equals(IPAddress.Any) ? ip : IPAddress.Loopback;
         return new HostBuilder()
@@ -133,7 +145,22 @@ public sealed class ClusterNode : IAsyncDisposable
                         o.DeleteStateOnClear = true;
                         o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>());
                     }));
-                    silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: IPAddress.Any.ToString() == host);
+                    if (settings.Kubernetes)
+                    {
+                        // The pod's name, IP and cluster labels (the manifest's downward API) instead of --host and
+                        // --cluster-id; registered after ours, so ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID win where set.
+                        // POD_IP set by us: Orleans's own default (the host's first address) would otherwise come first.
+                        silo.Configure<EndpointOptions>(o =>
+                        {
+                            (o.SiloPort, o.GatewayPort) = (settings.SiloPort, settings.GatewayPort);
+                            if (IPAddress.TryParse(Environment.GetEnvironmentVariable("POD_IP"), out var pod)) o.AdvertisedIPAddress = pod;
+                        });
+                        silo.UseKubernetesHosting();
+                    }
+                    else
+                    {
+                        silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: IPAddress.Any.ToString() == host);
+                    }
                 }
                 else
                 {
@@ -204,6 +231,8 @@ public sealed class ClusterNode : IAsyncDisposable
         try { await _grains.GetGrain<IClusterBoardGrain>(0).Leave(Node.Silo).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); }
         catch (Exception e) when (e is not OutOfMemoryException) { /* the board forgets a silent node after a few seconds anyway */ }
         await _silo.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (Node.Store is { } store) await store.DisposeAsync().ConfigureAwait(false);
+        Node.Store = null;
     }
 
     public async ValueTask DisposeAsync()
@@ -211,6 +240,8 @@ public sealed class ClusterNode : IAsyncDisposable
         if (_server is { } server) await server.DisposeAsync().ConfigureAwait(false);
         _silo.Dispose();
         _stopReporting.Dispose();
+        if (Node.Store is { } store) await store.DisposeAsync().ConfigureAwait(false);
+        Node.Store = null;
     }
 
     private async Task ReportOnceAsync()
@@ -252,6 +283,12 @@ public sealed class ClusterNode : IAsyncDisposable
         Gauge("ovs_cluster_migrated_in_total", "Sequences handed over to this node", r.MigratedIn, "counter");
         Gauge("ovs_cluster_migrated_out_total", "Sequences this node handed over", r.MigratedOut, "counter");
         Gauge("ovs_cluster_forwarded_steps_total", "Steps that arrived here and ran on another node", r.Forwarded, "counter");
+        if (Node.Store is { } store)
+        {
+            var (written, batches) = store.Counts;
+            Gauge("ovs_cluster_persisted_steps_total", "Sequence states written to the store (--cluster-persist), one per acknowledged step", written, "counter");
+            Gauge("ovs_cluster_persist_batches_total", "Store round trips those writes took (group commit: steps waiting at once go together)", batches, "counter");
+        }
         return sb.ToString();
     }
 }

@@ -2,11 +2,21 @@ using System.Globalization;
 
 namespace OvStateful.Cluster;
 
-/// <summary>How a node joins its cluster: <c>--cluster localhost[:PRIMARY_SILO_PORT]</c> or <c>--cluster redis://HOST:PORT</c>.</summary>
+/// <summary>How a node joins its cluster: <c>--cluster localhost[:PRIMARY_SILO_PORT]</c>, <c>--cluster redis://HOST:PORT</c> or <c>--cluster kubernetes[+redis://HOST:PORT]</c>.</summary>
 public sealed record ClusterSettings
 {
+    /// <summary>Redis of <c>--cluster kubernetes</c> without an address: the manifest's Service (deploy/kubernetes/ovs-cluster.yaml).</summary>
+    public const string KubernetesRedis = "redis:6379";
+
     /// <summary>Null for development clustering on one host (a primary silo, no Redis); else Redis's "host:port" for membership, the grain directory and grain storage.</summary>
     public string? Redis { get; init; }
+    /// <summary>
+    /// Orleans's Kubernetes hosting (with Redis, which Kubernetes hosting does not replace): the silo
+    /// takes its name from POD_NAME, advertises POD_IP and listens on every address, takes ClusterId
+    /// and ServiceId from ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID, and silos whose pod is gone are
+    /// declared dead. Implies <see cref="Redis"/> is set.
+    /// </summary>
+    public bool Kubernetes { get; init; }
     /// <summary>Localhost clustering: the silo port of the primary node (the first one started); 0 = this node is the primary.</summary>
     public int PrimarySiloPort { get; init; }
     /// <summary>Orleans silo-to-silo port (0 = a free one).</summary>
@@ -36,17 +46,22 @@ public sealed record ClusterSettings
     public static ClusterSettings? Parse(string spec, out string? error)
     {
         error = null;
-        if (spec.StartsWith("redis://", StringComparison.OrdinalIgnoreCase))
-        {
-            var hostPort = spec["redis://".Length..].TrimEnd('/');
-            if (hostPort.Length == 0 || !hostPort.Contains(':')) hostPort = (hostPort.Length == 0 ? "127.0.0.1" : hostPort) + ":6379";
-            return new ClusterSettings { Redis = hostPort };
-        }
+        if (spec.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)) return new ClusterSettings { Redis = RedisAddress(spec["redis://".Length..], "127.0.0.1") };
+        if (spec.Equals("kubernetes", StringComparison.OrdinalIgnoreCase)) return new ClusterSettings { Redis = KubernetesRedis, Kubernetes = true };
+        if (spec.StartsWith("kubernetes+redis://", StringComparison.OrdinalIgnoreCase))
+            return new ClusterSettings { Redis = RedisAddress(spec["kubernetes+redis://".Length..], "redis"), Kubernetes = true };
         if (spec.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return new ClusterSettings();
         if (spec.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase)
             && int.TryParse(spec["localhost:".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var primary) && primary is > 0 and < 65536)
             return new ClusterSettings { PrimarySiloPort = primary };
-        error = $"--cluster {spec}: expected redis://HOST:PORT (Redis membership and grain directory) or localhost[:PRIMARY_SILO_PORT] (development, one host)";
+        error = $"--cluster {spec}: expected redis://HOST:PORT (Redis membership and grain directory), kubernetes[+redis://HOST:PORT] (in a Kubernetes pod, Redis at {KubernetesRedis} by default) or localhost[:PRIMARY_SILO_PORT] (development, one host)";
         return null;
+    }
+
+    /// <summary>"host:port" from what follows redis://; a missing host is <paramref name="defaultHost"/>, a missing port 6379.</summary>
+    private static string RedisAddress(string hostPort, string defaultHost)
+    {
+        hostPort = hostPort.TrimEnd('/');
+        return hostPort.Length == 0 ? defaultHost + ":6379" : hostPort.Contains(':') ? hostPort : hostPort + ":6379";
     }
 }

@@ -28,8 +28,14 @@ public sealed class ClusterFixture : IAsyncLifetime
         Repository = Path.Combine(Path.GetTempPath(), "ovs-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         CopyModel(Path.Combine(TestPaths.Models, AccumulateSteps.Model), Path.Combine(Repository, AccumulateSteps.Model));
         Reference = await LoadAsync();
-        for (var i = 0; i < 3; i++) await AddNodeAsync($"n{i}");
-        await WaitForBoardAsync(3);
+        // One node at a time, each joining a cluster that has settled: localhost clustering's
+        // in-cluster grain directory may briefly hold two activations of one grain while a node
+        // joins (Redis's directory does not), and the node-number grain must have one.
+        for (var i = 0; i < 3; i++)
+        {
+            await AddNodeAsync($"n{i}");
+            await WaitForBoardAsync(i + 1);
+        }
     }
 
     public async Task<ClusterNode> AddNodeAsync(string name)
@@ -93,7 +99,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static void CopyModel(string from, string to)
+    internal static void CopyModel(string from, string to)
     {
         foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to, StringComparison.Ordinal));
         Directory.CreateDirectory(to);

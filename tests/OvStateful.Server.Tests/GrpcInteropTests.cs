@@ -9,7 +9,7 @@ namespace OvStateful.Server.Tests;
 /// <summary>A fact that needs Debian's python3 with grpcio (apt-get install python3-grpcio); skipped, with the reason, elsewhere.</summary>
 public sealed class GrpcioFactAttribute : FactAttribute
 {
-    public const string Python = "/usr/bin/python3";
+    public const string Python = PythonScript.Python;
 
     public GrpcioFactAttribute()
     {

@@ -38,15 +38,20 @@ internal sealed class SequenceGrain(
     private string? _lastRequestId;
     private StepAnswer? _lastAnswer;
     private bool _rehydrated;
+    /// <summary>Persistence on: a record of this sequence is in the store (deleted at END).</summary>
+    private bool _stored;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
         _model = SequenceKey.ModelOf(_key);
         _id = SequenceKey.IdOf(_key);
         node.Live[_key] = 0;
-        if (!_rehydrated && record.RecordExists && record.State.Silo != node.Silo) Recover();
-        return Task.CompletedTask;
+        if (_rehydrated) return;
+        // Persistence on, the state after each step is in the store; off, grain storage says where the sequence lived.
+        var kept = node.Store is { } store ? await store.ReadAsync(_key).ConfigureAwait(true) : record.RecordExists ? record.State : null;
+        _stored = node.Store is not null && kept is not null;
+        if (kept is not null && kept.Silo != node.Silo) Recover(kept);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -98,9 +103,11 @@ internal sealed class SequenceGrain(
             if (r.SequenceEnd)
             {
                 DeactivateOnIdle();
-                if (record.RecordExists) await record.ClearStateAsync().ConfigureAwait(true);
+                if (node.Store is { } store && _stored) await store.DeleteAsync(_key).ConfigureAwait(true);
+                else if (record.RecordExists) await record.ClearStateAsync().ConfigureAwait(true);
+                _stored = false;
             }
-            else if (node.Settings.Persist)
+            else if (node.Store is not null)
             {
                 if (await PersistAsync(model).ConfigureAwait(true) is { } failed) return failed;
             }
@@ -113,22 +120,26 @@ internal sealed class SequenceGrain(
     }
 
     /// <summary>
-    /// Persistence on: the state after this step goes to grain storage before the step is
-    /// answered (acknowledged means durable). The batcher exports the slot as spill does and
-    /// takes the copy back at once (the next step imports it); concurrent grains' writes share
-    /// the storage connection's pipeline, so they go out batched.
+    /// Persistence on: the state after this step goes to the store before the step is answered
+    /// (acknowledged means durable). The batcher exports the slot as spill does and takes the
+    /// copy back at once (the next step imports it); the store writes the steps waiting at once
+    /// as one Redis batch (group commit, <see cref="RedisSequenceStore"/>).
     /// </summary>
     private async Task<StepAnswer?> PersistAsync(ServedModel model)
     {
         var state = await model.Batcher.DetachAsync(_id).ConfigureAwait(true);
         if (state is null) return null; // ended or expired meanwhile: nothing to keep
         model.Batcher.Adopt(state);
-        var kept = record.State;
-        (kept.Node, kept.Silo, kept.Steps, kept.State, kept.Version) = (node.Name, node.Silo, _steps, state.State, _version);
-        (kept.LastRequestId, kept.LastAnswer) = (_lastRequestId, _lastAnswer);
+        // A new record each step: the store may keep (memory) or serialize (Redis) it later.
+        var kept = new SequenceRecord
+        {
+            Node = node.Name, Silo = node.Silo, Steps = _steps, State = state.State, Version = _version,
+            LastRequestId = _lastRequestId, LastAnswer = _lastAnswer,
+        };
         try
         {
-            await record.WriteStateAsync().ConfigureAwait(true);
+            await node.Store!.WriteAsync(_key, kept).ConfigureAwait(true);
+            _stored = true;
             return null;
         }
         catch (Exception e)
@@ -227,10 +238,9 @@ internal sealed class SequenceGrain(
     /// is gone without handing it over. Every later step says so (never a silently reset state),
     /// until a START begins the sequence again.
     /// </summary>
-    private void Recover()
+    private void Recover(SequenceRecord r)
     {
-        var r = record.State;
-        if (node.Settings.Persist && r.Steps > 0 && node.Local(_model, r.Version) is { } model)
+        if (node.Store is not null && r.Steps > 0 && node.Local(_model, r.Version) is { } model)
         {
             // Its node died: the state after its last acknowledged step comes back here.
             try

@@ -29,6 +29,9 @@ public sealed class NodeContext(IModelRegistry models, ClusterSettings settings)
     public bool TakesSequences => Settings.HostsSequences && !_draining;
     internal void StartDraining() => _draining = true;
 
+    /// <summary>With --cluster-persist, where each sequence's state after its last acknowledged step is kept; null without. Set before the silo starts.</summary>
+    internal Grains.ISequenceStore? Store { get; set; }
+
     /// <summary>Keys of the sequence grains active on this node (added on activation, removed on deactivation).</summary>
     public ConcurrentDictionary<string, byte> Live { get; } = new(StringComparer.Ordinal);
 

@@ -449,6 +449,9 @@ internal sealed class InstanceBatcher
         for (var i = 0; i < _exportsTaken.Count; i++)
         {
             var victim = _exportsTaken[i].Victim;
+            // DetachAsync waits for this export; it looks at the sequence again once told.
+            victim.HandOverExported?.TrySetResult();
+            victim.HandOverExported = null;
             if (victim.Phase == SequencePhase.Removed)
             {
                 _owner.ReleaseSpill(victim);
@@ -463,8 +466,11 @@ internal sealed class InstanceBatcher
                 continue;
             }
             victim.Phase = SequencePhase.Spilled;
-            _owner.Metrics.RecordSpill();
-            (deferred ??= new DeferredWork()).Spilled.Add(victim.Id);
+            if (!victim.HandOver)
+            {
+                _owner.Metrics.RecordSpill();
+                (deferred ??= new DeferredWork()).Spilled.Add(victim.Id);
+            }
             _owner.OnSpilled(victim);
         }
         _exportsTaken.Clear();
@@ -479,6 +485,7 @@ internal sealed class InstanceBatcher
         op.State = StepState.Done;
         if (_imports[i] >= 0)
         {
+            var handedIn = seq.HandOver;
             _owner.ReleaseSpill(seq);
             if (_importFailed[i])
             {
@@ -486,8 +493,12 @@ internal sealed class InstanceBatcher
                 _owner.RemoveSequence(seq, SequenceEndReason.Error, ref deferred);
                 return;
             }
-            _owner.Metrics.RecordRestore();
-            (deferred ??= new DeferredWork()).Restored.Add(seq.Id);
+            // A handed-over state taken in is counted by Adopt, not as a restore.
+            if (!handedIn)
+            {
+                _owner.Metrics.RecordRestore();
+                (deferred ??= new DeferredWork()).Restored.Add(seq.Id);
+            }
         }
         if (op.Error is not null && _hadStart[i])
         {

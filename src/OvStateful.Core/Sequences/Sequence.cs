@@ -69,6 +69,13 @@ internal sealed class Sequence(SequenceId id)
     public bool ImportPending;
     /// <summary>Steps applied to the state since its START (kept in its durable records).</summary>
     public long Steps;
+    /// <summary>
+    /// Leaving for, or just taken in from, another batcher (DetachAsync/Adopt): its export or
+    /// its first import is a hand-over, counted as one and not as a spill or restore. Cleared by that import.
+    /// </summary>
+    public bool HandOver;
+    /// <summary>Set by DetachAsync while the loop exports the slot for a hand-over; completed when that export is applied (or failed).</summary>
+    public TaskCompletionSource? HandOverExported;
 
     /// <summary>Timestamp of the last step queued or completed; idle deadline = this + max_sequence_idle.</summary>
     public long LastActivity;

@@ -15,6 +15,7 @@ public sealed partial class SequenceBatcher
     /// record), a resident one after its instance's loop exported the slot into a spill record
     /// (the same export spill does, past the spill cap: it is leaving; the slot is free from then
     /// on). Null when the sequence is not live here. Waits while it has steps queued or running.
+    /// Counted as a hand-over (<see cref="ModelStatistics.HandOverCount"/>), not as a spill.
     /// </summary>
     public async Task<HandedOverSequence?> DetachAsync(SequenceId id, CancellationToken cancellationToken = default)
     {
@@ -23,6 +24,7 @@ public sealed partial class SequenceBatcher
             HandedOverSequence? taken = null;
             DeferredWork? deferred = null;
             var grow = false;
+            Task? exported = null;
             lock (Lock)
             {
                 AssertInvariants();
@@ -34,10 +36,12 @@ public sealed partial class SequenceBatcher
                         // The spill record is the state (or there is none yet): nothing to export.
                         taken = new HandedOverSequence(id, seq.Started && seq.SpillRecord >= 0 ? ReadSpillRecord(seq.SpillRecord) : null);
                         RemoveSequence(seq, SequenceEndReason.HandedOver, ref deferred);
+                        Metrics.RecordHandOver();
                     }
                     else if (seq.Phase == SequencePhase.Resident)
                     {
                         grow = !ExportForHandOver(seq);
+                        exported = seq.HandOverExported?.Task;
                     }
                     // Evicting: its export is on the way; look again shortly.
                 }
@@ -47,7 +51,8 @@ public sealed partial class SequenceBatcher
             FlushSignals();
             if (taken is not null) return taken;
             if (grow) HandOverArena.Grow(); // no record free: one more segment (outside the lock, as the loops grow it)
-            else await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            else if (exported is not null) await exported.WaitAsync(cancellationToken).ConfigureAwait(false);
+            else await Task.Delay(1, cancellationToken).ConfigureAwait(false); // steps queued or running, or a spill's export on the way
         }
     }
 
@@ -77,6 +82,8 @@ public sealed partial class SequenceBatcher
         seq.Slot = -1;
         _slotsInUse--;
         seq.Phase = SequencePhase.Evicting;
+        seq.HandOver = true;
+        seq.HandOverExported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         HoldSpill(seq, record);
         inst.Exports.Add(new PendingExport(slot, seq, record, seq.Steps));
         Volatile.Write(ref inst.SignalPending, 1);
@@ -88,7 +95,8 @@ public sealed partial class SequenceBatcher
     /// Takes in a sequence handed over from another batcher of the same model: it is live here from
     /// now, idle, its state in a spill record as a spilled sequence's is (sealed when the arena is
     /// durable), imported into a slot by its next step. Fails (InvalidArgument) when the id is
-    /// already live here, Unavailable when stopping.
+    /// already live here, Unavailable when stopping. Counted in <see cref="ModelStatistics.AdoptCount"/>;
+    /// that import is not counted as a restore.
     /// </summary>
     public void Adopt(HandedOverSequence sequence)
     {
@@ -120,7 +128,9 @@ public sealed partial class SequenceBatcher
                     LastActivity = Stopwatch.GetTimestamp(),
                     Started = sequence.State is not null,
                     ResetPending = sequence.State is null,
+                    HandOver = sequence.State is not null,
                 };
+                Metrics.RecordAdopted();
                 _table.Add(sequence.Id, seq);
                 if (record >= 0) HoldSpill(seq, record);
                 MakeIdle(seq);

@@ -184,6 +184,7 @@ public sealed partial class SequenceBatcher
     internal void ReleaseSpill(Sequence seq)
     {
         seq.ImportPending = false;
+        seq.HandOver = false;
         if (seq.SpillRecord < 0) return;
         _spill!.Free(seq.SpillRecord);
         seq.SpillRecord = -1;

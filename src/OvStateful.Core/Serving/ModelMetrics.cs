@@ -17,7 +17,7 @@ public sealed class ModelMetrics
     // batch's whole phase time, so Σ / requests is the time a request spent in each phase
     // (what perf_analyzer's server-side breakdown divides). _computeRequests counts them.
     private long _computeRequests, _inputNs, _inferNs, _outputNs;
-    private long _spills, _restores, _expired, _cancelled;
+    private long _spills, _restores, _expired, _cancelled, _handOvers, _adopted;
     // Steps queued and not yet taken into a batch (Triton's pending requests); changed under the batcher's lock, read without it.
     private long _pending;
     // Recent durations for the latency summaries: requests (success and failure), queue, and each compute phase per execution.
@@ -90,6 +90,8 @@ public sealed class ModelMetrics
 
     public void RecordSpill() => Interlocked.Increment(ref _spills);
     public void RecordRestore() => Interlocked.Increment(ref _restores);
+    public void RecordHandOver() => Interlocked.Increment(ref _handOvers);
+    public void RecordAdopted() => Interlocked.Increment(ref _adopted);
     public void RecordExpired() => Interlocked.Increment(ref _expired);
     public void RecordCancelled() => Interlocked.Increment(ref _cancelled);
 
@@ -138,6 +140,8 @@ public sealed class ModelMetrics
             SlotsInUse = gauges.SlotsInUse,
             SpillCount = (ulong)Interlocked.Read(ref _spills),
             RestoreCount = (ulong)Interlocked.Read(ref _restores),
+            HandOverCount = (ulong)Interlocked.Read(ref _handOvers),
+            AdoptCount = (ulong)Interlocked.Read(ref _adopted),
             ExpiredSequences = (ulong)Interlocked.Read(ref _expired),
             CancelledCount = (ulong)Interlocked.Read(ref _cancelled),
             PendingRequests = Interlocked.Read(ref _pending),

@@ -61,8 +61,12 @@ public sealed record ModelStatistics
     public double SlotUtilization => SlotCount == 0 ? 0 : (double)SlotsInUse / SlotCount;
     /// <summary>Sequences whose state was exported to host memory (cumulative).</summary>
     public ulong SpillCount { get; init; }
-    /// <summary>Spilled states imported back into a slot (cumulative).</summary>
+    /// <summary>Spilled states imported back into a slot (cumulative); hand-overs are not counted here.</summary>
     public ulong RestoreCount { get; init; }
+    /// <summary>Sequences taken out with their state to continue in another batcher (SequenceBatcher.DetachAsync: a cluster's drain, and with --cluster-persist each step's snapshot), cumulative; not counted as spills.</summary>
+    public ulong HandOverCount { get; init; }
+    /// <summary>Sequences taken in from another batcher (SequenceBatcher.Adopt), cumulative; their first import is not counted as a restore.</summary>
+    public ulong AdoptCount { get; init; }
     /// <summary>Sequences released by max_sequence_idle_microseconds (cumulative).</summary>
     public ulong ExpiredSequences { get; init; }
     /// <summary>Queued steps cancelled by their client before they ran (cumulative).</summary>

@@ -2,13 +2,16 @@ using System.Diagnostics;
 
 namespace OvStateful.Server.Tests.Infrastructure;
 
-/// <summary>Runs Debian's python3 (real protocol clients: grpcio, tritonclient) and collects what it printed.</summary>
+/// <summary>Runs Debian's python3 (real protocol clients: grpcio, tritonclient) and collects what it printed. Also compiled into the cluster tests.</summary>
 internal static class PythonScript
 {
+    /// <summary>Debian's python3: the one apt's python3-grpcio and python3-numpy are installed for.</summary>
+    public const string Python = "/usr/bin/python3";
+
     /// <summary>Both streams are read while it runs, so a chatty script cannot block on a full pipe.</summary>
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IReadOnlyList<string> args, TimeSpan timeout)
     {
-        using var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python, args)
+        using var p = Process.Start(new ProcessStartInfo(Python, args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
