@@ -155,6 +155,9 @@ public sealed class ClusterRoutingTests(ClusterFixture cluster)
         await cluster.WaitForBoardAsync(4);
         var fronts = new[] { 0, 1, 2, 3 };
         var halfway = new TaskCompletionSource();
+        // The second half waits for the drain to be accepted: otherwise, on a busy machine, every
+        // sequence the leaving node held could reach its end before the drain began (nothing to move).
+        var draining = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var atHalf = 0;
 
         var run = Task.WhenAll(ids.Select(async (s, i) =>
@@ -162,7 +165,7 @@ public sealed class ClusterRoutingTests(ClusterFixture cluster)
             for (var k = 0; k < steps; k++)
             {
                 if (k == steps / 2 && Interlocked.Increment(ref atHalf) == sequences) halfway.TrySetResult();
-                if (k >= steps / 2) await halfway.Task;
+                if (k >= steps / 2) await draining.Task;
                 // Clients keep sending to every node, the draining one too, until it is gone.
                 var front = fronts[(i + k) % (leaving.Drained.IsCompleted ? 3 : 4)];
                 var response = await cluster.Client(front).ModelInferAsync(AccumulateSteps.Request(s, k, steps));
@@ -175,6 +178,7 @@ public sealed class ClusterRoutingTests(ClusterFixture cluster)
         Assert.True(held > 0, "the new node got no sequence");
         using (var http = new HttpClient { BaseAddress = new Uri(leaving.Node.Http) })
             Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("/v2/cluster/drain", null)).StatusCode);
+        draining.SetResult();
         await leaving.Drained.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Empty(leaving.Node.Live);
         Assert.True(Interlocked.Read(ref leaving.Node.MigratedOut) >= 1);
