@@ -82,8 +82,10 @@ public sealed class ClusterNode : IAsyncDisposable
             var log = silo.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ovs.cluster");
             started = new ClusterNode(silo, node, log);
             // Ids this node hands out start at its cluster-unique number << 40: no two nodes (nor a
-            // restarted one, with Redis keeping the numbers) ever hand out the same id.
-            var number = await started._grains.GetGrain<INodeNumberGrain>(0).Next().ConfigureAwait(false);
+            // restarted one: Redis, or on one host a file, keeps the numbers) ever hand out the same id.
+            var number = settings.Redis is null
+                ? LocalNodeNumbers.Next(silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId)
+                : await started._grains.GetGrain<INodeNumberGrain>(0).Next().ConfigureAwait(false);
             var ids = new CorrelationIdManager(new CorrelationIdManagerOptions { FirstId = ((ulong)number << 40) | 1 });
             var forwarder = new SequenceForwarder(started._grains, node);
             var node1 = started;

@@ -28,9 +28,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         Repository = Path.Combine(Path.GetTempPath(), "ovs-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         CopyModel(Path.Combine(TestPaths.Models, AccumulateSteps.Model), Path.Combine(Repository, AccumulateSteps.Model));
         Reference = await LoadAsync();
-        // One node at a time, each joining a cluster that has settled: localhost clustering's
-        // in-cluster grain directory may briefly hold two activations of one grain while a node
-        // joins (Redis's directory does not), and the node-number grain must have one.
+        // One node at a time, each joining a cluster that has settled, so that placement sees
+        // every node (node numbers on localhost come from a locked file, LocalNodeNumbers).
         for (var i = 0; i < 3; i++)
         {
             await AddNodeAsync($"n{i}");
