@@ -66,13 +66,14 @@ public sealed class ClusterNode : IAsyncDisposable
         ClusterNode? started = null;
         try
         {
+            // Ids as the silo resolved them (in a pod, Kubernetes hosting sets them).
+            var cluster = silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
             if (settings.Persist)
             {
                 // Before the silo starts: a grain may activate here as soon as it has joined.
-                var serviceId = silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
                 node.Store = settings.Redis is { } redis
-                    ? await RedisSequenceStore.ConnectAsync(redis, serviceId, silo.Services.GetRequiredService<Orleans.Serialization.Serializer>()).ConfigureAwait(false)
-                    : new MemorySequenceStore(serviceId);
+                    ? await RedisSequenceStore.ConnectAsync(redis, cluster.ServiceId, silo.Services.GetRequiredService<Orleans.Serialization.Serializer>()).ConfigureAwait(false)
+                    : new MemorySequenceStore(cluster.ServiceId);
             }
             await silo.StartAsync(cancellationToken).ConfigureAwait(false);
             var details = silo.Services.GetRequiredService<ILocalSiloDetails>();
@@ -84,7 +85,7 @@ public sealed class ClusterNode : IAsyncDisposable
             // Ids this node hands out start at its cluster-unique number << 40: no two nodes (nor a
             // restarted one: Redis, or on one host a file, keeps the numbers) ever hand out the same id.
             var number = settings.Redis is null
-                ? LocalNodeNumbers.Next(silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId)
+                ? LocalNodeNumbers.Next(cluster.ClusterId)
                 : await started._grains.GetGrain<INodeNumberGrain>(0).Next().ConfigureAwait(false);
             var ids = new CorrelationIdManager(new CorrelationIdManagerOptions { FirstId = ((ulong)number << 40) | 1 });
             var forwarder = new SequenceForwarder(started._grains, node);
@@ -101,7 +102,7 @@ public sealed class ClusterNode : IAsyncDisposable
             await started.ReportOnceAsync().ConfigureAwait(false);
             started._reporting = started.ReportLoopAsync(started._stopReporting.Token);
             log.LogInformation("node {Node} joined cluster {Cluster} ({Mode}); HTTP {Http}, gRPC {Grpc}, node number {Number}",
-                node.Name, silo.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId,
+                node.Name, cluster.ClusterId,
                 settings.Redis is null ? "localhost" : (settings.Kubernetes ? "kubernetes+redis://" : "redis://") + settings.Redis, node.Http, node.Grpc, number);
             return started;
         }

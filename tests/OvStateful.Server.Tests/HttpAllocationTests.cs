@@ -26,7 +26,7 @@ public sealed class AllocationCollection
 public sealed class HttpAllocationTests(ITestOutputHelper output)
 {
     /// <summary>The goal of issue 19: the server's managed allocation per REST step stays within 1 KB.</summary>
-    private const long BytesPerStep = 1024;
+    internal const long BytesPerStep = 1024;
 
     [OrtTheory]
     [InlineData(true)]

@@ -18,7 +18,6 @@ namespace OvStateful.Server.Tests;
 [Collection(AllocationCollection.Name)]
 public sealed class HttpAllocationUnderLoadTests(ITestOutputHelper output)
 {
-    private const long BytesPerStep = 1024;
     private const int Connections = 64;
 
     [OrtTheory]
@@ -46,7 +45,7 @@ public sealed class HttpAllocationUnderLoadTests(ITestOutputHelper output)
 
         output.WriteLine($"{(binary ? "binary tensors" : "JSON tensors")}, {Connections} connections: {perStep:F0} bytes allocated per step on the server ({measured * Connections} steps); sampled:");
         foreach (var (type, bytes) in ticks.Top(12)) output.WriteLine($"  {bytes / (measured * Connections),6:F0} B/step  {type}");
-        Assert.True(perStep <= BytesPerStep, $"the server allocated {perStep:F0} bytes per REST step with {Connections} in flight; at most {BytesPerStep} expected");
+        Assert.True(perStep <= HttpAllocationTests.BytesPerStep, $"the server allocated {perStep:F0} bytes per REST step with {Connections} in flight; at most {HttpAllocationTests.BytesPerStep} expected");
     }
 
     /// <summary>One keep-alive connection sending one sequence's steps, one at a time.</summary>
