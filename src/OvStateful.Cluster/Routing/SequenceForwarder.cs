@@ -58,9 +58,8 @@ internal sealed class SequenceForwarder(IGrainFactory grains, NodeContext node)
         if (answer.Response is { } response)
         {
             // The hint: which node holds the sequence, so a client may send its next steps there and skip the hop.
-            return node.Hint(answer.Node) is { } hint
-                ? new InferenceResponse { ModelName = response.ModelName, ModelVersion = response.ModelVersion, RequestId = response.RequestId, Outputs = response.Outputs, Parameters = hint }
-                : response;
+            // Always a response of the caller's own: the grain keeps its answer to replay a retried step, so the caller must never release that one.
+            return new InferenceResponse { ModelName = response.ModelName, ModelVersion = response.ModelVersion, RequestId = response.RequestId, Outputs = response.Outputs, Parameters = node.Hint(answer.Node) };
         }
         throw new InferenceException(answer.ErrorKind, answer.Error ?? "the step failed on its node");
     }

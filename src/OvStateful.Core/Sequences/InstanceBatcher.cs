@@ -48,6 +48,8 @@ internal sealed class InstanceBatcher
     private readonly SequenceId[] _ids;
     private readonly int[] _entries;            // batch entry of _ops[i], -1 when it did not run
     private readonly bool[] _hadStart;          // _ops[i] ran with Start (to re-arm the reset if the engine fails)
+    // Responses this loop fills; their owners (the callers the steps answer) give them back from any thread.
+    private readonly ResponsePool _responses;
     private readonly int[] _imports;            // spill record to import into _slots[i] before the batch, -1 for none
     private readonly bool[] _importFailed;
     private readonly long[] _steps;             // the sequence's step count once _ops[i] has run
@@ -75,6 +77,7 @@ internal sealed class InstanceBatcher
         _imports.AsSpan().Fill(-1);
         _importFailed = new bool[capacity];
         _steps = new long[capacity];
+        _responses = new ResponsePool(engine.Outputs, Math.Max(64, 2 * slotCount));
         _rowsAreSlots = policy.RowsAreSlots && engine.FeedsPaddingRows;
         _bySlot = new int[_rowsAreSlots ? slotCount : 0];
     }
@@ -399,13 +402,19 @@ internal sealed class InstanceBatcher
         return e;
     }
 
-    /// <summary>Copies one entry's outputs out of the engine's memory (valid only until its next Execute) into the response's tensors.</summary>
+    /// <summary>
+    /// Copies one entry's outputs out of the engine's memory (valid only until its next Execute)
+    /// into a pooled response's tensors: a response its owner released earlier, so a warm step
+    /// allocates nothing here. BYTES outputs and not-inferred (empty) ones get tensors of their own.
+    /// </summary>
     private InferenceResponse? BuildResponse(StepOperation op, int entry, SequenceId id, ref int inferred)
     {
         var outputs = Engine.Outputs;
         var count = 0;
         foreach (var w in op.WantOutput) if (w) count++;
-        var tensors = new Tensor[count];
+        var response = _responses.Rent();
+        var storage = response.Storage!;
+        var tensors = storage.List(count);
         var j = 0;
         var ran = false;
         for (var k = 0; k < outputs.Count; k++)
@@ -414,33 +423,31 @@ internal sealed class InstanceBatcher
             if (!mem.IsEmpty) ran = true;
             if (!op.WantOutput[k]) continue;
             var spec = outputs[k];
-            long[] shape;
             if (mem.IsEmpty)
             {
                 // Not inferred (an END step with infer_end_requests = 0): Triton answers 0-shaped data.
-                shape = (long[])spec.RequestShape.Clone();
+                var shape = (long[])spec.RequestShape.Clone();
                 if (shape.Length > 0) shape[0] = 0;
+                tensors[j++] = new Tensor(spec.Name, spec.DataType, shape, ReadOnlyMemory<byte>.Empty);
             }
-            else if (spec.DataType != DataType.String && mem.Length != spec.RequestBytes)
+            else if (spec.DataType == DataType.String)
             {
+                tensors[j++] = new Tensor(spec.Name, spec.DataType, (long[])spec.RequestShape.Clone(), mem.ToArray());
+            }
+            else if (mem.Length != spec.RequestBytes)
+            {
+                _responses.Return(response); // never handed out
                 op.Error = new InferenceException(InferenceErrorKind.Internal,
                     $"model '{_owner.ModelName}': the engine returned {mem.Length} bytes for output '{spec.Name}' of sequence {id}; expected {spec.RequestBytes}");
                 return null;
             }
             else
             {
-                shape = (long[])spec.RequestShape.Clone();
+                tensors[j++] = storage.Copy(k, mem.Span);
             }
-            tensors[j++] = new Tensor(spec.Name, spec.DataType, shape, mem.ToArray());
         }
         if (ran || outputs.Count == 0) inferred++;
-        return new InferenceResponse
-        {
-            ModelName = _owner.ModelName,
-            ModelVersion = _owner.Settings.ModelVersion,
-            RequestId = op.RequestId,
-            Outputs = tensors,
-        };
+        return response.Lease(_owner.ModelName, _owner.Settings.ModelVersion, op.RequestId, tensors);
     }
 
     /// <summary>Under the lock: exported states are in their spill records (or, on failure, the victim is lost).</summary>

@@ -21,11 +21,12 @@ internal enum StepState : byte
 
 /// <summary>
 /// One request's step: a pooled <see cref="IValueTaskSource{TResult}"/>, so queueing and
-/// completing a step allocates nothing beyond the response. Continuations run
-/// asynchronously, so completing it never runs a caller's code on a batcher thread.
-/// Returned to its batcher's pool when the awaiter reads the result.
+/// completing a step allocates nothing. The step completes on the thread pool (it queues
+/// itself as the work item, so no per-step callback object is made), so completing it never
+/// runs a caller's code on a batcher thread. Returned to its batcher's pool when the awaiter
+/// reads the result.
 /// </summary>
-internal sealed class StepOperation : IValueTaskSource<InferenceResponse>
+internal sealed class StepOperation : IValueTaskSource<InferenceResponse>, IThreadPoolWorkItem
 {
     private ManualResetValueTaskSourceCore<InferenceResponse> _core;
 
@@ -34,7 +35,8 @@ internal sealed class StepOperation : IValueTaskSource<InferenceResponse>
         Owner = owner;
         Inputs = new ReadOnlyMemory<byte>[inputCount];
         WantOutput = new bool[outputCount];
-        _core.RunContinuationsAsynchronously = true;
+        // Continuations run inline in Execute, which is already on a thread-pool thread.
+        _core.RunContinuationsAsynchronously = false;
     }
 
     public SequenceBatcher Owner { get; }
@@ -62,14 +64,21 @@ internal sealed class StepOperation : IValueTaskSource<InferenceResponse>
     public bool IsEnd => (Flags & StepFlags.End) != 0;
 
     /// <summary>
-    /// Completes the awaiter with <see cref="Response"/> or <see cref="Error"/>. Never call
-    /// under the batcher's lock: disposing the registration waits for a running cancel
-    /// callback, which takes that lock.
+    /// Completes the awaiter with <see cref="Response"/> or <see cref="Error"/>, on the thread
+    /// pool. Never call under the batcher's lock: disposing the registration waits for a
+    /// running cancel callback, which takes that lock.
     /// </summary>
     public void Complete()
     {
         Registration.Dispose();
         Registration = default;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    // On a thread-pool thread: the awaiter's continuation runs here, and may take the result
+    // and return this step to its pool, so nothing of this step is touched after SetResult.
+    void IThreadPoolWorkItem.Execute()
+    {
         if (Error is { } e) _core.SetException(e);
         else _core.SetResult(Response!);
     }

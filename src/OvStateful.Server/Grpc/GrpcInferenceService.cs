@@ -73,7 +73,8 @@ internal sealed partial class GrpcInferenceService(ServerServices s) : Inference
         using var waiting = CallDeadline.For(context.GetHttpContext(), context.CancellationToken);
         try
         {
-            return await GrpcInferCall.RunAsync(s, request, waiting.Token).ConfigureAwait(false);
+            // Never released: Grpc.AspNetCore serializes the message after this returns, reading the response's tensors.
+            return (await GrpcInferCall.RunAsync(s, request, waiting.Token).ConfigureAwait(false)).Message;
         }
         catch (Exception e) when (waiting.Explain(e) is var explained && explained != e)
         {

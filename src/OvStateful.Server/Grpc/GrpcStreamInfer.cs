@@ -96,18 +96,20 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
         try
         {
             Proto.ModelStreamInferResponse response;
+            InferenceResponse? source = null;
             try
             {
                 // A response this stream already wrote, refilled: the steady state allocates no new message.
                 var reply = _queue.Rent();
-                reply.InferResponse = await GrpcInferCall.RunAsync(services, message, _steps.Token, reply.InferResponse).ConfigureAwait(false);
+                (reply.InferResponse, source) = await GrpcInferCall.RunAsync(services, message, _steps.Token, reply.InferResponse).ConfigureAwait(false);
                 response = reply;
             }
             catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
             {
                 response = ErrorResponse(message, _steps.Explain(e));
             }
-            await _queue.CompleteAsync(place, response).ConfigureAwait(false);
+            // The queue releases the model's response once the message that refers to its tensors is written.
+            await _queue.CompleteAsync(place, response, source).ConfigureAwait(false);
         }
         finally
         {

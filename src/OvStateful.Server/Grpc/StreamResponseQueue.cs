@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using OvStateful.Core.Sequences;
+using OvStateful.Core.Serving;
 using Proto = OvStateful.Protocol.Inference;
 
 namespace OvStateful.Server.Grpc;
@@ -15,15 +16,19 @@ namespace OvStateful.Server.Grpc;
 /// BufferHint but the last) and flushes once, so a batch's answers to the sequences sharing
 /// a stream go out in one HTTP/2 write; responses released meanwhile go in its next round.
 /// A successful response, once written (serialized into the stream), becomes a spare that
-/// <see cref="Rent"/> hands out to be refilled, so the stream's steady state reuses its messages.
+/// <see cref="Rent"/> hands out to be refilled, so the stream's steady state reuses its messages;
+/// the model's response whose tensors its raw outputs refer to is released then, and not before.
 /// </summary>
 internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamInferResponse> writer)
 {
+    /// <summary>A message to write and the model's response its raw outputs refer to (null when none: an error), released once the message is written.</summary>
+    internal readonly record struct Outgoing(Proto.ModelStreamInferResponse Message, InferenceResponse? Source);
+
     /// <summary>A request's place in line; <see cref="Response"/> is set once, when it completes.</summary>
     internal sealed class Place(SequenceId sequence)
     {
         public SequenceId Sequence { get; } = sequence;
-        public Proto.ModelStreamInferResponse? Response;
+        public Outgoing? Response;
         /// <summary>The next step of the same sequence on this stream (null: none yet).</summary>
         public Place? Next;
     }
@@ -32,9 +37,9 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
     /// <summary>Per sequence with unwritten steps: its oldest unwritten place (the head, not yet released) and its newest. Guarded by _lock.</summary>
     private readonly Dictionary<SequenceId, (Place Head, Place Tail)> _lines = [];
     /// <summary>Responses released for writing, in release order; swapped with _writing by the writer. Guarded by _lock.</summary>
-    private List<Proto.ModelStreamInferResponse> _released = [];
+    private List<Outgoing> _released = [];
     /// <summary>The batch the writer is writing; touched only by the writer.</summary>
-    private List<Proto.ModelStreamInferResponse> _batch = [];
+    private List<Outgoing> _batch = [];
     /// <summary>Written successful responses free to be refilled (none is queued or being written); at most MaxSpares. Guarded by _lock.</summary>
     private readonly Stack<Proto.ModelStreamInferResponse> _spares = new();
     /// <summary>True while one caller is the writer. Guarded by _lock.</summary>
@@ -80,16 +85,19 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
     /// <summary>
     /// Sets the place's response and writes what that releases when no one else is writing.
     /// The task ends when the caller's writing (if it became the writer) is done; responses it
-    /// only released are written by the writer under way.
+    /// only released are written by the writer under way. <paramref name="source"/>, the model's
+    /// response the message's raw outputs refer to, is released once the message is written
+    /// (on a broken stream it is left to the collector).
     /// </summary>
-    public Task CompleteAsync(Place place, Proto.ModelStreamInferResponse response)
+    public Task CompleteAsync(Place place, Proto.ModelStreamInferResponse response, InferenceResponse? source = null)
     {
         lock (_lock)
         {
             AssertInvariants();
-            place.Response = response;
+            var outgoing = new Outgoing(response, source);
+            place.Response = outgoing;
             if (_broken is not null) return Task.FromException(_broken);
-            if (place.Sequence.IsNone) _released.Add(response);
+            if (place.Sequence.IsNone) _released.Add(outgoing);
             else Release(place.Sequence);
             if (_writerActive || _released.Count == 0) return Task.CompletedTask;
             _writerActive = true;
@@ -121,7 +129,7 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
                 lock (_lock)
                 {
                     // The last round's messages are serialized: the successful ones can be refilled.
-                    foreach (var written in _batch)
+                    foreach (var (written, _) in _batch)
                     {
                         if (_spares.Count < MaxSpares && written.ErrorMessage.Length == 0 && written.InferResponse is not null) _spares.Push(written);
                     }
@@ -137,7 +145,9 @@ internal sealed class StreamResponseQueue(IServerStreamWriter<Proto.ModelStreamI
                 for (var i = 0; i < _batch.Count; i++)
                 {
                     writer.WriteOptions = i < _batch.Count - 1 ? Buffered : Flushed;
-                    await writer.WriteAsync(_batch[i]).ConfigureAwait(false);
+                    await writer.WriteAsync(_batch[i].Message).ConfigureAwait(false);
+                    // Serialized into the stream: nothing reads the model's response any more.
+                    _batch[i].Source?.Release();
                 }
             }
         }

@@ -120,7 +120,11 @@ internal static class HttpInfer
                 failure = InferenceInvoker.Failure(served, e, ctx.RequestAborted);
                 if (!HttpErrors.IsTheClients(ctx, failure)) throw failure;
             }
-            if (response is not null) HttpInferCodec.Write(ctx.Response, response, request, exchange);
+            if (response is not null)
+            {
+                HttpInferCodec.Write(ctx.Response, response, request, exchange);
+                response.Release(); // its bytes are in Kestrel's pipe now: the model may reuse it
+            }
         }
         catch (Exception e) when (failure is null && HttpErrors.IsTheClients(ctx, e))
         {
