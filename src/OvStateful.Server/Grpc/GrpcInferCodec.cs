@@ -77,17 +77,11 @@ internal static class GrpcInferCodec
         }
         if (nextRaw != raw.Count) throw RawCountMismatch(r);
 
-        var sequenceId = default(Core.Sequences.SequenceId);
-        bool start = false, end = false;
-        foreach (var (key, p) in r.Parameters)
-        {
-            switch (key)
-            {
-                case SequenceParameters.SequenceId: sequenceId = SequenceIdOf(p); break;
-                case SequenceParameters.SequenceStart: start = Bool(key, p); break;
-                case SequenceParameters.SequenceEnd: end = Bool(key, p); break;
-            }
-        }
+        // Looked up, not enumerated: the map's enumerator is a boxed object per request.
+        var parameters = r.Parameters;
+        var sequenceId = parameters.TryGetValue(SequenceParameters.SequenceId, out var idParameter) ? SequenceIdOf(idParameter) : default;
+        var start = parameters.TryGetValue(SequenceParameters.SequenceStart, out var startParameter) && Bool(SequenceParameters.SequenceStart, startParameter);
+        var end = parameters.TryGetValue(SequenceParameters.SequenceEnd, out var endParameter) && Bool(SequenceParameters.SequenceEnd, endParameter);
 
         List<string>? requested = null;
         if (r.Outputs.Count > 0)

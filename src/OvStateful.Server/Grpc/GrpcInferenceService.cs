@@ -1,4 +1,5 @@
 using Grpc.Core;
+using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
 using Proto = OvStateful.Protocol.Inference;
@@ -73,8 +74,18 @@ internal sealed partial class GrpcInferenceService(ServerServices s) : Inference
         using var waiting = CallDeadline.For(context.GetHttpContext(), context.CancellationToken);
         try
         {
+            using var call = GrpcInferCall.Begin(s, request, waiting.Token);
+            InferenceResponse response;
+            try
+            {
+                response = await call.Step.ConfigureAwait(false);
+            }
+            catch (Exception e) when (call.Failure(e) is var failure && failure != e)
+            {
+                throw failure;
+            }
             // Never released: Grpc.AspNetCore serializes the message after this returns, reading the response's tensors.
-            return (await GrpcInferCall.RunAsync(s, request, waiting.Token).ConfigureAwait(false)).Message;
+            return call.Finish(response);
         }
         catch (Exception e) when (waiting.Explain(e) is var explained && explained != e)
         {

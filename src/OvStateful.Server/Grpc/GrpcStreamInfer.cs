@@ -99,10 +99,22 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
             InferenceResponse? source = null;
             try
             {
+                using var call = GrpcInferCall.Begin(services, message, _steps.Token);
+                InferenceResponse answer;
+                try
+                {
+                    // This frame is the message's only one: the step is awaited here, not in a helper's frame of its own.
+                    answer = await call.Step.ConfigureAwait(false);
+                }
+                catch (Exception e) when (call.Failure(e) is var failure && failure != e)
+                {
+                    throw failure;
+                }
                 // A response this stream already wrote, refilled: the steady state allocates no new message.
                 var reply = _queue.Rent();
-                (reply.InferResponse, source) = await GrpcInferCall.RunAsync(services, message, _steps.Token, reply.InferResponse).ConfigureAwait(false);
+                reply.InferResponse = call.Finish(answer, reply.InferResponse);
                 response = reply;
+                source = answer;
             }
             catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
             {

@@ -65,6 +65,11 @@ public sealed class ServerLogging : IDisposable
         if (_logging is not null) builder.AddConfiguration(_logging);
         builder.SetMinimumLevel(LogLevel.Information);
         builder.AddFilter("Microsoft", LogLevel.Warning);
+        // ASP.NET Core's hosting makes an Activity, a log scope and a request id string for every
+        // request while this category is on at any level (~0.5 KB a REST step); what it logs is
+        // request start/finish (Information) and start-up failures, which ovs reports itself.
+        // --log-verbose (its rules for Microsoft win over this one) and a Logging section still turn it on.
+        builder.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (_options.Verbose > 0)
         {
             // Rules for this provider beat the section's general ones: an explicit --log-verbose wins.
