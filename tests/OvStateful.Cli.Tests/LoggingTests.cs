@@ -58,6 +58,22 @@ public sealed class LoggingTests
         Assert.Matches(@"(?m)^V\d{4} .* Debug from ovs\.sequences", text);
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(2, true)]
+    public void Hosting_diagnostics_are_off_unless_asked_for(int verbose, bool on)
+    {
+        // While this category is on at any level, ASP.NET Core makes an Activity and a log scope for every request.
+        bool hosting = false, kestrel = false;
+        Log(new ServerLogOptions { Verbose = verbose }, f =>
+        {
+            hosting = f.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Critical);
+            kestrel = f.CreateLogger("Microsoft.AspNetCore.Server.Kestrel").IsEnabled(LogLevel.Warning);
+        });
+        Assert.Equal(on, hosting);
+        Assert.True(kestrel);
+    }
+
     [Fact]
     public void Info_warning_error_switch_independently()
     {

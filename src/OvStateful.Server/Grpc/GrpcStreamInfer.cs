@@ -17,6 +17,12 @@ namespace OvStateful.Server.Grpc;
 /// </summary>
 internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWriter<Proto.ModelStreamInferResponse> responses, ServerCallContext context)
 {
+    /// <summary>
+    /// Every stream's requests are parsed into messages from here; a message goes back once its
+    /// answer (or error answer) is built, before that answer waits to be written.
+    /// </summary>
+    internal static readonly MessagePool<Proto.ModelInferRequest> Requests = new(() => new Proto.ModelInferRequest(), m => m.Clear(), 1024);
+
     private readonly StreamResponseQueue _queue = new(responses);
     /// <summary>What the stream's steps wait with: the call's cancellation and its deadline (<see cref="CallDeadline"/>); set once RunAsync begins.</summary>
     private CallDeadline.CallWait _steps = null!;
@@ -76,7 +82,10 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
             var max = services.Options.MaxQueuedStepsPerStream;
             var error = new InferenceException(InferenceErrorKind.ResourceExhausted,
                 $"this stream already has {max} steps waiting for their answers (the limit, MaxQueuedStepsPerStream, is {max}); the step of sequence {GrpcInferCodec.PeekSequenceId(message)} was not queued and changed nothing");
-            await _queue.CompleteAsync(_queue.Enter(GrpcInferCodec.PeekSequenceId(message)), ErrorResponse(message, error)).ConfigureAwait(false);
+            var place = _queue.Enter(GrpcInferCodec.PeekSequenceId(message));
+            var response = ErrorResponse(message, error);
+            Requests.Return(message);
+            await _queue.CompleteAsync(place, response).ConfigureAwait(false);
         }
         finally
         {
@@ -120,6 +129,8 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
             {
                 response = ErrorResponse(message, _steps.Explain(e));
             }
+            // The request message is done with (the step's inputs refer to its byte strings, not to it).
+            Requests.Return(message);
             // The queue releases the model's response once the message that refers to its tensors is written.
             await _queue.CompleteAsync(place, response, source).ConfigureAwait(false);
         }

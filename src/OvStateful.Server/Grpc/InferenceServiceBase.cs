@@ -41,7 +41,7 @@ internal abstract class InferenceServiceBase
         m.Unary("ServerMetadata", Proto.ServerMetadataRequest.Parser, Proto.ServerMetadataResponse.Parser);
         m.Unary("ModelMetadata", Proto.ModelMetadataRequest.Parser, Proto.ModelMetadataResponse.Parser);
         m.Unary("ModelInfer", Proto.ModelInferRequest.Parser, Proto.ModelInferResponse.Parser);
-        m.Duplex("ModelStreamInfer", Proto.ModelInferRequest.Parser, Proto.ModelStreamInferResponse.Parser);
+        m.Duplex("ModelStreamInfer", Proto.ModelInferRequest.Parser, Proto.ModelStreamInferResponse.Parser, GrpcStreamInfer.Requests);
         m.Unary("ModelConfig", Proto.ModelConfigRequest.Parser, Proto.ModelConfigResponse.Parser);
         m.Unary("ModelStatistics", Proto.ModelStatisticsRequest.Parser, Proto.ModelStatisticsResponse.Parser);
         m.Unary("RepositoryIndex", Proto.RepositoryIndexRequest.Parser, Proto.RepositoryIndexResponse.Parser);

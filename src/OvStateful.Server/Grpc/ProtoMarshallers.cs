@@ -24,9 +24,10 @@ internal static class ProtoMarshallers
             }
         });
 
-    public static Marshaller<Incoming<T>> Tolerant<T>(MessageParser<T> parser) where T : class, IMessage<T> =>
+    /// <summary>For a stream's requests; with a pool, each message is parsed into one rented from it (the handler returns it).</summary>
+    public static Marshaller<Incoming<T>> Tolerant<T>(MessageParser<T> parser, MessagePool<T>? pool = null) where T : class, IMessage<T> =>
         new((incoming, context) => Serialize(incoming.Message ?? throw new InvalidOperationException("a malformed message is never sent"), context),
-            context => Parse(parser, context));
+            context => pool is null ? Parse(parser, context) : Parse(pool, context));
 
     private static void Serialize<T>(T message, SerializationContext context) where T : IMessage<T>
     {
@@ -43,6 +44,21 @@ internal static class ProtoMarshallers
         }
         catch (InvalidProtocolBufferException e)
         {
+            return new Incoming<T>(null, Malformed<T>(e));
+        }
+    }
+
+    private static Incoming<T> Parse<T>(MessagePool<T> pool, DeserializationContext context) where T : class, IMessage<T>
+    {
+        var message = pool.Rent();
+        try
+        {
+            message.MergeFrom(context.PayloadAsReadOnlySequence());
+            return new Incoming<T>(message, null);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            pool.Return(message);
             return new Incoming<T>(null, Malformed<T>(e));
         }
     }

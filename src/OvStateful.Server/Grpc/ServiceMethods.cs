@@ -16,9 +16,9 @@ internal readonly struct ServiceMethods(ServiceBinderBase binder, ServiceDescrip
         where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage<TResponse> =>
         binder.AddMethod(Method(MethodType.Unary, name, ProtoMarshallers.For(request), ProtoMarshallers.For(response)), (UnaryServerMethod<TRequest, TResponse>)null!);
 
-    public void Duplex<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response)
+    public void Duplex<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response, MessagePool<TRequest>? requests = null)
         where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage<TResponse> =>
-        binder.AddMethod(Method(MethodType.DuplexStreaming, name, ProtoMarshallers.Tolerant(request), ProtoMarshallers.For(response)),
+        binder.AddMethod(Method(MethodType.DuplexStreaming, name, ProtoMarshallers.Tolerant(request, requests), ProtoMarshallers.For(response)),
             (DuplexStreamingServerMethod<Incoming<TRequest>, TResponse>)null!);
 
     private Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string name, Marshaller<TRequest> request, Marshaller<TResponse> response)
