@@ -25,13 +25,16 @@ public sealed class AllocationCollection
 [Collection(AllocationCollection.Name)]
 public sealed class HttpAllocationTests(ITestOutputHelper output)
 {
-    /// <summary>The goal of issue 19: the server's managed allocation per REST step stays within 1 KB.</summary>
-    internal const long BytesPerStep = 1024;
+    /// <summary>
+    /// Issue 19's goal is 1 KB per REST step; since responses are pooled (released once written)
+    /// a step measures ~690 B binary and ~570 B JSON, and this bound keeps that gain.
+    /// </summary>
+    internal const long BytesPerStep = 800;
 
     [OrtTheory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_rest_step_allocates_at_most_1_KB_on_the_server(bool binary)
+    public async Task A_rest_step_allocates_at_most_800_bytes_on_the_server(bool binary)
     {
         await using var registry = new ModelRegistry(TestPaths.Conformance, [new OnnxRuntimeEngineProvider()]);
         await registry.LoadAllAsync();

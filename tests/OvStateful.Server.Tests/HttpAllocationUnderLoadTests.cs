@@ -11,7 +11,7 @@ namespace OvStateful.Server.Tests;
 /// <summary>
 /// Managed allocation per REST step on the server with many sequences in flight at once (each on
 /// its own keep-alive connection), where pools that serve one request at a time well can miss:
-/// the same 1 KB bound as <see cref="HttpAllocationTests"/>. What allocated is sampled with the
+/// the same bound (800 B) as <see cref="HttpAllocationTests"/>. What allocated is sampled with the
 /// runtime's GCAllocationTick events (one per ~100 KB, naming the type) and printed, so a
 /// failure says where to look. Clients are async socket loops that allocate nothing per step.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class HttpAllocationUnderLoadTests(ITestOutputHelper output)
     [OrtTheory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_rest_step_allocates_at_most_1_KB_with_64_sequences_in_flight(bool binary)
+    public async Task A_rest_step_allocates_at_most_800_bytes_with_64_sequences_in_flight(bool binary)
     {
         await using var registry = new ModelRegistry(TestPaths.Conformance, [new OnnxRuntimeEngineProvider()]);
         await registry.LoadAllAsync();
