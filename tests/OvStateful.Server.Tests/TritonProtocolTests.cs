@@ -70,6 +70,8 @@ public sealed class TritonProtocolTests
     /// (gRPC 8, HTTP 7): the HTTP one runs on the examples without our string_accumulate.
     /// </summary>
     [TritonExamplesTheory]
+    [InlineData("simple_grpc_health_metadata.py")]
+    [InlineData("simple_http_health_metadata.py")]
     [InlineData("simple_grpc_string_infer_client.py")]
     [InlineData("simple_http_string_infer_client.py")]
     [InlineData("simple_grpc_shm_client.py")]
