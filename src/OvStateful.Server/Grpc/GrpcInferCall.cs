@@ -50,6 +50,25 @@ internal readonly struct GrpcInferCall : IDisposable
         return new GrpcInferCall(model, request, sharedMemory, cancellationToken, step);
     }
 
+    /// <summary>
+    /// The whole call in a frame of its own, for ModelInfer. Its response is never released:
+    /// Grpc.AspNetCore serializes the message after the handler returns, reading the response's tensors.
+    /// </summary>
+    public static async Task<Proto.ModelInferResponse> RunAsync(ServerServices s, Proto.ModelInferRequest message, CancellationToken cancellationToken)
+    {
+        using var call = Begin(s, message, cancellationToken);
+        InferenceResponse response;
+        try
+        {
+            response = await call.Step.ConfigureAwait(false);
+        }
+        catch (Exception e) when (call.Failure(e) is var failure && failure != e)
+        {
+            throw failure;
+        }
+        return call.Finish(response);
+    }
+
     /// <summary>What a failed step reports (as <see cref="InferenceInvoker.InferAsync"/> reports it).</summary>
     public Exception Failure(Exception e) => InferenceInvoker.Failure(_model, e, _cancellationToken);
 

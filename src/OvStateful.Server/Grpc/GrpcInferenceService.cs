@@ -1,5 +1,4 @@
 using Grpc.Core;
-using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
 using OvStateful.Server.Protocol;
 using Proto = OvStateful.Protocol.Inference;
@@ -74,18 +73,7 @@ internal sealed partial class GrpcInferenceService(ServerServices s) : Inference
         using var waiting = CallDeadline.For(context.GetHttpContext(), context.CancellationToken);
         try
         {
-            using var call = GrpcInferCall.Begin(s, request, waiting.Token);
-            InferenceResponse response;
-            try
-            {
-                response = await call.Step.ConfigureAwait(false);
-            }
-            catch (Exception e) when (call.Failure(e) is var failure && failure != e)
-            {
-                throw failure;
-            }
-            // Never released: Grpc.AspNetCore serializes the message after this returns, reading the response's tensors.
-            return call.Finish(response);
+            return await GrpcInferCall.RunAsync(s, request, waiting.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (waiting.Explain(e) is var explained && explained != e)
         {

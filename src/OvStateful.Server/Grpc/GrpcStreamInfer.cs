@@ -106,19 +106,15 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
         {
             Proto.ModelStreamInferResponse response;
             InferenceResponse? source = null;
+            GrpcInferCall call = default;
+            var stepping = false;
             try
             {
-                using var call = GrpcInferCall.Begin(services, message, _steps.Token);
-                InferenceResponse answer;
-                try
-                {
-                    // This frame is the message's only one: the step is awaited here, not in a helper's frame of its own.
-                    answer = await call.Step.ConfigureAwait(false);
-                }
-                catch (Exception e) when (call.Failure(e) is var failure && failure != e)
-                {
-                    throw failure;
-                }
+                call = GrpcInferCall.Begin(services, message, _steps.Token);
+                stepping = true;
+                // This frame is the message's only one: the step is awaited here, not in a helper's frame of its own.
+                var answer = await call.Step.ConfigureAwait(false);
+                stepping = false;
                 // A response this stream already wrote, refilled: the steady state allocates no new message.
                 var reply = _queue.Rent();
                 reply.InferResponse = call.Finish(answer, reply.InferResponse);
@@ -127,7 +123,12 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
             }
             catch (Exception e) when (!context.CancellationToken.IsCancellationRequested)
             {
-                response = ErrorResponse(message, _steps.Explain(e));
+                // A failed step is reported as the invoker reports it; a request that could not be resolved or decoded, as it is.
+                response = ErrorResponse(message, _steps.Explain(stepping ? call.Failure(e) : e));
+            }
+            finally
+            {
+                call.Dispose();
             }
             // The request message is done with (the step's inputs refer to its byte strings, not to it).
             Requests.Return(message);
