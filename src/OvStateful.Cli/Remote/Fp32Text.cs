@@ -29,11 +29,19 @@ internal static class Fp32Text
             into[n++] = (byte)'0';
             return n;
         }
-        // The decimal exponent of the first digit; Log10 may be one off next to a power of ten, corrected below.
-        var exponent = (int)Math.Floor(Math.Log10(d));
-        var digits = Scaled(d, exponent);
-        if (digits >= 1_000_000_000) digits = Scaled(d, ++exponent);
-        else if (digits < 100_000_000) digits = Scaled(d, --exponent);
+        // The first digit's decimal exponent is floor(log10 2^e2) or one more, for the binary exponent e2
+        // (78913 / 2^18 is log10 2 closely enough for every exponent here).
+        var binaryExponent = (int)((BitConverter.DoubleToUInt64Bits(d) >> 52) & 0x7FF) - 1023;
+        var exponent = (binaryExponent * 78913) >> 18;
+        var digits = Scaled(d, exponent + 1);
+        if (digits >= 100_000_000) exponent++;
+        else digits = Scaled(d, exponent);
+        if (digits == 1_000_000_000)
+        {
+            // Rounded up to the next power of ten.
+            digits = 100_000_000;
+            exponent++;
+        }
         var count = 9;
         while (digits % 10 == 0)
         {
@@ -81,6 +89,6 @@ internal static class Fp32Text
         return n;
     }
 
-    /// <summary><paramref name="d"/> × 10^(8 − <paramref name="exponent"/>), rounded: its nine leading digits when the exponent is right.</summary>
-    private static ulong Scaled(double d, int exponent) => (ulong)Math.Round(d * Powers[8 - exponent + PowerBias]);
+    /// <summary><paramref name="d"/> × 10^(8 − <paramref name="exponent"/>), rounded (either way at a tie: both round-trip): its nine leading digits when the exponent is right.</summary>
+    private static ulong Scaled(double d, int exponent) => (ulong)(d * Powers[8 - exponent + PowerBias] + 0.5);
 }
