@@ -178,5 +178,9 @@ public sealed class DecimalFloatParserTests
         Assert.True(DecimalFloatParser.TryParseSingle(utf8, out var f), text);
         Assert.True(BitConverter.DoubleToUInt64Bits(expectedDouble) == BitConverter.DoubleToUInt64Bits(d), $"FP64 {text}: {d:R}, expected {expectedDouble:R}");
         Assert.True(BitConverter.SingleToUInt32Bits(expectedSingle) == BitConverter.SingleToUInt32Bits(f), $"FP32 {text}: {f:R}, expected {expectedSingle:R}");
+        // Read from the start of an array's text, as the data decoder reads them: the same value, ending at the comma.
+        var inArray = Encoding.UTF8.GetBytes(text + ",1]");
+        Assert.True(DecimalFloatParser.TryReadDouble(inArray, out var d2, out var n2) && n2 == utf8.Length && BitConverter.DoubleToUInt64Bits(d2) == BitConverter.DoubleToUInt64Bits(expectedDouble), $"FP64 in an array: {text}");
+        Assert.True(DecimalFloatParser.TryReadSingle(inArray, out var f2, out var n3) && n3 == utf8.Length && BitConverter.SingleToUInt32Bits(f2) == BitConverter.SingleToUInt32Bits(expectedSingle), $"FP32 in an array: {text}");
     }
 }

@@ -30,17 +30,49 @@ internal static class DecimalFloatParser
 
     /// <summary><paramref name="text"/> (the whole span) as the nearest double; false when it is no number (Infinity for one beyond the range, as the runtime gives).</summary>
     public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value) =>
-        TryFast(text, out value) || (Utf8Parser.TryParse(text, out value, out var used) && used == text.Length);
+        (TryFast(text, out value, out var consumed) && consumed == text.Length) || Runtime(text, out value);
 
     /// <summary><paramref name="text"/> (the whole span) as the nearest float, rounded once; false when it is no number.</summary>
     public static bool TryParseSingle(ReadOnlySpan<byte> text, out float value)
     {
-        if (TryFast(text, out var d) && IsSafeForSingle(d))
+        if (TryFast(text, out var d, out var consumed) && consumed == text.Length && IsSafeForSingle(d))
         {
             value = (float)d;
             return true;
         }
-        return Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
+        return Runtime(text, out value);
+    }
+
+    /// <summary>The number <paramref name="text"/> starts with, as <see cref="TryParseDouble"/> reads it, and its length.</summary>
+    public static bool TryReadDouble(ReadOnlySpan<byte> text, out double value, out int consumed)
+    {
+        if (TryFast(text, out value, out consumed)) return true;
+        consumed = NumberLength(text);
+        return Runtime(text[..consumed], out value);
+    }
+
+    /// <summary>The number <paramref name="text"/> starts with, as <see cref="TryParseSingle"/> reads it, and its length.</summary>
+    public static bool TryReadSingle(ReadOnlySpan<byte> text, out float value, out int consumed)
+    {
+        if (TryFast(text, out var d, out consumed) && IsSafeForSingle(d))
+        {
+            value = (float)d;
+            return true;
+        }
+        consumed = NumberLength(text);
+        return Runtime(text[..consumed], out value);
+    }
+
+    private static bool Runtime(ReadOnlySpan<byte> text, out double value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
+
+    private static bool Runtime(ReadOnlySpan<byte> text, out float value) => Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
+
+    /// <summary>The bytes a number's text can take from its start: digits, '.', exponent and signs.</summary>
+    private static int NumberLength(ReadOnlySpan<byte> text)
+    {
+        var i = 0;
+        while (i < text.Length && ((uint)(text[i] - '0') <= 9 || text[i] is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-')) i++;
+        return i;
     }
 
     /// <summary>
@@ -58,10 +90,11 @@ internal static class DecimalFloatParser
     /// <summary>For a double in the range of normal floats: its 29 mantissa bits below a float's are exactly one half of a float's last place.</summary>
     private static bool IsFloatMidpoint(double a) => (BitConverter.DoubleToUInt64Bits(a) & ((1UL << 29) - 1)) == 1UL << 28;
 
-    /// <summary>Clinger's fast path for one JSON number; false (nothing decided) for any text it does not cover.</summary>
-    private static bool TryFast(ReadOnlySpan<byte> text, out double value)
+    /// <summary>Clinger's fast path for the JSON number <paramref name="text"/> starts with (<paramref name="consumed"/> bytes); false (nothing decided) for any it does not cover.</summary>
+    private static bool TryFast(ReadOnlySpan<byte> text, out double value, out int consumed)
     {
         value = 0;
+        consumed = 0;
         var i = 0;
         var negative = false;
         if (i < text.Length && text[i] == '-')
@@ -113,7 +146,9 @@ internal static class DecimalFloatParser
             if (i == digits) return false;
             exponent += negativeExponent ? -e : e;
         }
-        if (i != text.Length) return false;
+        // Where the number ends; a byte that could still continue it (a second '.', a sign) is the runtime parser's to judge.
+        if (i < text.Length && text[i] is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-') return false;
+        consumed = i;
         if (mantissa == 0)
         {
             value = negative ? -0.0 : 0.0;

@@ -75,17 +75,24 @@ internal static class JsonTensorData
                 i++;
                 continue;
             }
-            if (c != '-' && (uint)(c - '0') > 9) return false;
-            var start = i;
-            for (i++; i < json.Length && IsNumberByte(json[i]); i++) { }
-            if (n == count || !TryWriteNumber(type, json[start..i], dst.Slice((int)n * size, size))) return false;
+            if ((c != '-' && (uint)(c - '0') > 9) || n == count) return false;
+            int used;
+            var into = dst.Slice((int)n * size, size);
+            if (type == DataType.Fp32)
+            {
+                if (!DecimalFloatParser.TryReadSingle(json[i..], out var f, out used) || !float.IsFinite(f)) return false;
+                BinaryPrimitives.WriteSingleLittleEndian(into, f);
+            }
+            else
+            {
+                if (!DecimalFloatParser.TryReadDouble(json[i..], out var d, out used) || !double.IsFinite(d)) return false;
+                BinaryPrimitives.WriteDoubleLittleEndian(into, d);
+            }
+            i += used;
             n++;
         }
         return n == count;
     }
-
-    /// <summary>The bytes a JSON number continues with after its first: digits, '.', exponent and its sign.</summary>
-    private static bool IsNumberByte(byte c) => (uint)(c - '0') <= 9 || c is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-';
 
     /// <summary>Only for the message of a count that cannot match: the values <paramref name="json"/> holds.</summary>
     private static long CountValues(string input, ReadOnlySpan<byte> json)
