@@ -58,7 +58,7 @@ public sealed class ServeCommandTests
     {
         var output = new WatchingWriter("metrics");
         using var stop = new CancellationTokenSource();
-        var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath() };
+        var options = new ServerOptions { HttpPort = 0, GrpcPort = 0, MetricsPort = 0, ModelRepository = Path.GetTempPath(), ServerName = "ovstateful" };
         var run = ServeCommand.RunAsync(options, (_, _, _, _) => Task.FromResult<IModelRegistry>(new EmptyRegistry()), output, TextWriter.Null, stop.Token);
         await Task.WhenAny(output.Seen.Task, run);
         Assert.False(run.IsCompleted, "serve ended before it printed its addresses");
@@ -67,7 +67,7 @@ public sealed class ServeCommandTests
         Assert.DoesNotContain(":0", http);
         using var client = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(http + "/v2/health/live")).StatusCode);
-        Assert.Contains("ovstateful", await client.GetStringAsync(http + "/v2"), StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"ovstateful\"", await client.GetStringAsync(http + "/v2"), StringComparison.Ordinal);
 
         stop.Cancel();
         Assert.Equal(0, await run);

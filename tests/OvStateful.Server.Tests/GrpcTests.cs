@@ -28,7 +28,8 @@ public sealed class GrpcTests : IAsyncLifetime
         Assert.False((await Call("ModelReady", new Proto.ModelReadyRequest { Name = "nope" }, Proto.ModelReadyResponse.Parser)).Single.Ready);
 
         var server = (await Call("ServerMetadata", new Proto.ServerMetadataRequest(), Proto.ServerMetadataResponse.Parser)).Single;
-        Assert.Equal("ovstateful", server.Name);
+        Assert.Equal("triton", server.Name);
+        Assert.Contains("ovs_sequence_id", server.Extensions);
         Assert.Contains("statistics", server.Extensions);
 
         var model = (await Call("ModelMetadata", new Proto.ModelMetadataRequest { Name = "accumulate" }, Proto.ModelMetadataResponse.Parser)).Single;

@@ -28,11 +28,13 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/v2/health/ready")).StatusCode);
         var (status, meta) = await GetJson("/v2");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("ovstateful", meta.GetProperty("name").GetString());
+        // Triton's name by default: Triton's own clients check it (ServerOptions.ServerName).
+        Assert.Equal("triton", meta.GetProperty("name").GetString());
         var extensions = meta.GetProperty("extensions").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Contains("binary_tensor_data", extensions);
         Assert.Contains("statistics", extensions);
         Assert.Contains("model_repository", extensions);
+        Assert.Contains("ovs_sequence_id", extensions);
     }
 
     [Theory]

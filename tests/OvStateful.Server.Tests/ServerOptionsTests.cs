@@ -15,6 +15,19 @@ public sealed class ServerOptionsTests
         Assert.Equal("127.0.0.1", o.Host);
         Assert.Equal((8000, 8001, 8002), (o.HttpPort, o.GrpcPort, o.MetricsPort));
         Assert.Equal("models", o.ModelRepository);
+        Assert.Equal("triton", o.ServerName);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("two words")]
+    [InlineData("naïve")]
+    public void A_server_name_that_is_not_a_name_is_refused(string name)
+    {
+        var o = new ServerOptions { ModelRepository = Path.GetTempPath(), ServerName = name };
+        var failures = string.Join("\n", new ServerOptionsValidator().Validate(null, o).Failures!);
+        Assert.Contains($"ServerName '{name}' is not a name; expected 1 to 64 printable ASCII characters", failures);
+        Assert.True(new ServerOptionsValidator().Validate(null, new ServerOptions { ModelRepository = Path.GetTempPath(), ServerName = "ovstateful" }).Succeeded);
     }
 
     [Fact]

@@ -67,9 +67,14 @@ public sealed class TritonProtocolTests
     /// Triton's example programs themselves (triton-inference-server/client src/python/examples at
     /// r24.10, Triton 2.51), run unchanged where OVS_TRITON_EXAMPLES names their folder; they are not
     /// part of this repository. The two model-control programs count the repository's models
-    /// (gRPC 8, HTTP 7): the HTTP one runs on the examples without our string_accumulate.
+    /// (gRPC 8, HTTP 7): the HTTP one runs on the examples without our string_accumulate. Not run:
+    /// the asyncio ones (Debian's grpcio lacks what tritonclient.grpc.aio asks; tritonclient.http.aio
+    /// needs aiohttp), the CUDA shared-memory ones, and those for models outside this repository
+    /// (image, ensemble, repeat_int32, memory_growth_test's fixed port).
     /// </summary>
     [TritonExamplesTheory]
+    [InlineData("simple_grpc_health_metadata.py")]
+    [InlineData("simple_http_health_metadata.py")]
     [InlineData("simple_grpc_string_infer_client.py")]
     [InlineData("simple_http_string_infer_client.py")]
     [InlineData("simple_grpc_shm_client.py")]
@@ -89,7 +94,13 @@ public sealed class TritonProtocolTests
     [InlineData("grpc_explicit_int8_content_client.py")]
     [InlineData("simple_http_infer_client.py")]
     [InlineData("simple_grpc_infer_client.py")]
-    public async Task Tritons_example_program_passes_unchanged(string program, string? flag = null)
+    [InlineData("simple_grpc_async_infer_client.py")]
+    [InlineData("simple_http_async_infer_client.py")]
+    [InlineData("simple_grpc_custom_args_client.py")]
+    [InlineData("simple_grpc_keepalive_client.py")]
+    [InlineData("reuse_infer_objects_client.py", null, "http")]
+    [InlineData("reuse_infer_objects_client.py", "-i grpc", "grpc")]
+    public async Task Tritons_example_program_passes_unchanged(string program, string? flag = null, string? protocol = null)
     {
         var folder = Environment.GetEnvironmentVariable("OVS_TRITON_EXAMPLES")!;
         var repository = Examples;
@@ -113,10 +124,11 @@ public sealed class TritonProtocolTests
             await using var registry = new ModelRegistry(repository, [new OnnxRuntimeEngineProvider()]);
             await registry.LoadAllAsync();
             await using var server = await TestServer.StartAsync(registry);
-            var port = program.Contains("http", StringComparison.Ordinal) ? server.Server.HttpPort : server.Server.GrpcPort;
+            // The protocol is in the program's name, or given where one program speaks both (-i grpc).
+            var port = (protocol ?? (program.Contains("http", StringComparison.Ordinal) ? "http" : "grpc")) == "http" ? server.Server.HttpPort : server.Server.GrpcPort;
             // The program runs as __main__ after tritonclient is loaded from the wheel (Debian's python3 has no pip package).
             const string Runner = "import runpy, sys; sys.path.insert(0, sys.argv[1]); import tritonclient_loader; tritonclient_loader.load(sys.argv[2]); import tritonclient.http; sys.argv = sys.argv[3:]; runpy.run_path(sys.argv[0], run_name='__main__')";
-            string[] args = ["-c", Runner, Path.Combine(AppContext.BaseDirectory, "Interop"), TritonClientFactAttribute.Wheel, Path.Combine(folder, program), "-u", $"localhost:{port}", .. flag is null ? Array.Empty<string>() : [flag]];
+            string[] args = ["-c", Runner, Path.Combine(AppContext.BaseDirectory, "Interop"), TritonClientFactAttribute.Wheel, Path.Combine(folder, program), "-u", $"localhost:{port}", .. flag is null ? Array.Empty<string>() : flag.Split(' ')];
             var (code, output) = await RunPython(null, args);
             Assert.True(code == 0, $"{program} {flag} exited with {code}:\n{output}");
         }

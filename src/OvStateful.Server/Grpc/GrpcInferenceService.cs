@@ -21,7 +21,7 @@ internal sealed partial class GrpcInferenceService(ServerServices s) : Inference
         Task.FromResult(new Proto.ModelReadyResponse { Ready = s.Resolver.IsReady(request.Name, request.Version) });
 
     public override Task<Proto.ServerMetadataResponse> ServerMetadata(Proto.ServerMetadataRequest request, ServerCallContext context) =>
-        Task.FromResult(MetadataMapper.Server());
+        Task.FromResult(MetadataMapper.Server(s.Options.ServerName));
 
     public override Task<Proto.ModelMetadataResponse> ModelMetadata(Proto.ModelMetadataRequest request, ServerCallContext context) =>
         Task.FromResult(MetadataMapper.Model(s.Resolver.Resolve(request.Name, request.Version), s.Registry));

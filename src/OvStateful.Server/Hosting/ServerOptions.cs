@@ -9,6 +9,14 @@ public sealed class ServerOptions
 {
     public const string SectionName = "Server";
 
+    /// <summary>
+    /// The server's name in its metadata (GET /v2, gRPC ServerMetadata); 1 to 64 printable ASCII
+    /// characters. "triton" by default because Triton's own clients check it (its
+    /// simple_*_health_metadata examples fail on any other name); the version (ours) and the
+    /// ovs_sequence_id extension still tell the two servers apart. "ovstateful" names ours.
+    /// </summary>
+    public string ServerName { get; set; } = "triton";
+
     /// <summary>Folder of the Triton-style model repository; must exist.</summary>
     public string ModelRepository { get; set; } = "models";
 

@@ -46,6 +46,8 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
                  && Uri.CheckHostName(options.Host) == UriHostNameType.Unknown)
             failures.Add($"Host '{options.Host}' is not an IP address or host name");
 
+        if (options.ServerName is not { Length: >= 1 and <= 64 } serverName || serverName.Any(c => c is < '!' or > '~'))
+            failures.Add($"ServerName '{options.ServerName}' is not a name; expected 1 to 64 printable ASCII characters without spaces, such as triton or ovstateful");
         if (options.DefaultEngine is not ("onnxruntime" or "openvino"))
             failures.Add($"DefaultEngine '{options.DefaultEngine}' is not an engine; expected onnxruntime or openvino");
         if (options.IntraOpThreads < 0) failures.Add($"IntraOpThreads is {options.IntraOpThreads}; expected 0 (all cores but one) or a thread count");

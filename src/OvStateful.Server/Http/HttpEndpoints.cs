@@ -21,7 +21,7 @@ internal static class HttpEndpoints
         app.MapGet("/v2/health/ready", ctx => Guard(ctx, () => s.IsReady
             ? Empty(ctx, StatusCodes.Status200OK)
             : HttpErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, s.NotReadyReason())));
-        app.MapGet("/v2", ctx => Guard(ctx, () => Json(ctx, MetadataMapper.Server())));
+        app.MapGet("/v2", ctx => Guard(ctx, () => Json(ctx, MetadataMapper.Server(s.Options.ServerName))));
 
         app.MapGet("/v2/models/stats", ctx => Guard(ctx, () => Stats(ctx, s, null, null)));
         MapModel(app, "", (ctx, m, v) => Json(ctx, MetadataMapper.Model(s.Resolver.Resolve(m, v), s.Registry)));

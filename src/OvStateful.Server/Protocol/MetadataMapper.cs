@@ -8,8 +8,6 @@ namespace OvStateful.Server.Protocol;
 /// <summary>Server and model metadata, shared by the HTTP and gRPC front ends.</summary>
 internal static class MetadataMapper
 {
-    public const string ServerName = "ovstateful";
-
     /// <summary>The KServe/Triton extensions served here, plus ours (ovs_sequence_id: correlation-id allocation).</summary>
     public static readonly string[] Extensions =
         ["sequence", "model_repository", "model_configuration", "system_shared_memory", "statistics", "binary_tensor_data", "parameters", "ovs_sequence_id"];
@@ -17,9 +15,10 @@ internal static class MetadataMapper
     public static string ServerVersion { get; } =
         typeof(MetadataMapper).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public static Proto.ServerMetadataResponse Server()
+    /// <param name="name">ServerOptions.ServerName.</param>
+    public static Proto.ServerMetadataResponse Server(string name)
     {
-        var p = new Proto.ServerMetadataResponse { Name = ServerName, Version = ServerVersion };
+        var p = new Proto.ServerMetadataResponse { Name = name, Version = ServerVersion };
         p.Extensions.AddRange(Extensions);
         return p;
     }
