@@ -57,8 +57,9 @@ internal static class JsonTensorData
 
     /// <summary>
     /// The common case of FP32/FP64 data, without a JSON reader: <paramref name="json"/> has
-    /// passed the header's reader (valid JSON), so when it holds only brackets, commas,
-    /// whitespace and numbers, each number is the bytes between them. False, leaving the
+    /// passed the header's checks (valid JSON), so when it holds only brackets, commas,
+    /// whitespace and numbers, each number is parsed where it starts (<see cref="DecimalFloatParser"/>
+    /// finds its end), in row-major order. False, leaving the
     /// reader's path to decode it or name what is wrong, for anything else: another token, a
     /// value out of range, a count that does not match.
     /// </summary>
