@@ -67,9 +67,9 @@ public sealed class TritonProtocolTests
     /// Triton's example programs themselves (triton-inference-server/client src/python/examples at
     /// r24.10, Triton 2.51), run unchanged where OVS_TRITON_EXAMPLES names their folder; they are not
     /// part of this repository. The two model-control programs count the repository's models
-    /// (gRPC 8, HTTP 7): the HTTP one runs on the examples without our string_accumulate. Not run:
-    /// the asyncio ones (Debian's grpcio lacks what tritonclient.grpc.aio asks; tritonclient.http.aio
-    /// needs aiohttp), the CUDA shared-memory ones, and those for models outside this repository
+    /// (gRPC 8, HTTP 7): the HTTP one runs on the examples without our string_accumulate. The asyncio
+    /// ones run too (tritonclient.http.aio needs Debian's python3-aiohttp). Not run: the CUDA
+    /// shared-memory ones, and those for models outside this repository
     /// (image, ensemble, repeat_int32, memory_growth_test's fixed port).
     /// </summary>
     [TritonExamplesTheory]
@@ -95,6 +95,9 @@ public sealed class TritonProtocolTests
     [InlineData("simple_http_infer_client.py")]
     [InlineData("simple_grpc_infer_client.py")]
     [InlineData("simple_grpc_async_infer_client.py")]
+    [InlineData("simple_grpc_aio_infer_client.py")]
+    [InlineData("simple_grpc_aio_sequence_stream_infer_client.py")]
+    [InlineData("simple_http_aio_infer_client.py")]
     [InlineData("simple_http_async_infer_client.py")]
     [InlineData("simple_grpc_custom_args_client.py")]
     [InlineData("simple_grpc_keepalive_client.py")]

@@ -49,7 +49,7 @@ internal static class HttpInferCodec
         // anything is read; plain UTF-8 without escapes, the common case, skips it (it allocates).
         if (!System.Text.Unicode.Utf8.IsValid(json.Span) || json.Span.IndexOf("\\u"u8) >= 0) JsonText.Check(json.Span, JsonCheckOptions);
         var header = exchange.Header;
-        InferHeaderReader.Read(json.Span, TensorNames.Of(model), header);
+        HeaderSkeleton.Read(json.Span, TensorNames.Of(model), header, exchange);
 
         var inputs = new Tensor[header.Inputs.Count];
         var binaryOffset = jsonLength;

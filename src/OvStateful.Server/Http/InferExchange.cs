@@ -9,7 +9,7 @@ namespace OvStateful.Server.Http;
 /// What one REST inference needs besides the body and Core's own objects, pooled across
 /// requests so that the hot path allocates nothing of its own: the parsed header, the
 /// response header's writer and buffer, the arrays JSON tensor data is decoded into (and a
-/// body that came in pieces is copied into), and the
+/// body that came in pieces, or the header's skeleton, is copied into), and the
 /// request's shared-memory tensors when it uses any. An
 /// exchange belongs to one request from <see cref="Rent"/> to <see cref="Return"/>; tensors
 /// of that request may point into its arrays until then.
@@ -43,6 +43,8 @@ internal sealed class InferExchange
     }
 
     public InferHeader Header { get; } = new();
+    /// <summary>The arrays <see cref="HeaderSkeleton"/> cut out of this request's header, in header order; cleared with it.</summary>
+    public List<HeaderSkeleton.Cut> Cuts { get; } = new(2);
     /// <summary>The response's JSON header, written by <see cref="Writer"/>.</summary>
     public PooledBufferWriter ResponseHeader { get; } = new();
     /// <summary>Writes into <see cref="ResponseHeader"/>; reset with it.</summary>
@@ -84,6 +86,7 @@ internal sealed class InferExchange
         foreach (var a in _rented) ArrayPool<byte>.Shared.Return(a);
         _rented.Clear();
         Header.Reset();
+        Cuts.Clear();
         ResponseHeader.Reset();
         Writer.Reset(ResponseHeader);
         return true;

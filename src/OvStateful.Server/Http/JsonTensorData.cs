@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Buffers.Text;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -36,6 +35,7 @@ internal static class JsonTensorData
         var capacity = type == DataType.String ? checked(json.Length + 4 * (int)count) : checked((int)count * size);
         var bytes = exchange.RentArray(capacity);
         var dst = bytes.AsSpan(0, capacity);
+        if (type is DataType.Fp32 or DataType.Fp64 && TryDecodeNumbers(type, count, json, dst)) return bytes.AsMemory(0, capacity);
 
         var r = new Utf8JsonReader(json, Options);
         long n = 0;
@@ -53,6 +53,46 @@ internal static class JsonTensorData
         }
         if (n != count) throw CountMismatch(input, shape, n, count);
         return bytes.AsMemory(0, type == DataType.String ? written : capacity);
+    }
+
+    /// <summary>
+    /// The common case of FP32/FP64 data, without a JSON reader: <paramref name="json"/> has
+    /// passed the header's checks (valid JSON), so when it holds only brackets, commas,
+    /// whitespace and numbers, each number is parsed where it starts (<see cref="DecimalFloatParser"/>
+    /// finds its end), in row-major order. False, leaving the
+    /// reader's path to decode it or name what is wrong, for anything else: another token, a
+    /// value out of range, a count that does not match.
+    /// </summary>
+    private static bool TryDecodeNumbers(DataType type, long count, ReadOnlySpan<byte> json, Span<byte> dst)
+    {
+        var size = type.ByteSize();
+        long n = 0;
+        var i = 0;
+        while (i < json.Length)
+        {
+            var c = json[i];
+            if (c is (byte)'[' or (byte)']' or (byte)',' or (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+            {
+                i++;
+                continue;
+            }
+            if ((c != '-' && (uint)(c - '0') > 9) || n == count) return false;
+            int used;
+            var into = dst.Slice((int)n * size, size);
+            if (type == DataType.Fp32)
+            {
+                if (!DecimalFloatParser.TryReadSingle(json[i..], out var f, out used) || !float.IsFinite(f)) return false;
+                BinaryPrimitives.WriteSingleLittleEndian(into, f);
+            }
+            else
+            {
+                if (!DecimalFloatParser.TryReadDouble(json[i..], out var d, out used) || !double.IsFinite(d)) return false;
+                BinaryPrimitives.WriteDoubleLittleEndian(into, d);
+            }
+            i += used;
+            n++;
+        }
+        return n == count;
     }
 
     /// <summary>Only for the message of a count that cannot match: the values <paramref name="json"/> holds.</summary>
@@ -134,16 +174,16 @@ internal static class JsonTensorData
             case DataType.UInt64 when Integer<ulong>(text, out var v): BinaryPrimitives.WriteUInt64LittleEndian(dst, v); return true;
             case DataType.Int64 when Integer<long>(text, out var v): BinaryPrimitives.WriteInt64LittleEndian(dst, v); return true;
             // Parsed as float directly (one rounding, as float.Parse), then refused if it overflowed to Infinity.
-            case DataType.Fp32 when Utf8Parser.TryParse(text, out float f, out var used) && used == text.Length && float.IsFinite(f):
+            case DataType.Fp32 when DecimalFloatParser.TryParseSingle(text, out var f) && float.IsFinite(f):
                 BinaryPrimitives.WriteSingleLittleEndian(dst, f);
                 return true;
-            case DataType.Fp64 when Utf8Parser.TryParse(text, out double d, out var used) && used == text.Length && double.IsFinite(d):
+            case DataType.Fp64 when DecimalFloatParser.TryParseDouble(text, out var d) && double.IsFinite(d):
                 BinaryPrimitives.WriteDoubleLittleEndian(dst, d);
                 return true;
-            case DataType.Fp16 when Utf8Parser.TryParse(text, out double d, out var used) && used == text.Length && Half.IsFinite((Half)d):
+            case DataType.Fp16 when DecimalFloatParser.TryParseDouble(text, out var d) && Half.IsFinite((Half)d):
                 BinaryPrimitives.WriteHalfLittleEndian(dst, (Half)d);
                 return true;
-            case DataType.Bf16 when Utf8Parser.TryParse(text, out float f, out var used) && used == text.Length && float.IsFinite(f) && ToBf16(f) is var b && (b & 0x7F80) != 0x7F80:
+            case DataType.Bf16 when DecimalFloatParser.TryParseSingle(text, out var f) && float.IsFinite(f) && ToBf16(f) is var b && (b & 0x7F80) != 0x7F80:
                 BinaryPrimitives.WriteUInt16LittleEndian(dst, b);
                 return true;
             default:

@@ -8,6 +8,7 @@ import functools, os, sys, tempfile, zipfile
 import grpc
 import grpc._channel
 import grpc._utilities
+import grpc.aio._channel as grpc_aio_channel
 
 
 def load(wheel):
@@ -17,14 +18,16 @@ def load(wheel):
         z.extractall(folder, [n for n in z.namelist() if n.startswith(prefix)])
     sys.path.insert(0, os.path.join(folder, prefix))
     if tuple(int(p) for p in grpc.__version__.split(".")[:2]) < (1, 62):
-        for name in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
-            original = getattr(grpc._channel.Channel, name)
+        # tritonclient.grpc.aio's channel takes the same keyword.
+        for channel in (grpc._channel.Channel, grpc_aio_channel.Channel):
+            for name in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
+                original = getattr(channel, name)
 
-            @functools.wraps(original)
-            def without_registration(self, *args, _original=original, _registered_method=None, **kwargs):
-                return _original(self, *args, **kwargs)
+                @functools.wraps(original)
+                def without_registration(self, *args, _original=original, _registered_method=None, **kwargs):
+                    return _original(self, *args, **kwargs)
 
-            setattr(grpc._channel.Channel, name, without_registration)
+                setattr(channel, name, without_registration)
         # The stubs' gate imports this helper, which grpcio 1.51 lacks (and so refuses to load).
         if not hasattr(grpc._utilities, "first_version_is_lower"):
             grpc._utilities.first_version_is_lower = lambda version, generated: False
