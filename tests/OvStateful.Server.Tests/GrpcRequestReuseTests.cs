@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.Extensions.ObjectPool;
 using OvStateful.Server.Grpc;
 using Proto = OvStateful.Protocol.Inference;
 
@@ -40,12 +41,12 @@ public sealed class GrpcRequestReuseTests
     [Fact]
     public void A_message_parsed_into_a_reused_one_equals_one_parsed_afresh()
     {
-        var pool = new MessagePool<Proto.ModelInferRequest>(() => new Proto.ModelInferRequest(), m => m.Clear(), 4);
-        var used = pool.Rent();
+        var pool = new DefaultObjectPool<Proto.ModelInferRequest>(new ClearedRequestPolicy(), 4);
+        var used = pool.Get();
         used.MergeFrom(Full().ToByteArray());
         var next = new Proto.ModelInferRequest { ModelName = "other", Inputs = { new Proto.ModelInferRequest.Types.InferInputTensor { Name = "z" } } };
         pool.Return(used);
-        var reused = pool.Rent();
+        var reused = pool.Get();
         Assert.Same(used, reused);
         reused.MergeFrom(next.ToByteArray());
         Assert.Equal(next, reused);

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.ObjectPool;
 using OvStateful.Core.Serving;
 using OvStateful.Server.Hosting;
 using Proto = OvStateful.Protocol.Inference;
@@ -21,7 +22,7 @@ internal sealed class GrpcStreamInfer(ServerServices services, IServerStreamWrit
     /// Every stream's requests are parsed into messages from here; a message goes back once its
     /// answer (or error answer) is built, before that answer waits to be written.
     /// </summary>
-    internal static readonly MessagePool<Proto.ModelInferRequest> Requests = new(() => new Proto.ModelInferRequest(), m => m.Clear(), 1024);
+    internal static readonly ObjectPool<Proto.ModelInferRequest> Requests = new DefaultObjectPool<Proto.ModelInferRequest>(new ClearedRequestPolicy(), 1024);
 
     private readonly StreamResponseQueue _queue = new(responses);
     /// <summary>What the stream's steps wait with: the call's cancellation and its deadline (<see cref="CallDeadline"/>); set once RunAsync begins.</summary>

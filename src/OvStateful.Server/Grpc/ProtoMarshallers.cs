@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.ObjectPool;
 
 namespace OvStateful.Server.Grpc;
 
@@ -25,7 +26,7 @@ internal static class ProtoMarshallers
         });
 
     /// <summary>For a stream's requests; with a pool, each message is parsed into one rented from it (the handler returns it).</summary>
-    public static Marshaller<Incoming<T>> Tolerant<T>(MessageParser<T> parser, MessagePool<T>? pool = null) where T : class, IMessage<T> =>
+    public static Marshaller<Incoming<T>> Tolerant<T>(MessageParser<T> parser, ObjectPool<T>? pool = null) where T : class, IMessage<T> =>
         new((incoming, context) => Serialize(incoming.Message ?? throw new InvalidOperationException("a malformed message is never sent"), context),
             context => pool is null ? Parse(parser, context) : Parse(pool, context));
 
@@ -48,9 +49,9 @@ internal static class ProtoMarshallers
         }
     }
 
-    private static Incoming<T> Parse<T>(MessagePool<T> pool, DeserializationContext context) where T : class, IMessage<T>
+    private static Incoming<T> Parse<T>(ObjectPool<T> pool, DeserializationContext context) where T : class, IMessage<T>
     {
-        var message = pool.Rent();
+        var message = pool.Get();
         try
         {
             message.MergeFrom(context.PayloadAsReadOnlySequence());

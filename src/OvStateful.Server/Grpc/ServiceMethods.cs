@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
+using Microsoft.Extensions.ObjectPool;
 
 namespace OvStateful.Server.Grpc;
 
@@ -16,7 +17,7 @@ internal readonly struct ServiceMethods(ServiceBinderBase binder, ServiceDescrip
         where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage<TResponse> =>
         binder.AddMethod(Method(MethodType.Unary, name, ProtoMarshallers.For(request), ProtoMarshallers.For(response)), (UnaryServerMethod<TRequest, TResponse>)null!);
 
-    public void Duplex<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response, MessagePool<TRequest>? requests = null)
+    public void Duplex<TRequest, TResponse>(string name, MessageParser<TRequest> request, MessageParser<TResponse> response, ObjectPool<TRequest>? requests = null)
         where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage<TResponse> =>
         binder.AddMethod(Method(MethodType.DuplexStreaming, name, ProtoMarshallers.Tolerant(request, requests), ProtoMarshallers.For(response)),
             (DuplexStreamingServerMethod<Incoming<TRequest>, TResponse>)null!);
