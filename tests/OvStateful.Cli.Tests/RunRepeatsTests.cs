@@ -14,66 +14,52 @@ public sealed class RunRepeatsTests
     [OrtAvailableFact]
     public void Two_repeats_write_their_json_and_a_run_json_whose_range_holds_every_window_and_whose_throughput_is_their_mean()
     {
-        var dir = CliRunner.TempFolder();
-        try
-        {
-            var (exit, output, error) = CliRunner.Run(["run", .. Short, "--repeats", "2", "-o", dir]);
-            Assert.True(exit == 0, error + output);
-            var repeats = Enumerable.Range(1, 2).Select(k => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "repeats", $"repeat{k}.json"))).RootElement.GetProperty("result")).ToList();
-            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
-            Assert.Equal(2, doc.RootElement.GetProperty("repeats").GetInt32());
-            var result = doc.RootElement.GetProperty("result");
-            var rounds = result.GetProperty("round_figures").EnumerateArray().ToList();
-            Assert.Equal(2, rounds.Count);
-            for (var k = 0; k < 2; k++) Assert.Equal(repeats[k].GetProperty("steps_per_second").GetDouble(), rounds[k].GetProperty("steps_per_second").GetDouble());
-            Assert.Equal(repeats.Average(r => r.GetProperty("steps_per_second").GetDouble()), result.GetProperty("steps_per_second").GetDouble(), 9);
+        using var dir = new TempDir();
+        var (exit, output, error) = CliRunner.Run(["run", .. Short, "--repeats", "2", "-o", dir.Path]);
+        Assert.True(exit == 0, error + output);
+        var repeats = Enumerable.Range(1, 2).Select(k => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "repeats", $"repeat{k}.json"))).RootElement.GetProperty("result")).ToList();
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir["run.json"]));
+        Assert.Equal(2, doc.RootElement.GetProperty("repeats").GetInt32());
+        var result = doc.RootElement.GetProperty("result");
+        var rounds = result.GetProperty("round_figures").EnumerateArray().ToList();
+        Assert.Equal(2, rounds.Count);
+        for (var k = 0; k < 2; k++) Assert.Equal(repeats[k].GetProperty("steps_per_second").GetDouble(), rounds[k].GetProperty("steps_per_second").GetDouble());
+        Assert.Equal(repeats.Average(r => r.GetProperty("steps_per_second").GetDouble()), result.GetProperty("steps_per_second").GetDouble(), 9);
 
-            // The range spans every window of both processes, and holds each repeat's throughput.
-            var m = result.GetProperty("measurement");
-            var (min, max) = (m.GetProperty("steps_per_second_min").GetDouble(), m.GetProperty("steps_per_second_max").GetDouble());
-            var windows = repeats.SelectMany(r => r.GetProperty("measurement").GetProperty("windows").EnumerateArray()).Select(w => w.GetProperty("steps_per_second").GetDouble()).ToList();
-            Assert.Equal(windows.Count, m.GetProperty("windows").GetArrayLength());
-            Assert.Equal(windows.Min(), min);
-            Assert.Equal(windows.Max(), max);
-            Assert.All(repeats, r => Assert.InRange(r.GetProperty("steps_per_second").GetDouble(), min, max));
-            Assert.Equal(2, m.GetProperty("processes").GetInt32());
-            Assert.Equal(repeats.Sum(r => r.GetProperty("steps_ok").GetInt64()), result.GetProperty("steps_ok").GetInt64());
+        // The range spans every window of both processes, and holds each repeat's throughput.
+        var m = result.GetProperty("measurement");
+        var (min, max) = (m.GetProperty("steps_per_second_min").GetDouble(), m.GetProperty("steps_per_second_max").GetDouble());
+        var windows = repeats.SelectMany(r => r.GetProperty("measurement").GetProperty("windows").EnumerateArray()).Select(w => w.GetProperty("steps_per_second").GetDouble()).ToList();
+        Assert.Equal(windows.Count, m.GetProperty("windows").GetArrayLength());
+        Assert.Equal(windows.Min(), min);
+        Assert.Equal(windows.Max(), max);
+        Assert.All(repeats, r => Assert.InRange(r.GetProperty("steps_per_second").GetDouble(), min, max));
+        Assert.Equal(2, m.GetProperty("processes").GetInt32());
+        Assert.Equal(repeats.Sum(r => r.GetProperty("steps_ok").GetInt64()), result.GetProperty("steps_ok").GetInt64());
 
-            Assert.Contains("in 2 processes", output);
-            Assert.Matches(@"(?m)^repeat 1: \d+\.\d steps/s \(windows \d+\.\d–\d+\.\d\), (stable|unstable)$", output);
-            Assert.Matches(@"(?m)^repeat 2: ", output);
-            Assert.Contains("between processes: the repeats' throughputs differ by ", output);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.Contains("in 2 processes", output);
+        Assert.Matches(@"(?m)^repeat 1: \d+\.\d steps/s \(windows \d+\.\d–\d+\.\d\), (stable|unstable)$", output);
+        Assert.Matches(@"(?m)^repeat 2: ", output);
+        Assert.Contains("between processes: the repeats' throughputs differ by ", output);
     }
 
     [OrtAvailableFact]
     public void Two_repeats_with_verify_report_the_first_repeats_difference_of_0()
     {
-        var dir = CliRunner.TempFolder();
-        try
-        {
-            var json = Path.Combine(dir, "combined.json");
-            var (exit, output, error) = CliRunner.Run(["run", .. Short, "--repeats", "2", "--verify", "-o", dir, "--json", json]);
-            Assert.True(exit == 0, error + output);
-            Assert.Contains("verify: max abs difference 0, max rel difference 0 over ", output);
-            Assert.Contains("(each sequence alone vs batched, repeat 1)", output);
-            using var doc = JsonDocument.Parse(File.ReadAllText(json));
-            var difference = doc.RootElement.GetProperty("result").GetProperty("difference");
-            Assert.Equal(0, difference.GetProperty("max_absolute").GetDouble());
-            Assert.True(difference.GetProperty("values_compared").GetInt64() > 0);
-            // Only the first repeat's child verified.
-            using var second = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "repeats", "repeat2.json")));
-            Assert.False(second.RootElement.GetProperty("result").TryGetProperty("difference", out _));
-            Assert.False(File.Exists(Path.Combine(dir, "run.json")));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var dir = new TempDir();
+        var json = dir["combined.json"];
+        var (exit, output, error) = CliRunner.Run(["run", .. Short, "--repeats", "2", "--verify", "-o", dir.Path, "--json", json]);
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("verify: max abs difference 0, max rel difference 0 over ", output);
+        Assert.Contains("(each sequence alone vs batched, repeat 1)", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var difference = doc.RootElement.GetProperty("result").GetProperty("difference");
+        Assert.Equal(0, difference.GetProperty("max_absolute").GetDouble());
+        Assert.True(difference.GetProperty("values_compared").GetInt64() > 0);
+        // Only the first repeat's child verified.
+        using var second = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "repeats", "repeat2.json")));
+        Assert.False(second.RootElement.GetProperty("result").TryGetProperty("difference", out _));
+        Assert.False(File.Exists(dir["run.json"]));
     }
 
     [Fact]
@@ -87,40 +73,26 @@ public sealed class RunRepeatsTests
     [OpenVinoMissingFact]
     public void A_repeat_that_writes_no_results_fails_naming_the_repeat_and_the_childs_reason()
     {
-        var dir = CliRunner.TempFolder();
-        try
-        {
-            var (engine, reason) = UnrunnableOpenVino.Get();
-            var (exit, output, error) = CliRunner.Run(["run", .. Short, "-e", engine, "--repeats", "2", "-o", dir]);
-            Assert.True(exit == 1, error + output);
-            Assert.Contains("ovs run: repeat 1 of 2 (exit 1) wrote no results", error);
-            Assert.Contains($"{engine} cannot run accumulate: ", error);
-            Assert.Contains(reason.Split('\n')[^1].Trim(), error);
-            Assert.False(File.Exists(Path.Combine(dir, "run.json")));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var dir = new TempDir();
+        var (engine, reason) = UnrunnableOpenVino.Get();
+        var (exit, output, error) = CliRunner.Run(["run", .. Short, "-e", engine, "--repeats", "2", "-o", dir.Path]);
+        Assert.True(exit == 1, error + output);
+        Assert.Contains("ovs run: repeat 1 of 2 (exit 1) wrote no results", error);
+        Assert.Contains($"{engine} cannot run accumulate: ", error);
+        Assert.Contains(reason.Split('\n')[^1].Trim(), error);
+        Assert.False(File.Exists(dir["run.json"]));
     }
 
     [OrtAvailableFact]
     public void One_windowed_run_notes_that_its_range_covers_one_process()
     {
-        var dir = CliRunner.TempFolder();
-        try
-        {
-            var (exit, output, error) = CliRunner.Run(["run", .. Short, "-o", dir]);
-            Assert.True(exit == 0, error + output);
-            Assert.Single(output.Split('\n'), l => l.StartsWith("note: the windows' range covers this one process; --repeats 3", StringComparison.Ordinal));
-            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
-            Assert.Equal(1, doc.RootElement.GetProperty("repeats").GetInt32());
-            Assert.False(Directory.Exists(Path.Combine(dir, "repeats")));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var dir = new TempDir();
+        var (exit, output, error) = CliRunner.Run(["run", .. Short, "-o", dir.Path]);
+        Assert.True(exit == 0, error + output);
+        Assert.Single(output.Split('\n'), l => l.StartsWith("note: the windows' range covers this one process; --repeats 3", StringComparison.Ordinal));
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir["run.json"]));
+        Assert.Equal(1, doc.RootElement.GetProperty("repeats").GetInt32());
+        Assert.False(Directory.Exists(dir["repeats"]));
     }
 
     [Fact]
