@@ -13,7 +13,8 @@ namespace OvStateful.Cli.Commands;
 /// <c>ovs run</c>: a streaming workload in this process through the real sequence batcher and
 /// one engine: N concurrent sequences of K steps, synthetic or WAV inputs; throughput, latency
 /// percentiles, batch sizes, memory; with --verify every sequence is replayed alone on a
-/// single-slot engine and the outputs compared.
+/// single-slot engine and the outputs compared. With --repeats N the run is made N times, each
+/// in a child process of its own, and combined (<see cref="RunRepeats"/>).
 /// </summary>
 internal static class RunCommand
 {
@@ -122,7 +123,7 @@ internal static class RunCommand
     }
 
     /// <summary>What --verify compares the batched outputs against.</summary>
-    internal const string SoloAgainst = "each sequence alone on a single-slot engine";
+    private const string SoloAgainst = "each sequence alone on a single-slot engine";
 
     internal static void PrintVerify(IAnsiConsole console, DifferenceReport? d, string which)
     {
