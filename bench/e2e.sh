@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The end-to-end measurements of bench/README.md ("End-to-end load"), one section at a time, each
 # printing its markdown table from the JSON/CSV the commands wrote:
-#   run       ovs run -m silero_vad -n 64 -k 100, 5 times (each result with its windows' spread),
-#             then whether every run's throughput lies inside every run's range
+#   run       ovs run -m silero_vad -n 64 -k 100 --repeats 3, 5 times (each result the mean of 3
+#             processes, its range over all their windows), then whether every run's throughput
+#             lies inside every run's range
 #   compare   ovs compare -e onnxruntime,onnxruntime --repeats 5 (one engine twice: there should
 #             be no measurable difference), 5 times, with 1 s windows (5 to 8 of them) per process
 #   bench     ovs serve + ovs bench on silero_vad (HTTP binary/JSON, gRPC stream/unary) and the
@@ -54,7 +55,7 @@ for section in "$@"; do
     echo "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |"
     for i in 1 2 3 4 5; do
       mkdir -p "$out/run$i"
-      "${ovs[@]}" run -m silero_vad -n 64 -k 100 --json "$out/run$i/run.json" >"$out/run$i.txt" 2>/dev/null
+      "${ovs[@]}" run -m silero_vad -n 64 -k 100 --repeats 3 -o "$out/run$i" --json "$out/run$i/run.json" >"$out/run$i.txt" 2>/dev/null
       rows "$out/run$i/run.json"
     done
     python3 - "$out"/run[1-5]/run.json <<'PY'

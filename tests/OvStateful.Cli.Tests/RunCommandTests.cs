@@ -169,7 +169,7 @@ public class RunCommandTests
     {
         var (exit, output, _) = CliRunner.Run("run", "--measurement-mode", "once", "--help");
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--model-repository", "--model", "--engine", "--device", "--sequences", "--steps", "--input-dir", "--verify", "--tolerance", "--spill", "--json", "--seed", "--threads" })
+        foreach (var option in new[] { "--model-repository", "--model", "--engine", "--device", "--sequences", "--steps", "--input-dir", "--verify", "--tolerance", "--spill", "--json", "--seed", "--threads", "--repeats" })
             Assert.Contains(option, output);
     }
 }

@@ -110,13 +110,10 @@ internal static class CompareCommand
                 if (unavailable[i] is not null || ct.IsCancellationRequested) continue;
                 var label = a.Repeats > 1 ? $"{labels[i]} (round {round + 1}/{a.Repeats})" : labels[i];
                 var file = Path.Combine(roundsFolder, $"round{round + 1}-{string.Concat(labels[i].Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'))}.json");
-                long done = 0;
                 IsolatedRun.Outcome outcome;
                 try
                 {
-                    var child = IsolatedRun.RunAsync(a.RunArguments(choices[i].Label), file, n => Volatile.Write(ref done, n), ct);
-                    await ProgressDisplay.ShowAsync(label, () => Volatile.Read(ref done), null, null, child).ConfigureAwait(false);
-                    outcome = await child.ConfigureAwait(false);
+                    outcome = await IsolatedRun.ShowAsync(label, a.RunArguments(choices[i].Label), file, ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
@@ -148,17 +145,11 @@ internal static class CompareCommand
         {
             if (rounds[i].Count == 0)
                 return new MeasurementReport { Engine = labels[i], Available = false, Reason = unavailable[i] ?? "cancelled before it ran" };
-            var figures = rounds[i].Select(RoundFigures.From).ToList();
-            var first = rounds[i][0];
             var difference = outputs[i] is { } o && outputs[referenceIndex] is { } refOut ? DifferenceReport.From(OutputDifference.Between(refOut, o), reference!) : null;
-            return first with
+            var combined = RoundCombiner.Combine(rounds[i]);
+            var figures = combined.RoundFigures!;
+            return combined with
             {
-                StepsPerSecond = figures.Average(f => f.StepsPerSecond),
-                LatencyMs = MeanLatency(rounds[i].Select(r => r.LatencyMs).ToList()),
-                // Unstable when any round was: that round's windows are the ones kept.
-                Measurement = rounds[i].FirstOrDefault(r => r.Measurement is { Stable: false })?.Measurement ?? first.Measurement,
-                Memory = rounds[i].Select(r => r.Memory).Where(m => m is not null).MaxBy(m => m!.PeakWorkingSetBytes),
-                RoundFigures = figures,
                 Difference = difference,
                 RatioToFirst = i == referenceIndex || referenceIndex < 0 ? null : ThroughputRatio.Between(figures, rounds[referenceIndex].Select(RoundFigures.From).ToList(), reference!),
             };
@@ -224,14 +215,6 @@ internal static class CompareCommand
         }
     }
 
-    /// <summary>Each latency figure's mean over the rounds.</summary>
-    private static LatencySummary MeanLatency(IReadOnlyList<LatencySummary> l) =>
-        new(l.Average(x => x.MeanMs), l.Average(x => x.P50Ms), l.Average(x => x.P90Ms), l.Average(x => x.P95Ms), l.Average(x => x.P99Ms), l.Max(x => x.MaxMs))
-        {
-            ChosenPercentile = l[0].ChosenPercentile,
-            ChosenMs = l[0].ChosenMs is null ? null : l.Average(x => x.ChosenMs ?? 0),
-        };
-
     private static void PrintTable(IAnsiConsole console, IReadOnlyList<MeasurementReport> rows, string? reference)
     {
         static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
@@ -249,7 +232,7 @@ internal static class CompareCommand
             : [r.Engine, "unavailable"]).ToList();
         ResultTable.Write(console, Consoles.Plain, "engines side by side", header, cells,
             reference is null ? null : $"steps/s and latency: means over rounds; vs first: throughput ÷ {reference}'s, mean over rounds (interval: window extremes and the rounds' 95% interval); " +
-                                       $"stability: unstable when any round was; Δ: outputs against {reference}, value by value");
+                                       $"stability: unstable when any round was or the rounds' throughputs differ by more than the stability percentage; Δ: outputs against {reference}, value by value");
         // Reasons are long (paths tried, how to install): plain lines, not wrapped into the table.
         foreach (var r in rows.Where(r => !r.Available)) console.Profile.Out.Writer.WriteLine($"{r.Engine} unavailable: {r.Reason}");
     }

@@ -1,9 +1,12 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OvStateful.Cli.Reports;
+using OvStateful.Cli.Terminal;
 
 namespace OvStateful.Cli.Commands;
 
@@ -19,6 +22,15 @@ internal static partial class IsolatedRun
     /// <param name="Report">The child's run.json; null when it did not write one (the engine could not run; see <paramref name="Error"/>).</param>
     /// <param name="Error">The child's last lines of standard error when it failed.</param>
     internal sealed record Outcome(int Exit, RunReport? Report, string? Error);
+
+    /// <summary>One child run with this process's progress display (labelled <paramref name="label"/>) fed by the child's progress lines.</summary>
+    public static async Task<Outcome> ShowAsync(string label, IReadOnlyList<string> arguments, string jsonFile, CancellationToken cancellationToken)
+    {
+        long done = 0;
+        var child = RunAsync(arguments, jsonFile, n => Volatile.Write(ref done, n), cancellationToken);
+        await ProgressDisplay.ShowAsync(label, () => Volatile.Read(ref done), null, null, child).ConfigureAwait(false);
+        return await child.ConfigureAwait(false);
+    }
 
     /// <param name="progress">Set to the steps the child has completed, as it reports them.</param>
     public static async Task<Outcome> RunAsync(IReadOnlyList<string> arguments, string jsonFile, Action<long> progress, CancellationToken cancellationToken)
@@ -36,7 +48,14 @@ internal static partial class IsolatedRun
         // Results are read from the JSON; the child's table is not needed.
         process.OutputDataReceived += (_, _) => { };
         if (File.Exists(jsonFile)) File.Delete(jsonFile);
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new Outcome(-1, null, $"{start.FileName} could not be started: {e.Message}");
+        }
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         try
@@ -64,6 +83,29 @@ internal static partial class IsolatedRun
         string text;
         lock (errors) text = errors.ToString().Trim();
         return new Outcome(process.ExitCode, report, text.Length == 0 ? null : text);
+    }
+
+    /// <summary>
+    /// The command line this process was parsed from (response files expanded) without the
+    /// given options and their values: how a child repeats this very command.
+    /// </summary>
+    public static List<string> ArgumentsWithout(ParseResult parse, params Option[] options)
+    {
+        var dropped = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        foreach (var o in options)
+        {
+            if (parse.GetResult(o) is not { } r) continue;
+            if (r.IdentifierToken is { } id) dropped.Add(id);
+            foreach (var t in r.Tokens) dropped.Add(t);
+        }
+        return [.. parse.Tokens.Where(t => !dropped.Contains(t)).Select(t => t.Value)];
+    }
+
+    /// <summary>The last <paramref name="count"/> lines of a child's standard error (the reason is at its end; a stack trace would drown it).</summary>
+    public static string LastLines(string text, int count = 5)
+    {
+        var lines = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Length - count)));
     }
 
     /// <summary>How to start this same ovs again: its apphost when there is one beside ovs.dll, else the dotnet host running ovs.dll.</summary>

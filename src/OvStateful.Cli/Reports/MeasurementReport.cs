@@ -31,7 +31,7 @@ internal sealed record MeasurementReport
     public DifferenceReport? Difference { get; init; }
     /// <summary>The windows and their verdict; then <see cref="StepsPerSecond"/> and <see cref="LatencyMs"/> are the figures over all the windows. Null for one-pass runs.</summary>
     public WindowedFigures? Measurement { get; init; }
-    /// <summary>compare: each round's throughput (with its window extremes) and latency, in round order; the row's figures are their means.</summary>
+    /// <summary>compare's rounds, run's --repeats: each one's throughput (with its window extremes) and latency, in order; the row's figures are their means (<see cref="RoundCombiner"/>).</summary>
     public IReadOnlyList<RoundFigures>? RoundFigures { get; init; }
     /// <summary>compare: throughput against the first engine, with its interval.</summary>
     public ThroughputRatio? RatioToFirst { get; init; }
@@ -83,6 +83,23 @@ internal sealed record BatchSizeReport(IReadOnlyDictionary<string, ulong> Histog
 {
     public static BatchSizeReport From(BatchSizes b) =>
         new(b.Histogram.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value), b.Executions, b.Mean);
+
+    /// <summary>The executions per batch size as the workload counts them (for printing).</summary>
+    public BatchSizes ToSizes() =>
+        BatchSizes.Between(new Dictionary<int, ulong>(), Histogram.ToDictionary(kv => int.Parse(kv.Key, System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value));
+
+    /// <summary>Several runs' executions together, size by size; null when none had any.</summary>
+    public static BatchSizeReport? Sum(IEnumerable<BatchSizeReport?> reports)
+    {
+        var histogram = new Dictionary<int, ulong>();
+        var any = false;
+        foreach (var r in reports.OfType<BatchSizeReport>())
+        {
+            any = true;
+            foreach (var (size, n) in r.ToSizes().Histogram) histogram[size] = histogram.GetValueOrDefault(size) + n;
+        }
+        return any ? From(BatchSizes.Between(new Dictionary<int, ulong>(), histogram)) : null;
+    }
 }
 
 internal sealed record DifferenceReport(string Against, double MaxAbsolute, double MaxRelative, long ValuesCompared, long StepsCompared, string? Worst)

@@ -25,4 +25,10 @@ internal sealed record ServerSideReport(ulong InferenceCount, ulong ExecutionCou
         return new ServerSideReport(d.InferenceCount, d.ExecutionCount, d.Success.Count, request, queue, input, infer, output,
             Math.Max(0, request - queue - compute), Math.Max(0, clientMeanMs * 1000 - queue - compute));
     }
+
+    /// <summary>Several runs' breakdowns: each per-request figure their mean (each run weighs the same), the counts summed.</summary>
+    public static ServerSideReport Mean(IReadOnlyList<ServerSideReport> r) =>
+        new(r.Aggregate(0UL, (n, x) => n + x.InferenceCount), r.Aggregate(0UL, (n, x) => n + x.ExecutionCount), r.Aggregate(0UL, (n, x) => n + x.SuccessCount),
+            r.Average(x => x.RequestUs), r.Average(x => x.QueueUs), r.Average(x => x.ComputeInputUs), r.Average(x => x.ComputeInferUs), r.Average(x => x.ComputeOutputUs),
+            r.Average(x => x.OverheadUs), r.Average(x => x.ClientOverServerUs));
 }

@@ -28,6 +28,14 @@ internal sealed record LatencySummary(double MeanMs, double P50Ms, double P90Ms,
         };
     }
 
+    /// <summary>Each figure's mean over several measurements (compare's rounds, run's repeats); the max is the largest.</summary>
+    public static LatencySummary Mean(IReadOnlyList<LatencySummary> l) =>
+        new(l.Average(x => x.MeanMs), l.Average(x => x.P50Ms), l.Average(x => x.P90Ms), l.Average(x => x.P95Ms), l.Average(x => x.P99Ms), l.Max(x => x.MaxMs))
+        {
+            ChosenPercentile = l[0].ChosenPercentile,
+            ChosenMs = l[0].ChosenMs is null ? null : l.Average(x => x.ChosenMs ?? 0),
+        };
+
     /// <summary>Nearest rank: the smallest value with at least p% of the values at or below it.</summary>
     public static double Percentile(double[] sorted, double p)
     {

@@ -30,13 +30,66 @@ internal sealed record WindowedFigures(
     double LatencyMinMs,
     double LatencyMaxMs)
 {
-    /// <summary>"stable: the last 3 windows agree within 10%" or "unstable: ... after 10 windows".</summary>
-    public string Verdict => Stable
+    /// <summary>
+    /// Several processes' windows together (run --repeats, compare's rounds): how many processes;
+    /// null for one process's windows. The machine's speed drifts more between processes than
+    /// within one, so only these ranges sample that drift.
+    /// </summary>
+    public int? Processes { get; init; }
+
+    /// <summary>With <see cref="Processes"/>: how many of them were unstable by their own windows.</summary>
+    public int? UnstableProcesses { get; init; }
+
+    /// <summary>With <see cref="Processes"/>: the processes' throughputs' max/min − 1, in percent; above <see cref="StabilityPercent"/> the whole is unstable.</summary>
+    public double? BetweenProcessesPercent { get; init; }
+
+    /// <summary>"stable: the last 3 windows agree within 10%" or "unstable: ... after 10 windows"; across processes, why it is (un)stable.</summary>
+    public string Verdict => Processes is { } n ? VerdictAcross(n) : Stable
         ? $"stable: the last {MeasurementPlan.StableWindows} windows agree within {StabilityPercent:0.#}%"
         : $"unstable: throughput or {LatencySummary.NameOf(Percentile)} latency of the last {MeasurementPlan.StableWindows} windows differ by more than {StabilityPercent:0.#}% after {Windows.Count} windows";
 
+    /// <summary>What the windows are: "7 windows after 1 s of warm-up", "15 windows in 3 processes, each after 1 s of warm-up".</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Extent => Processes is { } n
+        ? $"{Windows.Count} windows in {n} processes, each after {WarmupSeconds:0.#} s of warm-up"
+        : $"{Windows.Count} windows after {WarmupSeconds:0.#} s of warm-up";
+
     /// <summary>What the ranges span, for tables and the JSON: "min–max over all 7 windows after 1 s of warm-up".</summary>
-    public string Spread => $"min–max over all {Windows.Count} windows after {WarmupSeconds:0.#} s of warm-up";
+    public string Spread => $"min–max over all {Extent}";
+
+    private string VerdictAcross(int n)
+    {
+        var between = BetweenProcessesPercent ?? 0;
+        if (Stable)
+            return $"stable: in each of the {n} processes the last {MeasurementPlan.StableWindows} windows agree within {StabilityPercent:0.#}%, " +
+                   $"and the processes' throughputs within {between:0.#}% of each other";
+        var why = new List<string>();
+        if (UnstableProcesses is > 0 and var u) why.Add($"{u} of the {n} processes unstable by their own windows");
+        if (between > StabilityPercent) why.Add($"throughput differs by {between:0.#}% between processes (more than {StabilityPercent:0.#}%)");
+        return "unstable: " + string.Join("; ", why);
+    }
+
+    /// <summary>
+    /// Several processes' windowed figures as one: each figure the mean of the processes' (each
+    /// process weighs the same, however many windows it measured), each range the min–max over
+    /// every window of every process; stable only when every process was and their throughputs
+    /// agree within the stability percentage.
+    /// </summary>
+    public static WindowedFigures Across(IReadOnlyList<WindowedFigures> processes)
+    {
+        var first = processes[0];
+        var between = SpreadPercent(processes.Min(p => p.StepsPerSecond), processes.Max(p => p.StepsPerSecond));
+        var unstable = processes.Count(p => !p.Stable);
+        return new WindowedFigures([.. processes.SelectMany(p => p.Windows)], unstable == 0 && between <= first.StabilityPercent, first.StabilityPercent, first.WarmupSeconds,
+            processes.Average(p => p.StepsPerSecond), processes.Min(p => p.StepsPerSecondMin), processes.Max(p => p.StepsPerSecondMax),
+            LatencySummary.Mean([.. processes.Select(p => p.Latency)]), processes.Min(p => p.P50MinMs), processes.Max(p => p.P50MaxMs),
+            processes.Min(p => p.P99MinMs), processes.Max(p => p.P99MaxMs), first.Percentile, processes.Min(p => p.LatencyMinMs), processes.Max(p => p.LatencyMaxMs))
+        {
+            Processes = processes.Count,
+            UnstableProcesses = unstable,
+            BetweenProcessesPercent = between,
+        };
+    }
 
     /// <summary>max/min − 1, in percent (0 when min is 0 and max too).</summary>
     public static double SpreadPercent(double min, double max) => max <= 0 ? 0 : min <= 0 ? double.PositiveInfinity : (max / min - 1) * 100;
