@@ -21,7 +21,7 @@ public sealed class GrpcioFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// Another gRPC implementation against our hand-written wire protocol: grpc C-core (the core
+/// Another gRPC implementation against our server (Grpc.AspNetCore on Kestrel): grpc C-core (the core
 /// Triton's Python client runs on) calls unary methods, sees trailers-only error statuses and a
 /// deadline, and drives a bidirectional ModelStreamInfer of 150 interleaved steps.
 /// </summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
 using OvStateful.Server.Tests.Infrastructure;
@@ -5,8 +6,8 @@ using OvStateful.Server.Tests.Infrastructure;
 namespace OvStateful.Server.Tests;
 
 /// <summary>
-/// A fact that needs what Triton's Python client runs on here: Debian's python3 with grpcio
-/// and numpy, ../shared/triton's tritonclient wheel, and ONNX Runtime; skipped, with the reason, elsewhere.
+/// A fact that needs what Triton's Python client runs on here: Debian's python3 with grpcio,
+/// numpy and rapidjson (tritonclient imports both), ../shared/triton's tritonclient wheel, and ONNX Runtime; skipped, with the reason, elsewhere.
 /// </summary>
 public sealed class TritonClientFactAttribute : FactAttribute
 {
@@ -16,6 +17,11 @@ public sealed class TritonClientFactAttribute : FactAttribute
     {
         if (new GrpcioFactAttribute().Skip is { } noGrpc) { Skip = noGrpc; return; }
         if (!File.Exists(Wheel)) { Skip = $"Triton's client wheel is not at {Wheel}"; return; }
+        using (var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python, ["-c", "import numpy, rapidjson"]) { RedirectStandardError = true })!)
+        {
+            p.WaitForExit();
+            if (p.ExitCode != 0) { Skip = "python3 lacks numpy or rapidjson, which tritonclient imports (apt-get install python3-numpy python3-rapidjson; .ci/run does)"; return; }
+        }
         var ort = new OnnxRuntimeEngineProvider().Availability;
         if (!ort.IsAvailable) Skip = $"ONNX Runtime is not available here: {ort.Reason}";
     }
