@@ -220,16 +220,19 @@ public class CancellationAndShutdownTests
     [Fact]
     public async Task Thousands_of_steps_at_1_to_20_ms_deadlines_a_cancelled_step_never_changed_the_state()
     {
-        await using var h = Create(slotsPerInstance: 4, maxBatch: 4, tweak: s => s with { MaxQueueDelay = TimeSpan.FromMilliseconds(1) });
+        // Twice as many sequences as a batch holds: half of the ready steps wait a 3 ms batch
+        // every round, so short deadlines pass while waiting however fast the machine is (with
+        // one batch for all, a quiet machine never cancelled a step).
+        await using var h = Create(slotsPerInstance: 8, maxBatch: 4, tweak: s => s with { MaxQueueDelay = TimeSpan.FromMilliseconds(1) });
         h.Engines[0].ExecuteTime = TimeSpan.FromMilliseconds(3);
-        var outcomes = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Task.Run(async () =>
+        var outcomes = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => Task.Run(async () =>
         {
             var id = (ulong)i;
             var rng = new Random(18 + i);
             await Done(h.Step(id, 0, start: true));
             float expected = 0;
             int applied = 0, cancelled = 0, late = 0;
-            for (var k = 1; k <= 600; k++)
+            for (var k = 1; k <= 400; k++)
             {
                 var deadline = TimeSpan.FromMilliseconds(rng.Next(1, 21));
                 using var cts = new CancellationTokenSource(deadline);
