@@ -17,11 +17,7 @@ public sealed class TritonClusterFactAttribute : FactAttribute
         if (new RedisFactAttribute().Skip is { } noRedis) { Skip = noRedis; return; }
         if (!File.Exists(TritonClusterFixture.Wheel)) { Skip = $"Triton's client wheel is not at {TritonClusterFixture.Wheel}"; return; }
         if (!File.Exists(PythonScript.Python)) { Skip = $"{PythonScript.Python} is not installed"; return; }
-        using (var p = Process.Start(new ProcessStartInfo(PythonScript.Python, ["-c", "import grpc, numpy, rapidjson, geventhttpclient"]) { RedirectStandardError = true })!)
-        {
-            p.WaitForExit();
-            if (p.ExitCode != 0) { Skip = "python3 lacks grpc, numpy, rapidjson or geventhttpclient (apt-get install python3-grpcio python3-numpy python3-rapidjson python3-geventhttpclient; .ci/run does)"; return; }
-        }
+        if (!PythonScript.CanImport("grpc, numpy, rapidjson, geventhttpclient")) { Skip = "python3 lacks grpc, numpy, rapidjson or geventhttpclient (apt-get install python3-grpcio python3-numpy python3-rapidjson python3-geventhttpclient; .ci/run does)"; return; }
         if (needs is not null && Environment.GetEnvironmentVariable(needs) is not { Length: > 0 })
             Skip = needs == TritonClusterFixture.ExamplesVariable
                 ? $"{needs} is not set: point it at triton-inference-server/client's src/python/examples (r24.10) to run Triton's sequence example programs against the cluster"

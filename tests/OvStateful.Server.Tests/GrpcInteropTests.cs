@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using OvStateful.Server.Tests.Infrastructure;
@@ -14,9 +13,7 @@ public sealed class GrpcioFactAttribute : FactAttribute
     public GrpcioFactAttribute()
     {
         if (!File.Exists(Python)) { Skip = $"{Python} is not installed"; return; }
-        using var p = Process.Start(new ProcessStartInfo(Python, ["-c", "import grpc"]) { RedirectStandardError = true });
-        p!.WaitForExit();
-        if (p.ExitCode != 0) Skip = "python3 has no grpc module here (apt-get install python3-grpcio to run this interop test)";
+        if (!PythonScript.CanImport("grpc")) Skip = "python3 has no grpc module here (apt-get install python3-grpcio to run this interop test)";
     }
 }
 

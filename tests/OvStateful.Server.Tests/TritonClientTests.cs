@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
 using OvStateful.Server.Tests.Infrastructure;
@@ -17,11 +16,7 @@ public sealed class TritonClientFactAttribute : FactAttribute
     {
         if (new GrpcioFactAttribute().Skip is { } noGrpc) { Skip = noGrpc; return; }
         if (!File.Exists(Wheel)) { Skip = $"Triton's client wheel is not at {Wheel}"; return; }
-        using (var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python, ["-c", "import numpy, rapidjson"]) { RedirectStandardError = true })!)
-        {
-            p.WaitForExit();
-            if (p.ExitCode != 0) { Skip = "python3 lacks numpy or rapidjson, which tritonclient imports (apt-get install python3-numpy python3-rapidjson; .ci/run does)"; return; }
-        }
+        if (!PythonScript.CanImport("numpy, rapidjson")) { Skip = "python3 lacks numpy or rapidjson, which tritonclient imports (apt-get install python3-numpy python3-rapidjson; .ci/run does)"; return; }
         var ort = new OnnxRuntimeEngineProvider().Availability;
         if (!ort.IsAvailable) Skip = $"ONNX Runtime is not available here: {ort.Reason}";
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OvStateful.Core.Serving;
 using OvStateful.OnnxRuntime;
 using OvStateful.Server.Tests.Infrastructure;
@@ -14,9 +13,7 @@ public sealed class TritonClientTheoryAttribute : TheoryAttribute
     public TritonClientTheoryAttribute()
     {
         if (new TritonClientFactAttribute().Skip is { } skip) { Skip = skip; return; }
-        using var p = Process.Start(new ProcessStartInfo(GrpcioFactAttribute.Python, ["-c", "import geventhttpclient"]) { RedirectStandardError = true });
-        p!.WaitForExit();
-        if (p.ExitCode != 0) Skip = "python3 has no geventhttpclient here (apt-get install python3-geventhttpclient for tritonclient.http)";
+        if (!PythonScript.CanImport("geventhttpclient")) Skip = "python3 has no geventhttpclient here (apt-get install python3-geventhttpclient for tritonclient.http)";
     }
 }
 

@@ -8,6 +8,15 @@ internal static class PythonScript
     /// <summary>Debian's python3: the one apt's python3-grpcio and python3-numpy are installed for.</summary>
     public const string Python = "/usr/bin/python3";
 
+    /// <summary>Whether <see cref="Python"/> exists and imports these modules ("grpc, numpy"): what the tests that run real clients skip on, saying which.</summary>
+    public static bool CanImport(string modules)
+    {
+        if (!File.Exists(Python)) return false;
+        using var p = Process.Start(new ProcessStartInfo(Python, ["-c", $"import {modules}"]) { RedirectStandardError = true })!;
+        p.WaitForExit();
+        return p.ExitCode == 0;
+    }
+
     /// <summary>Both streams are read while it runs, so a chatty script cannot block on a full pipe.</summary>
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IReadOnlyList<string> args, TimeSpan timeout)
     {
